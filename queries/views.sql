@@ -1,0 +1,85 @@
+-- Views for analysts, created with the schema. The HTTP API's queries read these same views,
+-- so the numbers in the file and the numbers the API serves come from one definition.
+
+-- Sessions with readable times and durations in minutes.
+CREATE VIEW v_sessions AS
+SELECT id AS session_id,
+       customer_id,
+       session_number,
+       started_at,
+       ended_at,
+       duration_seconds / 60.0 AS duration_minutes,
+       event_count,
+       page_view_count,
+       order_count,
+       order_count > 0 AS is_ordering,
+       first_order_at,
+       referrer,
+       COALESCE(referrer_host, '(direct)') AS referrer_host,
+       landing_page
+FROM sessions;
+
+-- One row per ordering session: how many of the customer's sessions it took since their
+-- previous ordering session (or since their first session), this one included.
+CREATE VIEW v_order_visits AS
+SELECT customer_id,
+       id AS session_id,
+       session_number,
+       ROW_NUMBER() OVER by_customer AS order_number,
+       session_number - COALESCE(LAG(session_number) OVER by_customer, 0) AS visits_before_order
+FROM sessions
+WHERE order_count > 0
+WINDOW by_customer AS (PARTITION BY customer_id ORDER BY session_number);
+
+-- One row per ordering customer: the minutes spent in the shop before their first order,
+-- i.e. the durations of all sessions before the first ordering session plus the time from
+-- the start of that session to its first placed_order.
+CREATE VIEW v_first_order AS
+SELECT customer_id,
+       id AS session_id,
+       session_number AS sessions_until_first_order,
+       (COALESCE(earlier_us, 0) + (first_order_us - started_us)) / 60000000.0
+           AS minutes_before_first_order
+FROM (
+    SELECT id,
+           customer_id,
+           session_number,
+           started_us,
+           first_order_us,
+           SUM(ended_us - started_us) OVER (
+               PARTITION BY customer_id ORDER BY session_number
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ) AS earlier_us,
+           MIN(CASE WHEN order_count > 0 THEN session_number END)
+               OVER (PARTITION BY customer_id) AS first_ordering_session
+    FROM sessions
+)
+WHERE session_number = first_ordering_session;
+
+-- Session duration by referrer host ('(direct)' when no event of the session had a referrer).
+-- Median and 90th percentile interpolate between neighbours, like PERCENTILE_CONT and
+-- pandas' quantile(); SQLite has no percentile function, so ranks come from window functions.
+CREATE VIEW v_referrers AS
+WITH ranked AS (
+    SELECT COALESCE(referrer_host, '(direct)') AS referrer_host,
+           duration_seconds / 60.0 AS minutes,
+           order_count > 0 AS ordering,
+           ROW_NUMBER() OVER (PARTITION BY referrer_host ORDER BY duration_seconds) AS rn,
+           COUNT(*) OVER (PARTITION BY referrer_host) AS n
+    FROM sessions
+)
+SELECT referrer_host,
+       COUNT(*) AS sessions,
+       SUM(ordering) AS ordering_sessions,
+       1.0 * SUM(ordering) / COUNT(*) AS ordering_share,
+       AVG(minutes) FILTER (WHERE rn IN ((n + 1) / 2, (n + 2) / 2)) AS median_minutes,
+       AVG(minutes) AS mean_minutes,
+       -- rank (n-1)*0.9, computed in integers so that no rounding picks the wrong row
+       SUM(CASE
+               WHEN rn = (n - 1) * 9 / 10 + 1 THEN minutes * (1 - ((n - 1) * 9 % 10) / 10.0)
+               WHEN rn = (n - 1) * 9 / 10 + 2 THEN minutes * (((n - 1) * 9 % 10) / 10.0)
+               ELSE 0
+           END) AS p90_minutes
+FROM ranked
+GROUP BY referrer_host
+ORDER BY sessions DESC, referrer_host;

@@ -1,0 +1,85 @@
+-- xcc database schema, version 1.
+-- Applied once to a new file; `PRAGMA user_version` records the version so that a
+-- database written by another xcc version is refused instead of misread.
+-- Times: `*_us` columns are microseconds since 1970-01-01T00:00:00Z (sortable integers);
+-- the matching text columns are the same instants as readable ISO-8601 UTC.
+
+-- Key/value facts about the file itself (session timeout, schema version, tool version).
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- One row per `xcc ingest` run that committed. lines_read = stored + duplicates + rejected.
+CREATE TABLE ingests (
+    id           INTEGER PRIMARY KEY,
+    source       TEXT    NOT NULL,
+    started_at   TEXT    NOT NULL,
+    finished_at  TEXT    NOT NULL,
+    tool_version TEXT    NOT NULL,
+    lines_read   INTEGER NOT NULL,
+    stored       INTEGER NOT NULL,
+    duplicates   INTEGER NOT NULL,
+    rejected     INTEGER NOT NULL,
+    bytes        INTEGER NOT NULL,
+    -- the earliest and latest timestamp among the events this ingest stored
+    first_event_at TEXT,
+    last_event_at  TEXT,
+    CHECK (lines_read = stored + duplicates + rejected)
+);
+
+-- Every accepted event. Fields without a column of their own are kept in `extra`.
+CREATE TABLE events (
+    id          INTEGER PRIMARY KEY,
+    type        TEXT    NOT NULL,
+    customer_id INTEGER,
+    timestamp   TEXT    NOT NULL,
+    ts_us       INTEGER NOT NULL,
+    user_agent  TEXT,
+    ip          TEXT,
+    page        TEXT,
+    referrer    TEXT,
+    query       TEXT,
+    product     INTEGER,
+    position    INTEGER,
+    extra       TEXT,
+    ingest_id   INTEGER NOT NULL REFERENCES ingests(id)
+);
+
+-- Sessionizing streams one customer's events in (timestamp, id) order from this index.
+CREATE INDEX events_by_customer_time ON events (customer_id, ts_us, id)
+    WHERE customer_id IS NOT NULL;
+
+-- Lines that could not be stored, with why; nothing of the input is lost.
+CREATE TABLE rejects (
+    id          INTEGER PRIMARY KEY,
+    ingest_id   INTEGER NOT NULL REFERENCES ingests(id),
+    source      TEXT    NOT NULL,
+    line_number INTEGER NOT NULL,
+    reason      TEXT    NOT NULL,
+    raw         BLOB    NOT NULL
+);
+
+-- One row per session of a logged-in customer (see README: Sessions).
+CREATE TABLE sessions (
+    id               INTEGER PRIMARY KEY,
+    customer_id      INTEGER NOT NULL,
+    session_number   INTEGER NOT NULL,
+    started_at       TEXT    NOT NULL,
+    ended_at         TEXT    NOT NULL,
+    started_us       INTEGER NOT NULL,
+    ended_us         INTEGER NOT NULL,
+    duration_seconds REAL    NOT NULL,
+    event_count      INTEGER NOT NULL,
+    page_view_count  INTEGER NOT NULL,
+    order_count      INTEGER NOT NULL,
+    first_order_at   TEXT,
+    first_order_us   INTEGER,
+    referrer         TEXT,
+    referrer_host    TEXT,
+    landing_page     TEXT,
+    UNIQUE (customer_id, session_number)
+);
+
+CREATE INDEX sessions_ordering ON sessions (customer_id, session_number) WHERE order_count > 0;
+CREATE INDEX sessions_by_referrer_host ON sessions (referrer_host, duration_seconds);

@@ -1,0 +1,126 @@
+//! The whole command-line surface; doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::metrics::Metric;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "xcc",
+    version,
+    about = "Turns a webshop's raw clickstream into sessions in one SQLite file and answers the shop's questions about them.",
+    after_help = "Quick start:\n  xcc ingest events.json --db sessions.db\n  xcc metrics orders --db sessions.db\n  xcc serve --db sessions.db      # then: curl http://127.0.0.1:8000/metrics/orders"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Load events (JSON lines or one JSON array) from a URL, a file or stdin into the database
+    /// and sessionize the customers that received new events, all in one transaction.
+    ///
+    /// Every input line ends up stored, counted as a duplicate (same id, same content) or
+    /// recorded in the `rejects` table with its line number and reason; the ingest goes on
+    /// past bad lines. Re-ingesting the same input stores nothing new.
+    #[command(
+        after_help = "Examples:\n  xcc ingest                                   # the public events.json\n  xcc ingest events.json --db sessions.db\n  zcat events.json.gz | xcc ingest - --db sessions.db\n  xcc ingest http://127.0.0.1:9000/events.json --read-timeout 10s\n\nExit status: 0 when the ingest committed, 1 when nothing could be read or written (the\ndatabase is left as it was), 3 when lines were read but every one was rejected."
+    )]
+    Ingest(IngestArgs),
+
+    /// Rebuild every session from the stored events, optionally with another inactivity timeout.
+    ///
+    /// The timeout is stored in the database; later ingests use it.
+    #[command(
+        after_help = "Examples:\n  xcc sessionize --db sessions.db                 # rebuild with the stored timeout\n  xcc sessionize --db sessions.db --timeout 45m   # 45m, 1h, 900s, 1h30m; a bare number is minutes"
+    )]
+    Sessionize(SessionizeArgs),
+
+    /// Print a metric as JSON on stdout, the same JSON `xcc serve` returns.
+    #[command(
+        after_help = "Examples:\n  xcc metrics orders --db sessions.db\n  xcc metrics referrers --db sessions.db\n  xcc metrics summary --db sessions.db"
+    )]
+    Metrics(MetricsArgs),
+
+    /// Serve the metrics over HTTP as JSON.
+    ///
+    /// Endpoints: GET /metrics/orders, /metrics/referrers, /metrics/summary, /health,
+    /// /openapi.json. Each worker thread has its own read-only connection; an `xcc ingest`
+    /// into the same file while serving shows up in the next response.
+    #[command(
+        after_help = "Examples:\n  xcc serve --db sessions.db\n  xcc serve --db sessions.db --addr 0.0.0.0:8000 --threads 8   # reachable from other machines, on purpose\n  curl http://127.0.0.1:8000/metrics/orders"
+    )]
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct DbArg {
+    /// The SQLite database file.
+    #[arg(long, default_value = "sessions.db", value_name = "PATH")]
+    pub db: PathBuf,
+}
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// An http(s):// URL, a file path, or `-` for stdin.
+    #[arg(value_name = "SOURCE", default_value = crate::source::DEFAULT_URL)]
+    pub source: String,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// No progress and no summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Also print the ingest's counts as one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Give up on a download that sends nothing for this long (e.g. 30s, 2m).
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
+    pub read_timeout: i64,
+    /// Extra attempts for a download that fails to connect or answers 5xx.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub retries: u32,
+}
+
+#[derive(Args, Debug)]
+pub struct SessionizeArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The inactivity gap that starts a new session (default: the one stored in the database,
+    /// 30m in a new one).
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub timeout: Option<i64>,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MetricsArgs {
+    /// Which metric.
+    #[arg(value_enum)]
+    pub metric: Metric,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Address to listen on; 127.0.0.1 keeps it private to this machine.
+    #[arg(long, default_value = "127.0.0.1:8000", value_name = "HOST:PORT")]
+    pub addr: String,
+    /// Worker threads, each with its own read-only database connection.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: u16,
+    /// No request log on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+fn parse_duration(s: &str) -> Result<i64, String> {
+    crate::duration_arg::parse_seconds(s)
+}

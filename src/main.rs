@@ -1,0 +1,108 @@
+//! xcc: a webshop's clickstream → sessions in one SQLite file → answers over HTTP.
+
+mod cli;
+mod clock;
+mod duration_arg;
+mod event;
+mod ingest;
+mod metrics;
+mod progress;
+mod rebuild;
+mod records;
+mod server;
+mod session_store;
+mod sessionize;
+mod source;
+mod store;
+mod text;
+mod timestamp;
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+/// Lines were read but every one of them was rejected.
+const EXIT_ALL_REJECTED: u8 = 3;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            if is_broken_pipe(&e) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("xcc: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Ingest(args) => {
+            let opts = ingest::IngestOptions {
+                source: source::Source::from_arg(&args.source),
+                db: args.db.db,
+                quiet: args.quiet,
+                http: source::HttpPolicy {
+                    read_timeout: Duration::from_secs(args.read_timeout as u64),
+                    retries: args.retries,
+                    ..source::HttpPolicy::default()
+                },
+                started_at: clock::now_iso(),
+            };
+            let started = std::time::Instant::now();
+            let report = ingest::run(&opts)?;
+            if !args.quiet {
+                eprintln!("{}", ingest::describe(&report, started.elapsed()));
+            }
+            if args.json {
+                let mut out = std::io::stdout().lock();
+                serde_json::to_writer(&mut out, &report)?;
+                writeln!(out)?;
+            }
+            if report.lines_read > 0 && report.rejected == report.lines_read {
+                eprintln!(
+                    "xcc: every line of {} was rejected; see the rejects table for why",
+                    report.source
+                );
+                return Ok(ExitCode::from(EXIT_ALL_REJECTED));
+            }
+        }
+        Command::Sessionize(args) => {
+            let report = rebuild::run(&args.db.db, args.timeout)?;
+            if !args.quiet {
+                eprintln!("{}", rebuild::describe(&report));
+            }
+        }
+        Command::Metrics(args) => {
+            let conn = store::open_for_read(&args.db.db)?;
+            let value = metrics::compute(&conn, args.metric)?;
+            let mut out = std::io::stdout().lock();
+            serde_json::to_writer_pretty(&mut out, &value)?;
+            writeln!(out)?;
+        }
+        Command::Serve(args) => {
+            server::run(&server::ServeOptions {
+                db: args.db.db,
+                addr: args.addr,
+                threads: args.threads as usize,
+                quiet: args.quiet,
+            })?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,259 @@
+//! Splits an input stream into records: the lines of JSON lines, or the elements of one JSON
+//! array. Streaming and generic over `BufRead`, so memory holds one record at a time.
+
+use std::io::{self, BufRead};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// One record of the input, numbered by the line it starts on (1-based).
+pub struct Record {
+    pub line_number: u64,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Unknown,
+    Lines,
+    Array,
+}
+
+pub struct RecordReader<R> {
+    input: R,
+    mode: Mode,
+    /// The line the reader's position is on.
+    line: u64,
+}
+
+impl<R: BufRead> RecordReader<R> {
+    pub fn new(input: R) -> Self {
+        RecordReader {
+            input,
+            mode: Mode::Unknown,
+            line: 1,
+        }
+    }
+
+    /// The next record, skipping blank lines; `None` at the end of the input.
+    pub fn next_record(&mut self) -> io::Result<Option<Record>> {
+        if self.mode == Mode::Unknown {
+            self.detect_mode()?;
+        }
+        match self.mode {
+            Mode::Array => self.next_array_element(),
+            _ => self.next_line(),
+        }
+    }
+
+    /// A BOM is accepted at the start only; the first non-blank byte being `[` means the
+    /// whole input is one JSON array.
+    fn detect_mode(&mut self) -> io::Result<()> {
+        let buf = self.input.fill_buf()?;
+        if buf.starts_with(BOM) {
+            self.input.consume(BOM.len());
+        }
+        self.skip_whitespace()?;
+        let buf = self.input.fill_buf()?;
+        self.mode = if buf.first() == Some(&b'[') {
+            self.input.consume(1);
+            Mode::Array
+        } else {
+            Mode::Lines
+        };
+        Ok(())
+    }
+
+    fn skip_whitespace(&mut self) -> io::Result<()> {
+        loop {
+            let buf = self.input.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            let n = buf
+                .iter()
+                .take_while(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+                .count();
+            self.line += buf[..n].iter().filter(|&&c| c == b'\n').count() as u64;
+            let all = n == buf.len();
+            self.input.consume(n);
+            if !all {
+                return Ok(());
+            }
+        }
+    }
+
+    fn next_line(&mut self) -> io::Result<Option<Record>> {
+        loop {
+            let mut bytes = Vec::new();
+            let n = self.input.read_until(b'\n', &mut bytes)?;
+            if n == 0 {
+                return Ok(None);
+            }
+            let line_number = self.line;
+            self.line += 1;
+            while matches!(bytes.last(), Some(b'\n' | b'\r')) {
+                bytes.pop();
+            }
+            if bytes
+                .iter()
+                .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
+            {
+                continue;
+            }
+            return Ok(Some(Record { line_number, bytes }));
+        }
+    }
+
+    /// One element of the top-level array: bytes up to the next `,` or `]` outside strings
+    /// and nested values. After the closing `]` the rest of the input is read as lines, so
+    /// that nothing after the array is silently dropped.
+    fn next_array_element(&mut self) -> io::Result<Option<Record>> {
+        self.skip_whitespace()?;
+        let line_number = self.line;
+        let mut bytes = Vec::new();
+        let mut depth = 0usize;
+        let mut in_string = false;
+        let mut escaped = false;
+        loop {
+            let buf = self.input.fill_buf()?;
+            if buf.is_empty() {
+                // An unterminated array: what was read so far is still a record to judge.
+                self.mode = Mode::Lines;
+                return Ok(if bytes.is_empty() {
+                    None
+                } else {
+                    Some(Record { line_number, bytes })
+                });
+            }
+            let mut used = 0;
+            let mut end: Option<u8> = None;
+            for &c in buf {
+                used += 1;
+                if c == b'\n' {
+                    self.line += 1;
+                }
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if c == b'\\' {
+                        escaped = true;
+                    } else if c == b'"' {
+                        in_string = false;
+                    }
+                } else {
+                    match c {
+                        b'"' => in_string = true,
+                        b'{' | b'[' => depth += 1,
+                        b'}' | b']' if depth > 0 => depth -= 1,
+                        b'}' => {}
+                        b',' | b']' if depth == 0 => {
+                            end = Some(c);
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                bytes.push(c);
+            }
+            self.input.consume(used);
+            if let Some(terminator) = end {
+                while matches!(bytes.last(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
+                    bytes.pop();
+                }
+                if terminator == b']' {
+                    self.mode = Mode::Lines;
+                    if bytes.is_empty() {
+                        // `[]` or the end after a trailing element: nothing more in the array.
+                        return self.next_line();
+                    }
+                }
+                return Ok(Some(Record { line_number, bytes }));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(input: &str) -> Vec<(u64, String)> {
+        let mut reader = RecordReader::new(input.as_bytes());
+        let mut out = Vec::new();
+        while let Some(r) = reader.next_record().unwrap() {
+            out.push((r.line_number, String::from_utf8(r.bytes).unwrap()));
+        }
+        out
+    }
+
+    #[test]
+    fn lines_with_bom_crlf_and_blank_lines() {
+        assert_eq!(
+            records("\u{feff}{\"a\":1}\r\n\r\n   \n{\"b\":2}\n{\"c\":3}"),
+            vec![
+                (1, "{\"a\":1}".to_string()),
+                (4, "{\"b\":2}".to_string()),
+                (5, "{\"c\":3}".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn bom_after_the_start_stays_in_the_record() {
+        let got = records("{\"a\":1}\n\u{feff}{\"b\":2}\n");
+        assert_eq!(got[1].1, "\u{feff}{\"b\":2}");
+    }
+
+    #[test]
+    fn array_elements_with_their_line_numbers() {
+        let input = "\n[\n  {\"a\": \"x,]}\\\"\"},\n  {\"b\": [1, {\"c\": 2}]}\n]\n";
+        assert_eq!(
+            records(input),
+            vec![
+                (3, "{\"a\": \"x,]}\\\"\"}".to_string()),
+                (4, "{\"b\": [1, {\"c\": 2}]}".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn empty_array_and_content_after_the_array() {
+        assert!(records("[]").is_empty());
+        assert_eq!(
+            records("[{\"a\":1}]\n{\"b\":2}\n"),
+            vec![(1, "{\"a\":1}".to_string()), (2, "{\"b\":2}".to_string())]
+        );
+    }
+
+    #[test]
+    fn unterminated_array_keeps_the_partial_element() {
+        assert_eq!(
+            records("[{\"a\":1}, {\"b\":"),
+            vec![(1, "{\"a\":1}".to_string()), (1, "{\"b\":".to_string())]
+        );
+    }
+
+    #[test]
+    fn empty_element_is_a_record_to_reject() {
+        assert_eq!(
+            records("[{\"a\":1},,{\"b\":2}]"),
+            vec![
+                (1, "{\"a\":1}".to_string()),
+                (1, String::new()),
+                (1, "{\"b\":2}".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn small_buffer_reads_give_the_same_records() {
+        let input = "[{\"a\": \"long string value\"},\n {\"b\": 2}]";
+        let reader = io::BufReader::with_capacity(3, input.as_bytes());
+        let mut r = RecordReader::new(reader);
+        let mut got = Vec::new();
+        while let Some(rec) = r.next_record().unwrap() {
+            got.push(String::from_utf8(rec.bytes).unwrap());
+        }
+        assert_eq!(got, vec!["{\"a\": \"long string value\"}", "{\"b\": 2}"]);
+    }
+}

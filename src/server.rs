@@ -1,0 +1,218 @@
+//! `xcc serve`: the metrics over HTTP. N worker threads share one listening socket, each with
+//! its own read-only SQLite connection opened at start, so a bad file fails before the first
+//! request and requests never wait on each other. WAL lets an `xcc ingest` commit meanwhile;
+//! the next request sees the new data.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread;
+use std::time::Instant;
+
+use anyhow::{anyhow, Context, Result};
+use rusqlite::Connection;
+use serde_json::json;
+use tiny_http::{Header, Method, Request, Response, Server, StatusCode};
+
+use crate::metrics::{self, Metric};
+use crate::store;
+
+pub const OPENAPI: &str = include_str!("openapi.json");
+
+pub struct ServeOptions {
+    pub db: PathBuf,
+    pub addr: String,
+    pub threads: usize,
+    pub quiet: bool,
+}
+
+pub fn run(opts: &ServeOptions) -> Result<()> {
+    let connections = (0..opts.threads.max(1))
+        .map(|_| store::open_for_read(&opts.db))
+        .collect::<Result<Vec<_>>>()?;
+    let server = Server::http(&opts.addr).map_err(|e| listen_error(&opts.addr, &*e))?;
+    let server = Arc::new(server);
+    let shown = server
+        .server_addr()
+        .to_ip()
+        .map_or(opts.addr.clone(), |a| a.to_string());
+    eprintln!(
+        "xcc: serving {} on http://{shown}/ with {} threads (GET /metrics/orders, /metrics/referrers, /metrics/summary, /health, /openapi.json)",
+        opts.db.display(),
+        connections.len()
+    );
+    let workers: Vec<_> = connections
+        .into_iter()
+        .enumerate()
+        .map(|(i, conn)| {
+            let server = server.clone();
+            let mut worker = Worker {
+                conn,
+                db: opts.db.clone(),
+                cache: HashMap::new(),
+                quiet: opts.quiet,
+            };
+            thread::Builder::new()
+                .name(format!("xcc-http-{i}"))
+                .spawn(move || worker.serve(&server))
+        })
+        .collect::<std::io::Result<_>>()
+        .context("cannot start the worker threads")?;
+    for w in workers {
+        let _ = w.join();
+    }
+    Ok(())
+}
+
+fn listen_error(addr: &str, e: &(dyn std::error::Error + Send + Sync)) -> anyhow::Error {
+    let text = e.to_string();
+    if text.contains("in use") {
+        anyhow!("cannot listen on {addr}: the address is already in use (is another xcc serve running? choose another port with --addr)")
+    } else {
+        anyhow!("cannot listen on {addr}: {text}")
+    }
+}
+
+struct Worker {
+    conn: Connection,
+    db: PathBuf,
+    /// Answers keyed by metric, valid while SQLite's data_version is unchanged (no commit by
+    /// any other connection since).
+    cache: HashMap<Metric, (i64, String)>,
+    quiet: bool,
+}
+
+/// A finished answer before it is written to the socket.
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+    pub allow: bool,
+}
+
+impl Answer {
+    fn json(status: u16, body: String) -> Answer {
+        Answer {
+            status,
+            content_type: "application/json",
+            body,
+            allow: false,
+        }
+    }
+
+    fn error(status: u16, message: &str) -> Answer {
+        Answer::json(status, json!({ "error": message }).to_string())
+    }
+}
+
+impl Worker {
+    fn serve(&mut self, server: &Server) {
+        // An explicit loop: `incoming_requests()` would end quietly on the first error.
+        loop {
+            match server.recv() {
+                Ok(request) => self.answer(request),
+                Err(e) => {
+                    eprintln!("xcc: could not accept a request: {e}");
+                    thread::sleep(std::time::Duration::from_millis(10));
+                }
+            }
+        }
+    }
+
+    fn answer(&mut self, request: Request) {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let url = request.url().to_string();
+        let answer = self.route(&method, &url);
+        let status = answer.status;
+        let mut response = Response::new(
+            StatusCode(answer.status),
+            vec![header("Content-Type", answer.content_type)],
+            Cursor::new(answer.body.into_bytes()),
+            None,
+            None,
+        );
+        if answer.allow {
+            response.add_header(header("Allow", "GET, HEAD"));
+        }
+        let sent = request.respond(response);
+        if !self.quiet {
+            // The path is logged shortened: a 100 KB URL should not flood the log.
+            eprintln!(
+                "{method} {} {status} {:.1}ms{}",
+                crate::text::shorten(&url, 200),
+                started.elapsed().as_secs_f64() * 1000.0,
+                sent.map_or_else(|e| format!(" (not sent: {e})"), |_| String::new())
+            );
+        }
+    }
+
+    fn route(&mut self, method: &Method, url: &str) -> Answer {
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        let known = matches!(
+            path,
+            "/health"
+                | "/openapi.json"
+                | "/metrics/orders"
+                | "/metrics/referrers"
+                | "/metrics/summary"
+        );
+        if !known {
+            return Answer::error(404, "not found: see GET /openapi.json for the endpoints");
+        }
+        if !matches!(method, Method::Get | Method::Head) {
+            let mut a = Answer::error(405, "method not allowed: use GET");
+            a.allow = true;
+            return a;
+        }
+        if !query.is_empty() {
+            return Answer::error(400, "this endpoint takes no query parameters");
+        }
+        let result = match path {
+            "/health" => self.health(),
+            "/openapi.json" => Ok(Answer::json(200, OPENAPI.to_string())),
+            "/metrics/orders" => self.metric(Metric::Orders),
+            "/metrics/referrers" => self.metric(Metric::Referrers),
+            _ => self.metric(Metric::Summary),
+        };
+        result.unwrap_or_else(|e| {
+            eprintln!("xcc: {path}: {e:#}");
+            Answer::error(500, &format!("the database could not answer: {e:#}"))
+        })
+    }
+
+    fn health(&self) -> Result<Answer> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        Ok(Answer::json(
+            200,
+            json!({
+                "status": "ok",
+                "database": self.db.display().to_string(),
+                "schema_version": version,
+                "tool_version": store::TOOL_VERSION,
+            })
+            .to_string(),
+        ))
+    }
+
+    fn metric(&mut self, metric: Metric) -> Result<Answer> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        if let Some((v, body)) = self.cache.get(&metric) {
+            if *v == version {
+                return Ok(Answer::json(200, body.clone()));
+            }
+        }
+        let body = metrics::compute(&self.conn, metric)?.to_string();
+        self.cache.insert(metric, (version, body.clone()));
+        Ok(Answer::json(200, body))
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
+}

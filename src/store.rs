@@ -1,0 +1,187 @@
+//! The SQLite file: creating it from `schema.sql`, refusing files that are not ours or are
+//! from another schema version, and the connection settings of writers and readers.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{anyhow, bail, Context, Result};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+
+pub const SCHEMA_SQL: &str = include_str!("../schema.sql");
+pub const VIEWS_SQL: &str = include_str!("../queries/views.sql");
+/// Bumped whenever `schema.sql` or `queries/views.sql` changes shape.
+pub const SCHEMA_VERSION: i64 = 1;
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// How long a writer waits for another writer (a concurrent ingest) before giving up.
+pub const WRITE_WAIT: Duration = Duration::from_secs(60);
+
+pub const DEFAULT_TIMEOUT_SECONDS: i64 = 30 * 60;
+
+/// Opens (creating if needed) a database to write to.
+pub fn open_for_write(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)
+        .with_context(|| format!("cannot open or create {}", path.display()))?;
+    conn.busy_timeout(WRITE_WAIT)?;
+    let label = path.display();
+    // journal_mode is the first statement to touch the file, so it is where a non-SQLite
+    // file shows itself.
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| not_ours(&label.to_string(), e))?;
+    conn.execute_batch(
+        "PRAGMA foreign_keys = ON;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA cache_size = -32768;
+         PRAGMA temp_store = MEMORY;",
+    )?;
+    let version = check_version(&conn, &label.to_string())?;
+    if version == 0 {
+        create_schema(&conn).with_context(|| format!("cannot create the schema in {label}"))?;
+    }
+    Ok(conn)
+}
+
+/// Opens an existing database read-only, as the server and `xcc metrics` do.
+pub fn open_for_read(path: &Path) -> Result<Connection> {
+    let label = path.display().to_string();
+    if !path.exists() {
+        bail!("database {label} does not exist (create it with `xcc ingest --db {label}`)");
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .with_context(|| format!("cannot open {label}"))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    let version = check_version(&conn, &label)?;
+    if version == 0 {
+        bail!("{label} is empty: it holds no xcc data yet (run `xcc ingest --db {label}`)");
+    }
+    Ok(conn)
+}
+
+fn not_ours(label: &str, e: rusqlite::Error) -> anyhow::Error {
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        if f.code == rusqlite::ErrorCode::NotADatabase {
+            return anyhow!("{label} is not an xcc database (it is not an SQLite file)");
+        }
+    }
+    anyhow!(e).context(format!("cannot read {label}"))
+}
+
+/// The schema version of the file; 0 for a new, empty file. Anything we cannot read is refused.
+fn check_version(conn: &Connection, label: &str) -> Result<i64> {
+    let version: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| not_ours(label, e))?;
+    if version == 0 {
+        let tables: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_schema WHERE type = 'table'",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| not_ours(label, e))?;
+        if tables > 0 {
+            bail!("{label} is not an xcc database (it is an SQLite file with other tables)");
+        }
+        return Ok(0);
+    }
+    let app: Option<String> = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'application'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .ok()
+        .flatten();
+    if app.as_deref() != Some("xcc") {
+        bail!("{label} is not an xcc database (no xcc marker in its meta table)");
+    }
+    if version > SCHEMA_VERSION {
+        bail!(
+            "{label} was written by a newer xcc (schema version {version}; this xcc {TOOL_VERSION} reads version {SCHEMA_VERSION})"
+        );
+    }
+    if version < SCHEMA_VERSION {
+        bail!(
+            "{label} has schema version {version}, which this xcc {TOOL_VERSION} cannot upgrade (it reads version {SCHEMA_VERSION}); ingest again into a new file"
+        );
+    }
+    Ok(version)
+}
+
+fn create_schema(conn: &Connection) -> Result<()> {
+    let tx = conn.unchecked_transaction()?;
+    tx.execute_batch(SCHEMA_SQL)?;
+    tx.execute_batch(VIEWS_SQL)?;
+    let mut put = tx.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
+    put.execute(["application", "xcc"])?;
+    put.execute(["schema_version", &SCHEMA_VERSION.to_string()])?;
+    put.execute(["created_by", &format!("xcc {TOOL_VERSION}")])?;
+    put.execute([
+        "session_timeout_seconds",
+        &DEFAULT_TIMEOUT_SECONDS.to_string(),
+    ])?;
+    drop(put);
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()?;
+    Ok(())
+}
+
+pub fn session_timeout_seconds(conn: &Connection) -> Result<i64> {
+    let value: String = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'session_timeout_seconds'",
+            [],
+            |r| r.get(0),
+        )
+        .context("the database has no session timeout in its meta table")?;
+    value
+        .parse()
+        .with_context(|| format!("the stored session timeout '{value}' is not a number"))
+}
+
+pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_file_gets_schema_and_refuses_other_files() {
+        let dir = std::env::temp_dir().join(format!("xcc-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("a.db");
+        let _ = std::fs::remove_file(&db);
+        let conn = open_for_write(&db).unwrap();
+        assert_eq!(session_timeout_seconds(&conn).unwrap(), 1800);
+        drop(conn);
+        // Opening again is fine; a newer version is refused with both versions named.
+        let conn = open_for_write(&db).unwrap();
+        conn.pragma_update(None, "user_version", 7).unwrap();
+        drop(conn);
+        let err = open_for_read(&db).unwrap_err().to_string();
+        assert!(err.contains("newer xcc (schema version 7"), "{err}");
+
+        let text = dir.join("b.db");
+        std::fs::write(
+            &text,
+            "this is not sqlite, just text long enough to be read",
+        )
+        .unwrap();
+        let err = open_for_write(&text).unwrap_err().to_string();
+        assert!(
+            err.ends_with("is not an xcc database (it is not an SQLite file)"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
