@@ -213,6 +213,11 @@ impl<R: Read> Read for LengthCheckedReader<R> {
             let message =
                 if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock {
                     format!("the server stopped sending after {} bytes", self.seen)
+                } else if let Some(expected) = self.expected {
+                    format!(
+                        "the download broke after {} of {expected} bytes: {e}",
+                        self.seen
+                    )
                 } else {
                     format!("the download broke after {} bytes: {e}", self.seen)
                 };

@@ -1,0 +1,365 @@
+//! Helpers shared by the integration tests: run the real binary, read the database it wrote,
+//! and play HTTP peers on 127.0.0.1.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+pub const REAL_HEAD: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/data/real-events-head.jsonl"
+);
+
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Output {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}\nstderr: {}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+}
+
+pub fn xcc() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_xcc"))
+}
+
+/// Runs xcc with `args` and `stdin`, waiting for it to end.
+pub fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = xcc()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("xcc starts");
+    let mut input = child.stdin.take().unwrap();
+    let data = stdin.to_vec();
+    let writer = thread::spawn(move || {
+        let _ = input.write_all(&data);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A temporary directory with a database path in it.
+pub struct Workspace {
+    pub dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    pub fn new() -> Self {
+        Workspace {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.path("sessions.db")
+    }
+
+    pub fn db_str(&self) -> String {
+        self.db().to_str().unwrap().to_string()
+    }
+
+    pub fn write(&self, name: &str, content: &[u8]) -> String {
+        let p = self.path(name);
+        std::fs::write(&p, content).unwrap();
+        p.to_str().unwrap().to_string()
+    }
+
+    /// `xcc ingest SOURCE --db <db> --json --quiet`, asserting the count identity on its report
+    /// and on the ledger row it wrote.
+    pub fn ingest(&self, source: &str, stdin: &[u8]) -> (Output, Option<serde_json::Value>) {
+        let out = run(
+            &[
+                "ingest",
+                source,
+                "--db",
+                &self.db_str(),
+                "--json",
+                "--quiet",
+            ],
+            stdin,
+        );
+        let report = if out.code == 0 || out.code == 3 {
+            let r = out.json();
+            let n = |k: &str| r[k].as_u64().unwrap();
+            assert_eq!(
+                n("lines_read"),
+                n("stored") + n("duplicates") + n("rejected"),
+                "count identity: {r}"
+            );
+            let conn = self.conn();
+            let (read, stored, dups, rejected): (i64, i64, i64, i64) = conn
+                .query_row(
+                    "SELECT lines_read, stored, duplicates, rejected FROM ingests WHERE id = ?1",
+                    [r["ingest_id"].as_i64().unwrap()],
+                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+                )
+                .unwrap();
+            assert_eq!(read, stored + dups + rejected);
+            assert_eq!(
+                (read as u64, stored as u64, dups as u64, rejected as u64),
+                (n("lines_read"), n("stored"), n("duplicates"), n("rejected"))
+            );
+            Some(r)
+        } else {
+            None
+        };
+        (out, report)
+    }
+
+    pub fn conn(&self) -> Connection {
+        Connection::open(self.db()).unwrap()
+    }
+
+    /// Every stored event as text rows, without the ingest that stored it.
+    pub fn event_rows(&self) -> Vec<String> {
+        self.rows(
+            "SELECT id, type, customer_id, timestamp, ts_us, user_agent, ip, page, referrer,
+                    query, product, position, extra FROM events ORDER BY id",
+        )
+    }
+
+    pub fn session_rows(&self) -> Vec<String> {
+        self.rows("SELECT * FROM sessions ORDER BY id")
+    }
+
+    pub fn rows(&self, sql: &str) -> Vec<String> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(sql).unwrap();
+        let n = stmt.column_count();
+        let rows = stmt
+            .query_map([], |row| {
+                let mut parts = Vec::new();
+                for i in 0..n {
+                    let v: rusqlite::types::Value = row.get(i)?;
+                    parts.push(format!("{v:?}"));
+                }
+                Ok(parts.join("|"))
+            })
+            .unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// The database file's bytes plus its WAL, to prove a failed run changed nothing.
+    pub fn snapshot(&self) -> Vec<String> {
+        if !self.db().exists() {
+            return vec![];
+        }
+        let mut rows = self.event_rows();
+        rows.extend(self.session_rows());
+        rows.extend(self.rows("SELECT * FROM ingests ORDER BY id"));
+        rows.extend(self.rows("SELECT * FROM rejects ORDER BY id"));
+        rows
+    }
+}
+
+/// One scripted answer of the test HTTP server.
+#[derive(Clone)]
+pub enum Reply {
+    Ok(Vec<u8>),
+    Status(u16),
+    /// Claims the full length, sends `sent` bytes of the body, then closes.
+    CutAfter(Vec<u8>, usize),
+    /// Sends headers and `sent` bytes of the body, then sends nothing for `seconds`.
+    Stall(Vec<u8>, usize, u64),
+}
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 answering requests with `replies` in turn (the last
+/// one repeats). Returns its URL and a counter of requests served.
+pub fn http_server(replies: Vec<Reply>) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let served = Arc::new(AtomicUsize::new(0));
+    let counter = served.clone();
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let i = counter.fetch_add(1, Ordering::SeqCst);
+            let reply = replies[i.min(replies.len() - 1)].clone();
+            thread::spawn(move || answer(stream, reply));
+        }
+    });
+    (format!("http://127.0.0.1:{port}/events.json"), served)
+}
+
+fn answer(mut stream: TcpStream, reply: Reply) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap_or(0) > 0 {
+        if line == "\r\n" {
+            break;
+        }
+        line.clear();
+    }
+    let head = |status: &str, len: usize| {
+        format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n")
+    };
+    let _ = match reply {
+        Reply::Ok(body) => stream
+            .write_all(head("200 OK", body.len()).as_bytes())
+            .and_then(|_| stream.write_all(&body)),
+        Reply::Status(code) => {
+            let reason = match code {
+                404 => "Not Found",
+                503 => "Service Unavailable",
+                500 => "Internal Server Error",
+                _ => "Status",
+            };
+            stream.write_all(head(&format!("{code} {reason}"), 0).as_bytes())
+        }
+        Reply::CutAfter(body, sent) => stream
+            .write_all(head("200 OK", body.len()).as_bytes())
+            .and_then(|_| stream.write_all(&body[..sent])),
+        Reply::Stall(body, sent, seconds) => {
+            let r = stream
+                .write_all(head("200 OK", body.len()).as_bytes())
+                .and_then(|_| stream.write_all(&body[..sent]));
+            thread::sleep(Duration::from_secs(seconds));
+            r
+        }
+    };
+    let _ = stream.flush();
+}
+
+/// A running `xcc serve` on a free port, stopped when dropped.
+pub struct Served {
+    pub child: Child,
+    pub base: String,
+}
+
+impl Served {
+    pub fn start(db: &Path, extra: &[&str]) -> Served {
+        let mut child = xcc()
+            .args([
+                "serve",
+                "--db",
+                db.to_str().unwrap(),
+                "--addr",
+                "127.0.0.1:0",
+            ])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stderr = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        stderr.read_line(&mut first).unwrap();
+        let start = first
+            .find("http://")
+            .unwrap_or_else(|| panic!("no address in: {first}"));
+        let base = first[start..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .trim_end_matches('/')
+            .to_string();
+        // Keep draining the request log so the server never blocks on a full pipe.
+        thread::spawn(move || {
+            let mut sink = Vec::new();
+            let _ = stderr.read_to_end(&mut sink);
+        });
+        Served { child, base }
+    }
+
+    /// GET (or another method) `path`; returns status, headers of interest and body.
+    pub fn request(&self, method: &str, path: &str) -> (u16, Vec<(String, String)>, String) {
+        raw_request(&self.base, method, path)
+    }
+
+    pub fn get_json(&self, path: &str) -> serde_json::Value {
+        let (status, _, body) = self.request("GET", path);
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A plain HTTP/1.1 request over a socket, so that any method and path can be sent as is.
+pub fn raw_request(base: &str, method: &str, path: &str) -> (u16, Vec<(String, String)>, String) {
+    let host = base.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status line in {text:?}"));
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers, body.to_string())
+}
+
+/// A small deterministic random generator for the property tests (xorshift64*).
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            items.swap(i, j);
+        }
+    }
+}
