@@ -90,7 +90,7 @@ pub struct SessionizeArgs {
     pub db: DbArg,
     /// The inactivity gap that starts a new session (default: the one stored in the database,
     /// 30m in a new one).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
     pub timeout: Option<i64>,
     /// No summary on stderr.
     #[arg(long, short)]

@@ -1,0 +1,422 @@
+//! The metrics over HTTP and on the command line: the brief's worked example, edge cases,
+//! random data against a straightforward computation written here, and the server's errors.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::thread;
+
+use common::{raw_request, run, Rng, Served, Workspace, REAL_HEAD};
+use serde_json::Value;
+
+/// An event for the tests: customer, seconds since 2022-05-01T00:00:00Z, type, referrer.
+fn event(id: i64, customer: i64, seconds: i64, kind: &str, referrer: Option<&str>) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(1_651_363_200 + seconds).unwrap();
+    let referrer = referrer.map_or(String::new(), |r| format!(r#", "referrer": "{r}""#));
+    format!(
+        r#"{{"id": {id}, "type": "{kind}", "event": {{"customer-id": {customer}, "timestamp": "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}"{referrer}}}}}"#,
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// The brief's picture (brief/metrics.png): user-1 has sessions of 30, 20 (order at its end)
+/// and 12 minutes; user-2 of 45 (order at its end), 20 and 10.5 (order at its end).
+fn brief_picture() -> Vec<String> {
+    let m = 60;
+    vec![
+        event(1, 1, 0, "page_view", None),
+        event(2, 1, 15 * m, "page_view", None),
+        event(3, 1, 30 * m, "page_view", None),
+        event(4, 1, 120 * m, "page_view", None),
+        event(5, 1, 130 * m, "page_view", None),
+        event(6, 1, 140 * m, "placed_order", None),
+        event(7, 1, 300 * m, "page_view", None),
+        event(8, 1, 312 * m, "page_view", None),
+        event(9, 2, 0, "page_view", None),
+        event(10, 2, 20 * m, "page_view", None),
+        event(11, 2, 45 * m, "placed_order", None),
+        event(12, 2, 100 * m, "page_view", None),
+        event(13, 2, 110 * m, "page_view", None),
+        event(14, 2, 120 * m, "page_view", None),
+        event(15, 2, 400 * m, "page_view", None),
+        event(16, 2, 410 * m + 30, "placed_order", None),
+    ]
+}
+
+fn ingest_lines(w: &Workspace, lines: &[String]) {
+    let (out, _) = w.ingest("-", lines.join("\n").as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
+
+#[test]
+fn the_brief_picture_over_http() {
+    let w = Workspace::new();
+    ingest_lines(&w, &brief_picture());
+    let server = Served::start(&w.db(), &[]);
+    let (status, headers, body) = server.request("GET", "/metrics/orders");
+    assert_eq!(status, 200);
+    assert!(headers.contains(&("content-type".into(), "application/json".into())));
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["median_visits_before_order"].as_f64(), Some(2.0));
+    assert_eq!(
+        v["median_session_duration_minutes_before_order"].as_f64(),
+        Some(47.5)
+    );
+    assert_eq!(
+        v.as_object().unwrap().len(),
+        2,
+        "exactly the two fields: {body}"
+    );
+    // The command line prints the same JSON.
+    let out = run(&["metrics", "orders", "--db", &w.db_str()], b"");
+    assert_eq!(out.json(), v);
+}
+
+#[test]
+fn no_orders_gives_nulls_and_an_order_in_the_first_session_counts_one_visit() {
+    let w = Workspace::new();
+    ingest_lines(
+        &w,
+        &[
+            event(1, 1, 0, "page_view", None),
+            event(2, 1, 600, "search", None),
+        ],
+    );
+    let out = run(&["metrics", "orders", "--db", &w.db_str()], b"");
+    let v = out.json();
+    assert_eq!(v["median_visits_before_order"], Value::Null);
+    assert_eq!(
+        v["median_session_duration_minutes_before_order"],
+        Value::Null
+    );
+
+    let w = Workspace::new();
+    ingest_lines(
+        &w,
+        &[
+            event(1, 1, 0, "page_view", None),
+            event(2, 1, 450, "page_view", None),
+            event(3, 1, 450, "placed_order", None),
+            event(4, 1, 900, "page_view", None),
+        ],
+    );
+    let v = run(&["metrics", "orders", "--db", &w.db_str()], b"").json();
+    assert_eq!(v["median_visits_before_order"].as_f64(), Some(1.0));
+    assert_eq!(
+        v["median_session_duration_minutes_before_order"].as_f64(),
+        Some(7.5)
+    );
+}
+
+/// The definitions, computed the plain way from the same events.
+struct Expected {
+    visits: Option<f64>,
+    minutes: Option<f64>,
+    /// host → (sessions, ordering sessions, durations in minutes)
+    referrers: BTreeMap<String, (usize, usize, Vec<f64>)>,
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let n = values.len();
+    Some(if n % 2 == 1 {
+        values[n / 2]
+    } else {
+        (values[n / 2 - 1] + values[n / 2]) / 2.0
+    })
+}
+
+fn quantile(mut values: Vec<f64>, q: f64) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    let h = (values.len() - 1) as f64 * q;
+    let lo = h.floor() as usize;
+    let hi = (lo + 1).min(values.len() - 1);
+    values[lo] + (h - lo as f64) * (values[hi] - values[lo])
+}
+
+/// (customer, seconds, id, is_order, referrer)
+type Ev = (i64, i64, i64, bool, Option<String>);
+
+fn expected(events: &[Ev]) -> Expected {
+    let mut by_customer: BTreeMap<i64, Vec<&Ev>> = BTreeMap::new();
+    for e in events {
+        by_customer.entry(e.0).or_default().push(e);
+    }
+    let mut visits = Vec::new();
+    let mut minutes = Vec::new();
+    let mut referrers: BTreeMap<String, (usize, usize, Vec<f64>)> = BTreeMap::new();
+    for evs in by_customer.values_mut() {
+        evs.sort_by_key(|e| (e.1, e.2));
+        // Sessions as lists of events.
+        let mut sessions: Vec<Vec<&Ev>> = Vec::new();
+        for e in evs.iter() {
+            match sessions.last_mut() {
+                Some(s) if e.1 - s.last().unwrap().1 < 1800 => s.push(e),
+                _ => sessions.push(vec![e]),
+            }
+        }
+        let mut since_last_order = 0;
+        let mut before_first = 0.0;
+        let mut first_found = false;
+        for s in &sessions {
+            since_last_order += 1;
+            let duration = (s.last().unwrap().1 - s[0].1) as f64 / 60.0;
+            let first_order = s.iter().find(|e| e.3);
+            if let Some(order) = first_order {
+                visits.push(since_last_order as f64);
+                since_last_order = 0;
+                if !first_found {
+                    minutes.push(before_first + (order.1 - s[0].1) as f64 / 60.0);
+                    first_found = true;
+                }
+            } else if !first_found {
+                before_first += duration;
+            }
+            let host = s
+                .iter()
+                .find_map(|e| e.4.clone())
+                .map_or("(direct)".to_string(), |r| {
+                    r.trim_start_matches("https://")
+                        .split('/')
+                        .next()
+                        .unwrap()
+                        .to_lowercase()
+                });
+            let entry = referrers.entry(host).or_default();
+            entry.0 += 1;
+            entry.1 += first_order.is_some() as usize;
+            entry.2.push(duration);
+        }
+    }
+    Expected {
+        visits: median(visits),
+        minutes: median(minutes),
+        referrers,
+    }
+}
+
+fn close(a: Option<f64>, b: Option<f64>) -> bool {
+    match (a, b) {
+        (None, None) => true,
+        (Some(a), Some(b)) => (a - b).abs() < 1e-9,
+        _ => false,
+    }
+}
+
+#[test]
+fn sql_equals_a_plain_computation_on_random_data() {
+    let hosts = [
+        "https://www.google.com/a",
+        "https://Google.com",
+        "https://bing.com/x",
+    ];
+    for seed in 1..=8u64 {
+        let mut rng = Rng(seed * 104_729);
+        let mut events: Vec<Ev> = Vec::new();
+        let mut lines = Vec::new();
+        let customers = 1 + rng.below(12) as i64;
+        let mut id = 1;
+        for customer in 1..=customers {
+            let mut t = rng.below(3600) as i64;
+            for _ in 0..rng.below(30) {
+                t += (rng.below(50 * 4) * 15) as i64;
+                let order = rng.below(9) == 0;
+                let referrer = (rng.below(7) == 0).then(|| hosts[rng.below(3) as usize]);
+                let kind = if order { "placed_order" } else { "page_view" };
+                lines.push(event(id, customer, t, kind, referrer));
+                events.push((customer, t, id, order, referrer.map(str::to_string)));
+                id += 1;
+            }
+        }
+        rng.shuffle(&mut lines);
+        let w = Workspace::new();
+        ingest_lines(&w, &lines);
+        let want = expected(&events);
+
+        let orders = run(&["metrics", "orders", "--db", &w.db_str()], b"").json();
+        assert!(
+            close(orders["median_visits_before_order"].as_f64(), want.visits),
+            "seed {seed}: {orders} vs {:?}",
+            want.visits
+        );
+        assert!(
+            close(
+                orders["median_session_duration_minutes_before_order"].as_f64(),
+                want.minutes
+            ),
+            "seed {seed}: {orders} vs {:?}",
+            want.minutes
+        );
+
+        let referrers = run(&["metrics", "referrers", "--db", &w.db_str()], b"").json();
+        let rows = referrers["referrers"].as_array().unwrap();
+        assert_eq!(rows.len(), want.referrers.len(), "seed {seed}");
+        for row in rows {
+            let host = row["referrer_host"].as_str().unwrap();
+            let (sessions, ordering, durations) = &want.referrers[host];
+            assert_eq!(row["sessions"].as_u64(), Some(*sessions as u64), "{host}");
+            assert_eq!(row["ordering_sessions"].as_u64(), Some(*ordering as u64));
+            let mean = durations.iter().sum::<f64>() / durations.len() as f64;
+            assert!(close(row["mean_minutes"].as_f64(), Some(mean)), "{row}");
+            assert!(close(
+                row["median_minutes"].as_f64(),
+                median(durations.clone())
+            ));
+            assert!(
+                close(
+                    row["p90_minutes"].as_f64(),
+                    Some(quantile(durations.clone(), 0.9))
+                ),
+                "seed {seed} {host}: {row} vs {}",
+                quantile(durations.clone(), 0.9)
+            );
+        }
+    }
+}
+
+#[test]
+fn every_endpoint_and_every_error_status_over_a_real_socket() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let server = Served::start(&w.db(), &[]);
+
+    let summary = server.get_json("/metrics/summary");
+    assert_eq!(summary["events_stored"], 1152);
+    assert_eq!(summary["session_timeout_seconds"], 1800);
+    assert_eq!(summary["first_event_at"], "2022-05-14T12:53:33.648681Z");
+    let referrers = server.get_json("/metrics/referrers");
+    assert!(referrers["referrers"].as_array().unwrap().len() > 1);
+    assert_eq!(server.get_json("/health")["status"], "ok");
+    let openapi = server.get_json("/openapi.json");
+    assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/metrics/orders",
+        "/metrics/referrers",
+        "/metrics/summary",
+        "/health",
+    ] {
+        assert!(
+            openapi["paths"][path]["get"]["responses"]["200"].is_object(),
+            "{path}"
+        );
+    }
+
+    let cases = [
+        ("GET", "/nope", 404),
+        ("GET", "/metrics", 404),
+        ("GET", "/metrics/orders?x=1", 400),
+        ("POST", "/metrics/orders", 405),
+        ("DELETE", "/health", 405),
+    ];
+    for (method, path, want) in cases {
+        let (status, headers, body) = server.request(method, path);
+        assert_eq!(status, want, "{method} {path}: {body}");
+        assert!(
+            headers.contains(&("content-type".into(), "application/json".into())),
+            "{method} {path}"
+        );
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert!(v["error"].is_string(), "{body}");
+        if want == 405 {
+            assert!(headers.contains(&("allow".into(), "GET, HEAD".into())));
+        }
+    }
+}
+
+#[test]
+fn many_concurrent_requests_are_all_answered_correctly() {
+    let w = Workspace::new();
+    ingest_lines(&w, &brief_picture());
+    let server = Served::start(&w.db(), &["--threads", "4", "--quiet"]);
+    let base = server.base.clone();
+    let clients: Vec<_> = (0..8)
+        .map(|_| {
+            let base = base.clone();
+            thread::spawn(move || {
+                for _ in 0..50 {
+                    let (status, _, body) = raw_request(&base, "GET", "/metrics/orders");
+                    assert_eq!(status, 200);
+                    let v: Value = serde_json::from_str(&body).unwrap();
+                    assert_eq!(v["median_session_duration_minutes_before_order"], 47.5);
+                }
+            })
+        })
+        .collect();
+    for c in clients {
+        c.join().unwrap();
+    }
+}
+
+#[test]
+fn an_ingest_while_serving_shows_in_the_next_response() {
+    let w = Workspace::new();
+    let picture = brief_picture();
+    // user-1 only: one ordering session, 2 visits, 50 minutes.
+    ingest_lines(&w, &picture[..8]);
+    let server = Served::start(&w.db(), &["--quiet"]);
+    let before = server.get_json("/metrics/orders");
+    assert_eq!(before["median_session_duration_minutes_before_order"], 50.0);
+    ingest_lines(&w, &picture[8..]);
+    let after = server.get_json("/metrics/orders");
+    assert_eq!(after["median_session_duration_minutes_before_order"], 47.5);
+    assert_eq!(server.get_json("/metrics/summary")["ingests"], 2);
+}
+
+#[test]
+fn start_up_failures_are_one_sentence() {
+    let w = Workspace::new();
+    let out = run(&["serve", "--db", &w.db_str()], b"");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr.trim(),
+        format!(
+            "xcc: database {0} does not exist (create it with `xcc ingest --db {0}`)",
+            w.db_str()
+        )
+    );
+
+    let other = w.path("other.db");
+    rusqlite::Connection::open(&other)
+        .unwrap()
+        .execute_batch("CREATE TABLE t (x)")
+        .unwrap();
+    let out = run(&["serve", "--db", other.to_str().unwrap()], b"");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr.trim(),
+        format!(
+            "xcc: {} is not an xcc database (it is an SQLite file with other tables)",
+            other.display()
+        )
+    );
+
+    w.ingest(REAL_HEAD, b"");
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap().to_string();
+    let out = run(&["serve", "--db", &w.db_str(), "--addr", &addr], b"");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr.trim(),
+        format!("xcc: cannot listen on {addr}: the address is already in use (is another xcc serve running? choose another port with --addr)")
+    );
+
+    let out = run(
+        &[
+            "metrics",
+            "orders",
+            "--db",
+            &w.path("none.db").to_string_lossy(),
+        ],
+        b"",
+    );
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.starts_with("xcc: database "), "{}", out.stderr);
+}

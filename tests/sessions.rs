@@ -1,0 +1,269 @@
+//! Sessions in the database: always what a rebuild from scratch gives, whatever the order and
+//! chunking of the input, and matching an independent computation on the real sample.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{run, Rng, Workspace, REAL_HEAD};
+use time::macros::format_description;
+use time::PrimitiveDateTime;
+
+/// Random events for a few customers: bursts of activity with gaps around the 30-minute
+/// boundary, equal timestamps, anonymous events, orders and referrers.
+fn random_events(rng: &mut Rng, customers: u64) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut id = 1;
+    for customer in 1..=customers {
+        let mut seconds: i64 = rng.below(600) as i64 * 60;
+        for _ in 0..(5 + rng.below(40)) {
+            // Gaps of 0..45 minutes in 15 s steps: many fall just below or at 30:00.
+            seconds += rng.below(45 * 4) as i64 * 15;
+            let ts = 1_650_000_000 + seconds; // 2022-04-15
+            let kind = match rng.below(10) {
+                0 => "placed_order",
+                1 | 2 => "search",
+                _ => "page_view",
+            };
+            let customer_field = if rng.below(8) == 0 {
+                "null".to_string()
+            } else {
+                customer.to_string()
+            };
+            let referrer = match rng.below(6) {
+                0 => r#", "referrer": "https://www.google.com/x""#,
+                1 => r#", "referrer": "https://bing.com""#,
+                _ => "",
+            };
+            lines.push(format!(
+                r#"{{"id": {id}, "type": "{kind}", "event": {{"customer-id": {customer_field}, "timestamp": "{}", "page": "https://xcc-webshop.com/p/{id}"{referrer}}}}}"#,
+                iso(ts)
+            ));
+            id += 1;
+            // Sometimes a second event at the very same timestamp.
+            if rng.below(5) == 0 {
+                lines.push(format!(
+                    r#"{{"id": {id}, "type": "placed_order", "event": {{"customer-id": {customer}, "timestamp": "{}"}}}}"#,
+                    iso(ts)
+                ));
+                id += 1;
+            }
+        }
+    }
+    lines
+}
+
+fn iso(unix: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.648681",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+#[test]
+fn chunks_in_random_order_give_exactly_what_one_ingest_and_a_rebuild_give() {
+    for seed in [1u64, 2, 3, 4, 5, 6] {
+        let mut rng = Rng(seed * 7919);
+        let mut lines = random_events(&mut rng, 4);
+        rng.shuffle(&mut lines);
+
+        let whole = Workspace::new();
+        let (out, _) = whole.ingest("-", lines.join("\n").as_bytes());
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let expected = whole.session_rows();
+        assert!(
+            expected.len() > 4,
+            "seed {seed}: too few sessions to mean anything"
+        );
+
+        let pieces = Workspace::new();
+        let mut rest = lines.clone();
+        rng.shuffle(&mut rest);
+        while !rest.is_empty() {
+            let take = (1 + rng.below(rest.len() as u64 / 2 + 1)) as usize;
+            let chunk: Vec<String> = rest.drain(..take.min(rest.len())).collect();
+            // Overlap: a few lines of the chunk again, which must count as duplicates.
+            let mut input = chunk.clone();
+            input.extend(chunk.iter().take(2).cloned());
+            let (out, _) = pieces.ingest("-", input.join("\n").as_bytes());
+            assert_eq!(out.code, 0, "{}", out.stderr);
+        }
+        assert_eq!(pieces.session_rows(), expected, "seed {seed}: incremental");
+        assert_eq!(pieces.event_rows(), whole.event_rows());
+
+        let out = run(&["sessionize", "--db", &pieces.db_str()], b"");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(pieces.session_rows(), expected, "seed {seed}: rebuild");
+    }
+}
+
+/// Customers and sessions of the real sample, computed here from the JSON text with `time`,
+/// independently of xcc's parser and sessionizer.
+#[test]
+fn real_sample_matches_an_independent_count() {
+    let format =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]");
+    let mut by_customer: BTreeMap<i64, Vec<(PrimitiveDateTime, i64)>> = BTreeMap::new();
+    for line in std::fs::read_to_string(REAL_HEAD).unwrap().lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        if let Some(c) = v["event"]["customer-id"].as_i64() {
+            let ts = PrimitiveDateTime::parse(v["event"]["timestamp"].as_str().unwrap(), &format)
+                .unwrap();
+            by_customer
+                .entry(c)
+                .or_default()
+                .push((ts, v["id"].as_i64().unwrap()));
+        }
+    }
+    let mut sessions = 0;
+    let mut logged_in_events = 0;
+    for events in by_customer.values_mut() {
+        events.sort();
+        sessions += 1;
+        for pair in events.windows(2) {
+            if pair[1].0 - pair[0].0 >= time::Duration::minutes(30) {
+                sessions += 1;
+            }
+        }
+        logged_in_events += events.len();
+    }
+
+    let w = Workspace::new();
+    let (out, report) = w.ingest(REAL_HEAD, b"");
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        w.count("SELECT count(DISTINCT customer_id) FROM sessions"),
+        by_customer.len() as i64
+    );
+    assert_eq!(w.count("SELECT count(*) FROM sessions"), sessions);
+    assert_eq!(
+        w.count("SELECT sum(event_count) FROM sessions"),
+        logged_in_events as i64
+    );
+    assert_eq!(
+        report.unwrap()["customers_resessionized"],
+        by_customer.len()
+    );
+    // session_number counts 1, 2, … per customer in time order.
+    assert_eq!(
+        w.count(
+            "SELECT count(*) FROM (SELECT customer_id, max(session_number) AS m, count(*) AS n
+             FROM sessions GROUP BY customer_id) WHERE m != n"
+        ),
+        0
+    );
+}
+
+#[test]
+fn sessionize_with_another_timeout_is_stored_and_used_by_later_ingests() {
+    let lines = [
+        r#"{"id": 1, "type": "page_view", "event": {"customer-id": 1, "timestamp": "2022-05-01T10:00:00"}}"#,
+        r#"{"id": 2, "type": "page_view", "event": {"customer-id": 1, "timestamp": "2022-05-01T10:40:00"}}"#,
+        r#"{"id": 3, "type": "page_view", "event": {"customer-id": 1, "timestamp": "2022-05-01T11:30:00"}}"#,
+    ];
+    let w = Workspace::new();
+    w.ingest("-", lines[..2].join("\n").as_bytes());
+    assert_eq!(w.count("SELECT count(*) FROM sessions"), 2);
+
+    let out = run(
+        &["sessionize", "--db", &w.db_str(), "--timeout", "45m"],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.trim(),
+        "xcc: rebuilt 1 sessions with a 45m timeout"
+    );
+    assert_eq!(w.count("SELECT count(*) FROM sessions"), 1);
+    assert_eq!(
+        w.rows("SELECT value FROM meta WHERE key = 'session_timeout_seconds'"),
+        vec!["Text(\"2700\")"]
+    );
+    // 50 minutes after the last event: a new session under 45m.
+    w.ingest("-", lines[2].as_bytes());
+    assert_eq!(
+        w.rows("SELECT session_number, event_count FROM sessions ORDER BY id"),
+        vec!["Integer(1)|Integer(2)", "Integer(2)|Integer(1)"]
+    );
+    let out = run(&["sessionize", "--db", &w.db_str(), "--timeout", "1h"], b"");
+    assert_eq!(out.code, 0);
+    assert_eq!(w.count("SELECT count(*) FROM sessions"), 1);
+    let out = run(
+        &["sessionize", "--db", &w.db_str(), "--timeout", "900s"],
+        b"",
+    );
+    assert_eq!(out.code, 0);
+    assert_eq!(w.count("SELECT count(*) FROM sessions"), 3);
+}
+
+#[test]
+fn nonsense_timeouts_are_refused() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    for (value, message) in [
+        ("0", "the session timeout must be more than zero, not '0'"),
+        (
+            "-5m",
+            "'-5m' is not a duration; use a positive number with a unit, like 30m, 1h or 900s",
+        ),
+        (
+            "soon",
+            "'soon' is not a duration; use a positive number with a unit, like 30m, 1h or 900s",
+        ),
+    ] {
+        let out = run(
+            &["sessionize", "--db", &w.db_str(), "--timeout", value],
+            b"",
+        );
+        assert_eq!(out.code, 2, "{value}");
+        assert!(out.stderr.contains(message), "{value}: {}", out.stderr);
+    }
+    assert_eq!(
+        w.rows("SELECT value FROM meta WHERE key = 'session_timeout_seconds'"),
+        vec!["Text(\"1800\")"]
+    );
+}
+
+#[test]
+fn sessionize_of_a_missing_database_is_one_sentence() {
+    let w = Workspace::new();
+    let out = run(&["sessionize", "--db", &w.db_str()], b"");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr.trim(),
+        format!(
+            "xcc: database {0} does not exist (create it with `xcc ingest --db {0}`)",
+            w.db_str()
+        )
+    );
+}
+
+#[test]
+fn session_columns_are_readable() {
+    let w = Workspace::new();
+    let lines = [
+        r#"{"id": 10, "type": "search", "event": {"customer-id": 1, "timestamp": "2022-05-01T10:00:00.5"}}"#,
+        r#"{"id": 11, "type": "page_view", "event": {"customer-id": 1, "timestamp": "2022-05-01T10:05:00", "page": "https://xcc-webshop.com/checkout", "referrer": "https://WWW.Google.com/q"}}"#,
+        r#"{"id": 12, "type": "placed_order", "event": {"customer-id": 1, "timestamp": "2022-05-01T10:05:00"}}"#,
+    ];
+    w.ingest("-", lines.join("\n").as_bytes());
+    assert_eq!(
+        w.rows(
+            "SELECT id, customer_id, session_number, started_at, ended_at, duration_seconds,
+                    event_count, page_view_count, order_count, first_order_at, referrer,
+                    referrer_host, landing_page FROM sessions"
+        ),
+        vec![
+            "Integer(10)|Integer(1)|Integer(1)|Text(\"2022-05-01T10:00:00.500000Z\")|\
+             Text(\"2022-05-01T10:05:00.000000Z\")|Real(299.5)|Integer(3)|Integer(1)|Integer(1)|\
+             Text(\"2022-05-01T10:05:00.000000Z\")|Text(\"https://WWW.Google.com/q\")|\
+             Text(\"www.google.com\")|Text(\"https://xcc-webshop.com/checkout\")"
+        ]
+    );
+}
