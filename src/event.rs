@@ -259,8 +259,10 @@ impl<'de> Deserialize<'de> for RawBody<'de> {
                             continue;
                         }
                     };
-                    let name = format!("event.{key}");
-                    fill(slot, map.next_value()?, &name, dup);
+                    if slot.is_some() {
+                        dup.get_or_insert_with(|| format!("event.{key}"));
+                    }
+                    *slot = Some(map.next_value()?);
                 }
                 Ok(b)
             }

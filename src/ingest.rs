@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver};
 use std::sync::Arc;
 use std::thread;
+use std::time::Instant;
 
 use anyhow::{anyhow, Context, Result};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
@@ -21,7 +22,7 @@ use crate::records::RecordReader;
 use crate::source::{self, HttpPolicy, Source};
 use crate::{session_store, store, timestamp};
 
-const BATCH: usize = 4096;
+const BATCH: usize = 1024;
 /// Batches in flight between the parser and the writer: enough to smooth out pauses,
 /// few enough that memory stays small.
 const BATCHES_IN_FLIGHT: usize = 8;
@@ -37,7 +38,7 @@ pub struct IngestOptions {
 }
 
 /// What one ingest did; `lines_read = stored + duplicates + rejected`.
-#[derive(Debug, Default, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
 pub struct IngestReport {
     pub source: String,
     pub ingest_id: i64,
@@ -48,6 +49,11 @@ pub struct IngestReport {
     pub bytes: u64,
     pub customers_resessionized: u64,
     pub sessions_written: u64,
+    /// Wall-clock seconds of each phase, for benchmarks: reading, parsing and storing the
+    /// lines; rebuilding sessions; committing and checkpointing.
+    pub load_seconds: f64,
+    pub sessionize_seconds: f64,
+    pub commit_seconds: f64,
 }
 
 struct Parsed {
@@ -112,6 +118,7 @@ fn ingest_into(opts: &IngestOptions, label: &str, opened: source::Opened) -> Res
             return Err(e);
         }
     };
+    let commit_started = Instant::now();
     progress.phase("committing…");
     tx.commit()
         .with_context(|| format!("cannot commit to {}", opts.db.display()))?;
@@ -120,6 +127,8 @@ fn ingest_into(opts: &IngestOptions, label: &str, opened: source::Opened) -> Res
     // Fold the write-ahead log into the file so that a database e-mailed right after an
     // ingest is complete on its own.
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    let mut report = report;
+    report.commit_seconds = commit_started.elapsed().as_secs_f64();
     Ok(report)
 }
 
@@ -174,6 +183,7 @@ fn write_all(
         params![label, opts.started_at, store::TOOL_VERSION],
     )?;
     let ingest_id = tx.last_insert_rowid();
+    let load_started = Instant::now();
     let mut report = IngestReport {
         source: label.to_string(),
         ingest_id,
@@ -241,6 +251,8 @@ fn write_all(
     }
     report.bytes = bytes_read.load(std::sync::atomic::Ordering::Relaxed);
 
+    report.load_seconds = load_started.elapsed().as_secs_f64();
+    let sessionize_started = Instant::now();
     progress.phase(&format!(
         "sessionizing {} customers…",
         progress::thousands(touched.len() as u64)
@@ -248,6 +260,7 @@ fn write_all(
     report.customers_resessionized = touched.len() as u64;
     report.sessions_written =
         session_store::resessionize_customers(tx, touched.iter().copied(), timeout_us)?;
+    report.sessionize_seconds = sessionize_started.elapsed().as_secs_f64();
 
     let (first, last) = if report.stored > 0 {
         (

@@ -4,6 +4,7 @@ mod cli;
 mod clock;
 mod duration_arg;
 mod event;
+mod generate;
 mod ingest;
 mod metrics;
 mod progress;
@@ -25,6 +26,11 @@ use anyhow::Result;
 use clap::Parser;
 
 use cli::{Cli, Command};
+
+// The parser thread allocates each event's strings and the writer thread frees them;
+// glibc's malloc serialises such cross-thread frees on an arena lock, mimalloc does not.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Lines were read but every one of them was rejected.
 const EXIT_ALL_REJECTED: u8 = 3;
@@ -94,6 +100,18 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut out = std::io::stdout().lock();
             serde_json::to_writer_pretty(&mut out, &value)?;
             writeln!(out)?;
+        }
+        Command::Generate(args) => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            generate::write_events(
+                &mut out,
+                &generate::GenerateOptions {
+                    events: args.events,
+                    seed: args.seed,
+                    customers: args.customers,
+                },
+            )?;
+            out.flush()?;
         }
         Command::Serve(args) => {
             server::run(&server::ServeOptions {
