@@ -15,9 +15,7 @@ pub fn parse_seconds(input: &str) -> Result<i64, String> {
         return if minutes > 0 {
             minutes.checked_mul(60).ok_or_else(refuse)
         } else {
-            Err(format!(
-                "the session timeout must be more than zero, not '{input}'"
-            ))
+            Err(format!("a duration must be more than zero, not '{input}'"))
         };
     }
     let mut total: i64 = 0;
@@ -45,9 +43,7 @@ pub fn parse_seconds(input: &str) -> Result<i64, String> {
         return Err(refuse());
     }
     if total <= 0 {
-        return Err(format!(
-            "the session timeout must be more than zero, not '{input}'"
-        ));
+        return Err(format!("a duration must be more than zero, not '{input}'"));
     }
     Ok(total)
 }
@@ -86,11 +82,11 @@ mod tests {
     fn refused_forms() {
         assert_eq!(
             parse_seconds("0"),
-            Err("the session timeout must be more than zero, not '0'".into())
+            Err("a duration must be more than zero, not '0'".into())
         );
         assert_eq!(
             parse_seconds("0m"),
-            Err("the session timeout must be more than zero, not '0m'".into())
+            Err("a duration must be more than zero, not '0m'".into())
         );
         for bad in ["-5m", "m", "30x", "abc", "", "1.5h", "30m5"] {
             assert!(parse_seconds(bad).is_err(), "{bad}");

@@ -207,7 +207,7 @@ fn nonsense_timeouts_are_refused() {
     let w = Workspace::new();
     w.ingest(REAL_HEAD, b"");
     for (value, message) in [
-        ("0", "the session timeout must be more than zero, not '0'"),
+        ("0", "a duration must be more than zero, not '0'"),
         (
             "-5m",
             "'-5m' is not a duration; use a positive number with a unit, like 30m, 1h or 900s",
