@@ -84,5 +84,9 @@ CREATE TABLE sessions (
     UNIQUE (customer_id, session_number)
 );
 
+-- Covering indexes for the window functions of queries/views.sql, so that the metrics read
+-- only index pages, in the order the windows need.
 CREATE INDEX sessions_ordering ON sessions (customer_id, session_number) WHERE order_count > 0;
-CREATE INDEX sessions_by_referrer_host ON sessions (referrer_host, duration_seconds);
+CREATE INDEX sessions_timeline ON sessions
+    (customer_id, session_number, order_count, started_us, ended_us, first_order_us);
+CREATE INDEX sessions_by_referrer_host ON sessions (referrer_host, duration_seconds, order_count);

@@ -261,6 +261,7 @@ fn write_all(
     report.sessions_written =
         session_store::resessionize_customers(tx, touched.iter().copied(), timeout_us)?;
     report.sessionize_seconds = sessionize_started.elapsed().as_secs_f64();
+    store::bump_generation(tx)?;
 
     let (first, last) = if report.stored > 0 {
         (

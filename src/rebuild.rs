@@ -31,6 +31,7 @@ pub fn run(db: &Path, timeout_seconds: Option<i64>) -> Result<RebuildReport> {
         None => store::session_timeout_seconds(&tx)?,
     };
     let sessions = session_store::rebuild_all(&tx, timeout_seconds * 1_000_000)?;
+    store::bump_generation(&tx)?;
     tx.commit()
         .with_context(|| format!("cannot commit to {}", db.display()))?;
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::io::Cursor;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Instant;
 
@@ -31,7 +31,7 @@ pub fn run(opts: &ServeOptions) -> Result<()> {
     let connections = (0..opts.threads.max(1))
         .map(|_| store::open_for_read(&opts.db))
         .collect::<Result<Vec<_>>>()?;
-    let server = Server::http(&opts.addr).map_err(|e| listen_error(&opts.addr, &*e))?;
+    let server = listen(&opts.addr)?;
     let server = Arc::new(server);
     let shown = server
         .server_addr()
@@ -42,6 +42,7 @@ pub fn run(opts: &ServeOptions) -> Result<()> {
         opts.db.display(),
         connections.len()
     );
+    let cache: Cache = Arc::default();
     let workers: Vec<_> = connections
         .into_iter()
         .enumerate()
@@ -50,7 +51,7 @@ pub fn run(opts: &ServeOptions) -> Result<()> {
             let mut worker = Worker {
                 conn,
                 db: opts.db.clone(),
-                cache: HashMap::new(),
+                cache: cache.clone(),
                 quiet: opts.quiet,
             };
             thread::Builder::new()
@@ -65,21 +66,30 @@ pub fn run(opts: &ServeOptions) -> Result<()> {
     Ok(())
 }
 
-fn listen_error(addr: &str, e: &(dyn std::error::Error + Send + Sync)) -> anyhow::Error {
-    let text = e.to_string();
-    if text.contains("in use") {
-        anyhow!("cannot listen on {addr}: the address is already in use (is another xcc serve running? choose another port with --addr)")
-    } else {
-        anyhow!("cannot listen on {addr}: {text}")
-    }
+fn listen(addr: &str) -> Result<Server> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => anyhow!(
+            "cannot listen on {addr}: the address is already in use (is another xcc serve running? choose another port with --addr)"
+        ),
+        _ => anyhow!("cannot listen on {addr}: {e}"),
+    })?;
+    // tiny_http writes headers and a body over 1 KiB in two segments; with Nagle's algorithm
+    // the second waits for the client's delayed ACK (40 ms). Accepted sockets inherit this.
+    socket2::SockRef::from(&listener)
+        .set_nodelay(true)
+        .with_context(|| format!("cannot configure the socket on {addr}"))?;
+    Server::from_listener(listener, None).map_err(|e| anyhow!("cannot listen on {addr}: {e}"))
 }
+
+/// Answers shared by all workers, keyed by metric and valid for one data generation (see
+/// `store::bump_generation`): the first request after an ingest pays for the query, the
+/// rest are served from memory.
+type Cache = Arc<Mutex<HashMap<Metric, (i64, String)>>>;
 
 struct Worker {
     conn: Connection,
     db: PathBuf,
-    /// Answers keyed by metric, valid while SQLite's data_version is unchanged (no commit by
-    /// any other connection since).
-    cache: HashMap<Metric, (i64, String)>,
+    cache: Cache,
     quiet: bool,
 }
 
@@ -201,17 +211,22 @@ impl Worker {
     }
 
     fn metric(&mut self, metric: Metric) -> Result<Answer> {
-        let version: i64 = self
-            .conn
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
-        if let Some((v, body)) = self.cache.get(&metric) {
-            if *v == version {
-                return Ok(Answer::json(200, body.clone()));
+        let generation = store::generation(&self.conn)?;
+        if let Some((g, body)) = self.cached(metric) {
+            if g == generation {
+                return Ok(Answer::json(200, body));
             }
         }
         let body = metrics::compute(&self.conn, metric)?.to_string();
-        self.cache.insert(metric, (version, body.clone()));
+        if let Ok(mut cache) = self.cache.lock() {
+            cache.insert(metric, (generation, body.clone()));
+        }
         Ok(Answer::json(200, body))
+    }
+
+    fn cached(&self, metric: Metric) -> Option<(i64, String)> {
+        // A poisoned lock only means another worker panicked mid-insert; skip the cache.
+        self.cache.lock().ok()?.get(&metric).cloned()
     }
 }
 

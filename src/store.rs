@@ -129,6 +129,7 @@ fn create_schema(conn: &Connection) -> Result<()> {
         "session_timeout_seconds",
         &DEFAULT_TIMEOUT_SECONDS.to_string(),
     ])?;
+    put.execute(["data_generation", "0"])?;
     drop(put);
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
@@ -146,6 +147,24 @@ pub fn session_timeout_seconds(conn: &Connection) -> Result<i64> {
     value
         .parse()
         .with_context(|| format!("the stored session timeout '{value}' is not a number"))
+}
+
+/// Counts committed changes of the data, so that servers know when cached answers are stale.
+/// Called inside every writing transaction.
+pub fn bump_generation(conn: &Connection) -> Result<()> {
+    conn.execute(
+        "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_generation'",
+        [],
+    )?;
+    Ok(())
+}
+
+/// The current data generation (see [`bump_generation`]).
+pub fn generation(conn: &Connection) -> Result<i64> {
+    let value: String = conn
+        .prepare_cached("SELECT value FROM meta WHERE key = 'data_generation'")?
+        .query_row([], |r| r.get(0))?;
+    Ok(value.parse().unwrap_or(0))
 }
 
 pub fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<()> {
