@@ -184,6 +184,9 @@ fn write_all(
     )?;
     let ingest_id = tx.last_insert_rowid();
     let load_started = Instant::now();
+    // Into an empty file, the customer index is built once after loading (a sort) instead of
+    // taking a random insert per event: the same index, a quarter of the cost.
+    let deferred_index = store::defer_customer_index(tx)?;
     let mut report = IngestReport {
         source: label.to_string(),
         ingest_id,
@@ -251,6 +254,9 @@ fn write_all(
     }
     report.bytes = bytes_read.load(std::sync::atomic::Ordering::Relaxed);
 
+    if deferred_index {
+        store::create_customer_index(tx)?;
+    }
     report.load_seconds = load_started.elapsed().as_secs_f64();
     let sessionize_started = Instant::now();
     progress.phase(&format!(
@@ -258,8 +264,12 @@ fn write_all(
         progress::thousands(touched.len() as u64)
     ));
     report.customers_resessionized = touched.len() as u64;
-    report.sessions_written =
-        session_store::resessionize_customers(tx, touched.iter().copied(), timeout_us)?;
+    // Into an empty file every customer is new: one ordered scan beats a query per customer.
+    report.sessions_written = if deferred_index {
+        session_store::rebuild_all(tx, timeout_us)?
+    } else {
+        session_store::resessionize_customers(tx, touched.iter().copied(), timeout_us)?
+    };
     report.sessionize_seconds = sessionize_started.elapsed().as_secs_f64();
     store::bump_generation(tx)?;
 

@@ -149,6 +149,31 @@ pub fn session_timeout_seconds(conn: &Connection) -> Result<i64> {
         .with_context(|| format!("the stored session timeout '{value}' is not a number"))
 }
 
+/// The index that sessionizing reads, as `schema.sql` defines it.
+fn customer_index_sql() -> &'static str {
+    let start = SCHEMA_SQL
+        .find("CREATE INDEX events_by_customer_time")
+        .expect("schema.sql defines events_by_customer_time");
+    let end = start + SCHEMA_SQL[start..].find(';').expect("statement ends");
+    &SCHEMA_SQL[start..=end]
+}
+
+/// Drops the customer index when the events table is empty, so that a first bulk load can
+/// build it in one pass afterwards; returns whether it did. Inside the caller's transaction.
+pub fn defer_customer_index(conn: &Connection) -> Result<bool> {
+    let empty: bool =
+        conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM events)", [], |r| r.get(0))?;
+    if empty {
+        conn.execute_batch("DROP INDEX events_by_customer_time;")?;
+    }
+    Ok(empty)
+}
+
+pub fn create_customer_index(conn: &Connection) -> Result<()> {
+    conn.execute_batch(customer_index_sql())?;
+    Ok(())
+}
+
 /// Counts committed changes of the data, so that servers know when cached answers are stale.
 /// Called inside every writing transaction.
 pub fn bump_generation(conn: &Connection) -> Result<()> {
