@@ -9,6 +9,9 @@ use serde_json::{Map, Value};
 pub const ORDERS_SQL: &str = include_str!("../queries/orders.sql");
 pub const REFERRERS_SQL: &str = include_str!("../queries/referrers.sql");
 pub const SUMMARY_SQL: &str = include_str!("../queries/summary.sql");
+pub const DAILY_SQL: &str = include_str!("../queries/daily.sql");
+pub const VISITS_HISTOGRAM_SQL: &str = include_str!("../queries/visits_histogram.sql");
+pub const MINUTES_HISTOGRAM_SQL: &str = include_str!("../queries/minutes_histogram.sql");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Metric {
@@ -18,35 +21,84 @@ pub enum Metric {
     Referrers,
     /// What the file holds.
     Summary,
+    /// Sessions per day.
+    Daily,
+    /// Visits before an order and minutes before the first order, as histograms.
+    Distributions,
+}
+
+/// How a query's rows become JSON.
+enum Shape {
+    /// The first row is the answer.
+    Row,
+    /// All rows, as an array under this key of the answer.
+    Rows(&'static str),
 }
 
 impl Metric {
-    #[cfg(test)]
-    pub const ALL: [Metric; 3] = [Metric::Orders, Metric::Referrers, Metric::Summary];
+    pub const ALL: [Metric; 5] = [
+        Metric::Orders,
+        Metric::Referrers,
+        Metric::Summary,
+        Metric::Daily,
+        Metric::Distributions,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Metric::Orders => "orders",
             Metric::Referrers => "referrers",
             Metric::Summary => "summary",
+            Metric::Daily => "daily",
+            Metric::Distributions => "distributions",
         }
     }
 
-    pub fn sql(self) -> &'static str {
+    pub fn path(self) -> String {
+        format!("/metrics/{}", self.name())
+    }
+
+    fn parts(self) -> &'static [(Shape, &'static str, &'static str)] {
         match self {
-            Metric::Orders => ORDERS_SQL,
-            Metric::Referrers => REFERRERS_SQL,
-            Metric::Summary => SUMMARY_SQL,
+            Metric::Orders => &[(Shape::Row, ORDERS_SQL, "orders.sql")],
+            Metric::Summary => &[(Shape::Row, SUMMARY_SQL, "summary.sql")],
+            Metric::Referrers => &[(Shape::Rows("referrers"), REFERRERS_SQL, "referrers.sql")],
+            Metric::Daily => &[(Shape::Rows("days"), DAILY_SQL, "daily.sql")],
+            Metric::Distributions => &[
+                (
+                    Shape::Rows("visits_before_order"),
+                    VISITS_HISTOGRAM_SQL,
+                    "visits_histogram.sql",
+                ),
+                (
+                    Shape::Rows("minutes_before_first_order"),
+                    MINUTES_HISTOGRAM_SQL,
+                    "minutes_histogram.sql",
+                ),
+            ],
         }
     }
 }
 
-/// Runs a metric's query: one-row queries give an object, `referrers` gives
-/// `{"referrers": [...]}`.
+/// Runs a metric's queries. A one-row query is the answer itself; multi-row queries become
+/// arrays under their keys, e.g. `{"referrers": [...]}`.
 pub fn compute(conn: &Connection, metric: Metric) -> Result<Value> {
-    let mut stmt = conn
-        .prepare_cached(metric.sql())
-        .with_context(|| format!("cannot prepare queries/{}.sql", metric.name()))?;
+    let mut answer = Map::new();
+    for (shape, sql, file) in metric.parts() {
+        let rows = query_objects(conn, sql).with_context(|| format!("queries/{file}"))?;
+        match shape {
+            Shape::Row => return Ok(rows.into_iter().next().unwrap_or(Value::Null)),
+            Shape::Rows(key) => {
+                answer.insert(key.to_string(), Value::Array(rows));
+            }
+        }
+    }
+    Ok(Value::Object(answer))
+}
+
+/// Every row of `sql` as a JSON object keyed by column name, values as SQLite typed them.
+pub fn query_objects(conn: &Connection, sql: &str) -> Result<Vec<Value>> {
+    let mut stmt = conn.prepare_cached(sql)?;
     let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
     let mut rows = stmt.query([])?;
     let mut objects = Vec::new();
@@ -57,17 +109,10 @@ pub fn compute(conn: &Connection, metric: Metric) -> Result<Value> {
         }
         objects.push(Value::Object(object));
     }
-    Ok(match metric {
-        Metric::Referrers => {
-            let mut wrapper = Map::new();
-            wrapper.insert("referrers".into(), Value::Array(objects));
-            Value::Object(wrapper)
-        }
-        _ => objects.into_iter().next().unwrap_or(Value::Null),
-    })
+    Ok(objects)
 }
 
-fn json_of(value: ValueRef) -> Value {
+pub fn json_of(value: ValueRef) -> Value {
     match value {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => i.into(),

@@ -19,6 +19,7 @@ use crate::metrics::{self, Metric};
 use crate::store;
 
 pub const OPENAPI: &str = include_str!("openapi.json");
+pub const DASHBOARD: &str = include_str!("dashboard.html");
 
 pub struct ServeOptions {
     pub db: PathBuf,
@@ -38,7 +39,7 @@ pub fn run(opts: &ServeOptions) -> Result<()> {
         .to_ip()
         .map_or(opts.addr.clone(), |a| a.to_string());
     eprintln!(
-        "xcc: serving {} on http://{shown}/ with {} threads (GET /metrics/orders, /metrics/referrers, /metrics/summary, /health, /openapi.json)",
+        "xcc: serving {} on http://{shown}/ with {} threads (dashboard at /, JSON at /metrics/orders, /metrics/referrers, /metrics/summary, /metrics/daily, /metrics/distributions, /health, /openapi.json)",
         opts.db.display(),
         connections.len()
     );
@@ -162,14 +163,8 @@ impl Worker {
 
     fn route(&mut self, method: &Method, url: &str) -> Answer {
         let (path, query) = url.split_once('?').unwrap_or((url, ""));
-        let known = matches!(
-            path,
-            "/health"
-                | "/openapi.json"
-                | "/metrics/orders"
-                | "/metrics/referrers"
-                | "/metrics/summary"
-        );
+        let metric = Metric::ALL.into_iter().find(|m| m.path() == path);
+        let known = metric.is_some() || matches!(path, "/" | "/health" | "/openapi.json");
         if !known {
             return Answer::error(404, "not found: see GET /openapi.json for the endpoints");
         }
@@ -181,12 +176,16 @@ impl Worker {
         if !query.is_empty() {
             return Answer::error(400, "this endpoint takes no query parameters");
         }
-        let result = match path {
-            "/health" => self.health(),
-            "/openapi.json" => Ok(Answer::json(200, OPENAPI.to_string())),
-            "/metrics/orders" => self.metric(Metric::Orders),
-            "/metrics/referrers" => self.metric(Metric::Referrers),
-            _ => self.metric(Metric::Summary),
+        let result = match (metric, path) {
+            (Some(metric), _) => self.metric(metric),
+            (None, "/health") => self.health(),
+            (None, "/openapi.json") => Ok(Answer::json(200, OPENAPI.to_string())),
+            _ => Ok(Answer {
+                status: 200,
+                content_type: "text/html; charset=utf-8",
+                body: DASHBOARD.to_string(),
+                allow: false,
+            }),
         };
         result.unwrap_or_else(|e| {
             eprintln!("xcc: {path}: {e:#}");
