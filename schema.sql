@@ -90,3 +90,13 @@ CREATE INDEX sessions_ordering ON sessions (customer_id, session_number) WHERE o
 CREATE INDEX sessions_timeline ON sessions
     (customer_id, session_number, order_count, started_us, ended_us, first_order_us);
 CREATE INDEX sessions_by_referrer_host ON sessions (referrer_host, duration_seconds, order_count);
+
+-- What every table, view and column means, for people who open this file without the README.
+-- kind is 'table', 'view' or 'column'; column_name is NULL on the rows about a whole table/view.
+CREATE TABLE dictionary (
+    name        TEXT NOT NULL,
+    column_name TEXT,
+    kind        TEXT NOT NULL CHECK (kind IN ('table', 'view', 'column')),
+    description TEXT NOT NULL,
+    UNIQUE (name, column_name)
+);

@@ -83,3 +83,22 @@ SELECT referrer_host,
 FROM ranked
 GROUP BY referrer_host
 ORDER BY sessions DESC, referrer_host;
+
+-- The file at a glance: what wrote it, its settings, what it holds, every ingest.
+CREATE VIEW about AS
+SELECT 'read me first' AS item,
+       'Sessions of a webshop''s clickstream, made by xcc. Table dictionary explains every table, view and column; v_order_visits and v_first_order hold the two order metrics per session and per customer.' AS value
+UNION ALL SELECT key, value FROM meta
+UNION ALL SELECT 'events stored', (SELECT COALESCE(SUM(stored), 0) FROM ingests)
+UNION ALL SELECT 'lines rejected (see table rejects)', (SELECT COALESCE(SUM(rejected), 0) FROM ingests)
+UNION ALL SELECT 'customers with sessions', (SELECT COUNT(*) FROM sessions WHERE session_number = 1)
+UNION ALL SELECT 'sessions', (SELECT COUNT(*) FROM sessions)
+UNION ALL SELECT 'ordering sessions', (SELECT COUNT(*) FROM sessions WHERE order_count > 0)
+UNION ALL SELECT 'first event', (SELECT MIN(first_event_at) FROM ingests)
+UNION ALL SELECT 'last event', (SELECT MAX(last_event_at) FROM ingests)
+UNION ALL
+SELECT 'ingest ' || id,
+       source || ', finished ' || finished_at || ' by xcc ' || tool_version || ': '
+           || lines_read || ' lines read, ' || stored || ' stored, ' || duplicates
+           || ' duplicates, ' || rejected || ' rejected'
+FROM ingests;

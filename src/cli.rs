@@ -54,6 +54,19 @@ pub enum Command {
     )]
     Generate(GenerateArgs),
 
+    /// Write a table or view of the database to stdout as CSV or JSON lines.
+    #[command(
+        after_help = "Examples:\n  xcc export v_sessions --db sessions.db > sessions.csv\n  xcc export rejects --format jsonl --db sessions.db\n  xcc export dictionary --db sessions.db        # what every table, view and column means"
+    )]
+    Export(ExportArgs),
+
+    /// See the whole product work, offline: generate synthetic events, ingest them into a
+    /// file, and serve the dashboard and the API.
+    #[command(
+        after_help = "Examples:\n  xcc demo                                     # demo.db, 200,000 events, http://127.0.0.1:8000/\n  xcc demo --events 1000000 --addr 127.0.0.1:9000"
+    )]
+    Demo(DemoArgs),
+
     /// Serve the metrics over HTTP as JSON.
     ///
     /// Endpoints: GET /metrics/orders, /metrics/referrers, /metrics/summary, /health,
@@ -141,6 +154,36 @@ pub struct GenerateArgs {
     /// How many distinct customers (default: one per 150 events).
     #[arg(long, value_name = "C")]
     pub customers: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The table or view, e.g. v_sessions, sessions, events, rejects, dictionary.
+    pub name: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: crate::export::Format,
+    #[command(flatten)]
+    pub db: DbArg,
+}
+
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// The database file to create or reuse (re-running adds nothing new: same seed, same events).
+    #[arg(long, default_value = "demo.db", value_name = "PATH")]
+    pub db: PathBuf,
+    /// How many synthetic events.
+    #[arg(long, default_value_t = 200_000, value_name = "N")]
+    pub events: u64,
+    /// Seed of the generator.
+    #[arg(long, default_value_t = 1, value_name = "S")]
+    pub seed: u64,
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:8000", value_name = "HOST:PORT")]
+    pub addr: String,
+    /// Worker threads of the server.
+    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: u16,
 }
 
 fn parse_duration(s: &str) -> Result<i64, String> {

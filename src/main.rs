@@ -2,8 +2,10 @@
 
 mod cli;
 mod clock;
+mod demo;
 mod duration_arg;
 mod event;
+mod export;
 mod generate;
 mod ingest;
 mod metrics;
@@ -115,6 +117,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 },
             )?;
             out.flush()?;
+        }
+        Command::Export(args) => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            export::run(&args.db.db, &args.name, args.format, &mut out)?;
+        }
+        Command::Demo(args) => {
+            demo::run(&demo::DemoOptions {
+                db: args.db,
+                events: args.events,
+                seed: args.seed,
+                addr: args.addr,
+                threads: args.threads as usize,
+            })?;
         }
         Command::Serve(args) => {
             server::run(&server::ServeOptions {

@@ -29,6 +29,11 @@ pub struct ServeOptions {
 }
 
 pub fn run(opts: &ServeOptions) -> Result<()> {
+    run_with_banner(opts, |_| String::new())
+}
+
+/// Serves, printing `banner(url)` on stderr once the socket is listening.
+pub fn run_with_banner(opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
     let connections = (0..opts.threads.max(1))
         .map(|_| store::open_for_read(&opts.db))
         .collect::<Result<Vec<_>>>()?;
@@ -43,6 +48,10 @@ pub fn run(opts: &ServeOptions) -> Result<()> {
         opts.db.display(),
         connections.len()
     );
+    let banner = banner(&format!("http://{shown}/"));
+    if !banner.is_empty() {
+        eprintln!("{banner}");
+    }
     let cache: Cache = Arc::default();
     let workers: Vec<_> = connections
         .into_iter()

@@ -17,6 +17,11 @@ pub enum Source {
     Url(String),
     File(PathBuf),
     Stdin,
+    /// Synthetic events made in-process by `xcc generate`'s generator (for `xcc demo`).
+    Generated {
+        events: u64,
+        seed: u64,
+    },
 }
 
 impl Source {
@@ -37,6 +42,9 @@ impl Source {
             Source::Url(url) => url.clone(),
             Source::File(path) => path.display().to_string(),
             Source::Stdin => "stdin".to_string(),
+            Source::Generated { events, seed } => {
+                format!("generated:events={events},seed={seed}")
+            }
         }
     }
 }
@@ -84,6 +92,7 @@ pub fn open(source: &Source, policy: &HttpPolicy) -> Result<Opened> {
             (Box::new(file), size)
         }
         Source::Url(url) => download(url, policy)?,
+        Source::Generated { events, seed } => (generated(*events, *seed)?, None),
     };
     let bytes_read = Arc::new(AtomicU64::new(0));
     Ok(Opened {
@@ -154,6 +163,25 @@ fn download(url: &str, policy: &HttpPolicy) -> Result<(Box<dyn Read + Send>, Opt
         seen: 0,
     };
     Ok((Box::new(reader), length))
+}
+
+/// The generator runs on its own thread and writes into a pipe that ingest reads like any
+/// other stream; when the reader stops early the writer's broken pipe ends the thread.
+fn generated(events: u64, seed: u64) -> Result<Box<dyn Read + Send>> {
+    let (reader, writer) = io::pipe().context("cannot create a pipe for the generator")?;
+    thread::Builder::new()
+        .name("xcc-generate".into())
+        .spawn(move || {
+            let mut out = io::BufWriter::with_capacity(1 << 16, writer);
+            let options = crate::generate::GenerateOptions {
+                events,
+                seed,
+                customers: None,
+            };
+            let _ = crate::generate::write_events(&mut out, &options);
+        })
+        .context("cannot start the generator thread")?;
+    Ok(Box::new(reader))
 }
 
 fn describe_transport(t: &ureq::Transport) -> String {

@@ -9,6 +9,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 
 pub const SCHEMA_SQL: &str = include_str!("../schema.sql");
 pub const VIEWS_SQL: &str = include_str!("../queries/views.sql");
+pub const DICTIONARY_SQL: &str = include_str!("../queries/dictionary.sql");
 /// Bumped whenever `schema.sql` or `queries/views.sql` changes shape.
 pub const SCHEMA_VERSION: i64 = 1;
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -121,6 +122,7 @@ fn create_schema(conn: &Connection) -> Result<()> {
     let tx = conn.unchecked_transaction()?;
     tx.execute_batch(SCHEMA_SQL)?;
     tx.execute_batch(VIEWS_SQL)?;
+    tx.execute_batch(DICTIONARY_SQL)?;
     let mut put = tx.prepare("INSERT INTO meta (key, value) VALUES (?1, ?2)")?;
     put.execute(["application", "xcc"])?;
     put.execute(["schema_version", &SCHEMA_VERSION.to_string()])?;
@@ -130,6 +132,7 @@ fn create_schema(conn: &Connection) -> Result<()> {
         &DEFAULT_TIMEOUT_SECONDS.to_string(),
     ])?;
     put.execute(["data_generation", "0"])?;
+    put.execute(["last_written_by", &format!("xcc {TOOL_VERSION}")])?;
     drop(put);
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
@@ -181,7 +184,7 @@ pub fn bump_generation(conn: &Connection) -> Result<()> {
         "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_generation'",
         [],
     )?;
-    Ok(())
+    set_meta(conn, "last_written_by", &format!("xcc {TOOL_VERSION}"))
 }
 
 /// The current data generation (see [`bump_generation`]).
