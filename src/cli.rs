@@ -101,6 +101,9 @@ pub struct IngestArgs {
     /// Give up on a download that sends nothing for this long (e.g. 30s, 2m).
     #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
     pub read_timeout: i64,
+    /// How long to wait for another ingest into the same file to finish.
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_duration)]
+    pub wait: i64,
     /// Extra attempts for a download that fails to connect or answers 5xx.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub retries: u32,

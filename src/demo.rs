@@ -33,6 +33,7 @@ pub fn run(opts: &DemoOptions) -> Result<()> {
         quiet: false,
         http: source::HttpPolicy::default(),
         started_at: clock::now_iso(),
+        wait: crate::store::WRITE_WAIT,
     })?;
     eprintln!("{}", ingest::describe(&report, started.elapsed()));
     let db = opts.db.display();

@@ -80,7 +80,7 @@ impl Scalar<'_> {
             Scalar::Bool => "a boolean",
             Scalar::Int(_) => "an integer",
             Scalar::BigInt => "an integer beyond 64 bits",
-            Scalar::Float => "a number with a fraction",
+            Scalar::Float => "a number that is not a 64-bit integer",
             Scalar::Str(_) => "a string",
             Scalar::Array => "an array",
             Scalar::Object => "an object",
@@ -477,7 +477,7 @@ mod tests {
     fn customer_id_must_be_an_integer() {
         assert_eq!(
             reason(&with_event_field(r#""customer-id": 1.0"#)),
-            "customer-id must be an integer or null, not a number with a fraction"
+            "customer-id must be an integer or null, not a number that is not a 64-bit integer"
         );
         assert_eq!(
             reason(&with_event_field(r#""customer-id": true"#)),
@@ -525,7 +525,7 @@ mod tests {
             reason(
                 r#"{"id": 18446744073709551616, "type": "x", "event": {"timestamp": "2022-05-25T05:20:18"}}"#
             ),
-            "id must be an integer, not a number with a fraction"
+            "id must be an integer, not a number that is not a 64-bit integer"
         );
         assert_eq!(
             reason(
@@ -585,5 +585,65 @@ mod tests {
         assert!(parse_event(&bad)
             .unwrap_err()
             .starts_with("invalid JSON at column"));
+    }
+
+    mod fuzz {
+        use super::super::parse_event;
+        use proptest::prelude::*;
+
+        /// Pieces of real lines, so that random combinations get deep into the parser
+        /// instead of failing at the first byte.
+        const PIECES: &[&str] = &[
+            "{",
+            "}",
+            "[",
+            "]",
+            ",",
+            ":",
+            "\"id\"",
+            "\"type\"",
+            "\"event\"",
+            "\"timestamp\"",
+            "\"customer-id\"",
+            "\"page\"",
+            "\"2022-05-25T05:44:03.648681\"",
+            "1",
+            "-0",
+            "1.0",
+            "1e999",
+            "99999999999999999999",
+            "null",
+            "true",
+            "\"\\u0000\"",
+            "\"\\ud800\"",
+            "\"x\"",
+            " ",
+            "\\",
+            "\"",
+            "\u{0}",
+            "Z",
+            "+02:00",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(3000))]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+                let _ = parse_event(&bytes);
+            }
+
+            #[test]
+            fn arbitrary_json_fragments_never_panic(
+                parts in proptest::collection::vec(proptest::sample::select(PIECES), 0..60)
+            ) {
+                let line = parts.concat();
+                if let Ok(event) = parse_event(line.as_bytes()) {
+                    // Whatever is accepted must be a consistent event.
+                    prop_assert!(!event.kind.is_empty());
+                    prop_assert!(event.timestamp.ends_with('Z'));
+                }
+            }
+        }
     }
 }

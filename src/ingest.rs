@@ -35,6 +35,8 @@ pub struct IngestOptions {
     pub http: HttpPolicy,
     /// The clock, read once at the edge: the ledger's start time.
     pub started_at: String,
+    /// How long to wait for another writer of the same file.
+    pub wait: std::time::Duration,
 }
 
 /// What one ingest did; `lines_read = stored + duplicates + rejected`.
@@ -72,7 +74,7 @@ pub fn run(opts: &IngestOptions) -> Result<IngestReport> {
     // leaves no trace.
     let opened = source::open(&opts.source, &opts.http)?;
     let existed = opts.db.exists();
-    let result = ingest_into(opts, &label, opened);
+    let result = ingest_into(opts, &label, opened).map_err(|e| store::explain(&opts.db, e));
     if result.is_err() && !existed {
         remove_database_files(&opts.db);
     }
@@ -80,7 +82,7 @@ pub fn run(opts: &IngestOptions) -> Result<IngestReport> {
 }
 
 fn ingest_into(opts: &IngestOptions, label: &str, opened: source::Opened) -> Result<IngestReport> {
-    let mut conn = store::open_for_write(&opts.db)?;
+    let mut conn = store::open_for_write(&opts.db, opts.wait)?;
     let timeout_us = store::session_timeout_seconds(&conn)? * 1_000_000;
     let bytes_read = opened.bytes_read.clone();
     let mut progress = Progress::new(opts.quiet, opened.total_bytes);
@@ -99,7 +101,7 @@ fn ingest_into(opts: &IngestOptions, label: &str, opened: source::Opened) -> Res
 
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
-        .map_err(|e| busy_or(e, &opts.db))?;
+        .map_err(|e| store::busy_or(e, &opts.db, opts.wait))?;
     let outcome = write_all(
         &tx,
         opts,
@@ -316,19 +318,6 @@ fn event_from_row(row: &rusqlite::Row) -> rusqlite::Result<Event> {
         position: row.get(11)?,
         extra: row.get(12)?,
     })
-}
-
-fn busy_or(e: rusqlite::Error, db: &Path) -> anyhow::Error {
-    if let rusqlite::Error::SqliteFailure(f, _) = &e {
-        if f.code == rusqlite::ErrorCode::DatabaseBusy {
-            return anyhow!(
-                "{} is busy: another process kept writing to it for {} s; try again when it has finished",
-                db.display(),
-                store::WRITE_WAIT.as_secs()
-            );
-        }
-    }
-    anyhow!(e).context(format!("cannot start writing to {}", db.display()))
 }
 
 fn remove_database_files(db: &Path) {

@@ -38,6 +38,12 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 const EXIT_ALL_REJECTED: u8 = 3;
 
 fn main() -> ExitCode {
+    // With a file-size limit (`ulimit -f`) the kernel would kill us with SIGXFSZ mid-write;
+    // ignored, the write fails with EFBIG instead, SQLite rolls back and we can say why.
+    // SAFETY: called before any thread starts; SIG_IGN is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -74,6 +80,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     ..source::HttpPolicy::default()
                 },
                 started_at: clock::now_iso(),
+                wait: Duration::from_secs(args.wait as u64),
             };
             let started = std::time::Instant::now();
             let report = ingest::run(&opts)?;

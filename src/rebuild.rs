@@ -14,6 +14,10 @@ pub struct RebuildReport {
 }
 
 pub fn run(db: &Path, timeout_seconds: Option<i64>) -> Result<RebuildReport> {
+    rebuild(db, timeout_seconds).map_err(|e| store::explain(db, e))
+}
+
+fn rebuild(db: &Path, timeout_seconds: Option<i64>) -> Result<RebuildReport> {
     if !db.exists() {
         bail!(
             "database {} does not exist (create it with `xcc ingest --db {}`)",
@@ -21,8 +25,10 @@ pub fn run(db: &Path, timeout_seconds: Option<i64>) -> Result<RebuildReport> {
             db.display()
         );
     }
-    let mut conn = store::open_for_write(db)?;
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut conn = store::open_for_write(db, store::WRITE_WAIT)?;
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| store::busy_or(e, db, store::WRITE_WAIT))?;
     let timeout_seconds = match timeout_seconds {
         Some(t) => {
             store::set_meta(&tx, "session_timeout_seconds", &t.to_string())?;

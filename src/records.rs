@@ -257,4 +257,57 @@ mod tests {
         }
         assert_eq!(got, vec!["{\"a\": \"long string value\"}", "{\"b\": 2}"]);
     }
+
+    mod fuzz {
+        use super::super::RecordReader;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// In JSON-lines mode every non-blank line is exactly one record, in order, with
+            /// its own line number: nothing is dropped or merged.
+            #[test]
+            fn every_non_blank_line_is_one_record(
+                lines in proptest::collection::vec(
+                    proptest::collection::vec(any::<u8>().prop_filter("no newline", |b| *b != b'\n'), 0..40),
+                    0..30,
+                )
+            ) {
+                let mut input = b"{}\n".to_vec();
+                for line in &lines {
+                    input.extend_from_slice(line);
+                    input.push(b'\n');
+                }
+                let mut reader = RecordReader::new(&input[..]);
+                let mut got = Vec::new();
+                while let Some(r) = reader.next_record().unwrap() {
+                    got.push((r.line_number, r.bytes));
+                }
+                let mut expected = vec![(1u64, b"{}".to_vec())];
+                for (i, line) in lines.iter().enumerate() {
+                    let mut trimmed = line.clone();
+                    while matches!(trimmed.last(), Some(b'\r')) {
+                        trimmed.pop();
+                    }
+                    if !trimmed.iter().all(|c| matches!(c, b' ' | b'\t' | b'\r')) {
+                        expected.push((i as u64 + 2, trimmed));
+                    }
+                }
+                prop_assert_eq!(got, expected);
+            }
+
+            #[test]
+            fn arbitrary_arrays_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+                let mut input = b"[".to_vec();
+                input.extend_from_slice(&bytes);
+                let mut reader = RecordReader::new(&input[..]);
+                let mut n = 0;
+                while reader.next_record().unwrap().is_some() {
+                    n += 1;
+                    prop_assert!(n <= input.len() + 1);
+                }
+            }
+        }
+    }
 }

@@ -13,16 +13,16 @@ pub const DICTIONARY_SQL: &str = include_str!("../queries/dictionary.sql");
 /// Bumped whenever `schema.sql` or `queries/views.sql` changes shape.
 pub const SCHEMA_VERSION: i64 = 1;
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
-/// How long a writer waits for another writer (a concurrent ingest) before giving up.
+/// How long a writer waits by default for another writer (a concurrent ingest).
 pub const WRITE_WAIT: Duration = Duration::from_secs(60);
 
 pub const DEFAULT_TIMEOUT_SECONDS: i64 = 30 * 60;
 
 /// Opens (creating if needed) a database to write to.
-pub fn open_for_write(path: &Path) -> Result<Connection> {
+pub fn open_for_write(path: &Path, wait: Duration) -> Result<Connection> {
     let conn = Connection::open(path)
         .with_context(|| format!("cannot open or create {}", path.display()))?;
-    conn.busy_timeout(WRITE_WAIT)?;
+    conn.busy_timeout(wait)?;
     let label = path.display();
     // journal_mode is the first statement to touch the file, so it is where a non-SQLite
     // file shows itself.
@@ -64,6 +64,31 @@ pub fn open_for_read(path: &Path) -> Result<Connection> {
         bail!("{label} is empty: it holds no xcc data yet (run `xcc ingest --db {label}`)");
     }
     Ok(conn)
+}
+
+/// Replaces an error whose cause is a full disk or a read-only file with one plain sentence
+/// naming the database; other errors pass through unchanged.
+pub fn explain(db: &Path, e: anyhow::Error) -> anyhow::Error {
+    let failure = e
+        .chain()
+        .find_map(|c| match c.downcast_ref::<rusqlite::Error>() {
+            Some(rusqlite::Error::SqliteFailure(f, _)) => Some(*f),
+            _ => None,
+        });
+    let label = db.display();
+    match failure.map(|f| (f.code, f.extended_code)) {
+        // SQLITE_FULL, or SQLITE_IOERR_WRITE (778), which is what a write past a file-size
+        // limit or onto a full device turns into.
+        Some((rusqlite::ErrorCode::DiskFull, _)) | Some((_, 778)) => anyhow!(
+            "cannot write to {label}: the disk is full or a file size limit was reached (nothing of this run was kept)"
+        ),
+        Some((rusqlite::ErrorCode::ReadOnly, _))
+        | Some((rusqlite::ErrorCode::CannotOpen, _))
+        | Some((rusqlite::ErrorCode::PermissionDenied, _)) => anyhow!(
+            "cannot write to {label}: the file or its directory is read-only (nothing of this run was kept)"
+        ),
+        _ => e,
+    }
 }
 
 fn not_ours(label: &str, e: rusqlite::Error) -> anyhow::Error {
@@ -177,6 +202,19 @@ pub fn create_customer_index(conn: &Connection) -> Result<()> {
     Ok(())
 }
 
+pub fn busy_or(e: rusqlite::Error, db: &Path, wait: Duration) -> anyhow::Error {
+    if let rusqlite::Error::SqliteFailure(f, _) = &e {
+        if f.code == rusqlite::ErrorCode::DatabaseBusy {
+            return anyhow!(
+                "{} is busy: another process kept writing to it for {}; try again when it has finished",
+                db.display(),
+                crate::duration_arg::format_seconds(wait.as_secs() as i64)
+            );
+        }
+    }
+    anyhow!(e).context(format!("cannot start writing to {}", db.display()))
+}
+
 /// Counts committed changes of the data, so that servers know when cached answers are stale.
 /// Called inside every writing transaction.
 pub fn bump_generation(conn: &Connection) -> Result<()> {
@@ -214,11 +252,11 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let db = dir.join("a.db");
         let _ = std::fs::remove_file(&db);
-        let conn = open_for_write(&db).unwrap();
+        let conn = open_for_write(&db, WRITE_WAIT).unwrap();
         assert_eq!(session_timeout_seconds(&conn).unwrap(), 1800);
         drop(conn);
         // Opening again is fine; a newer version is refused with both versions named.
-        let conn = open_for_write(&db).unwrap();
+        let conn = open_for_write(&db, WRITE_WAIT).unwrap();
         conn.pragma_update(None, "user_version", 7).unwrap();
         drop(conn);
         let err = open_for_read(&db).unwrap_err().to_string();
@@ -230,7 +268,7 @@ mod tests {
             "this is not sqlite, just text long enough to be read",
         )
         .unwrap();
-        let err = open_for_write(&text).unwrap_err().to_string();
+        let err = open_for_write(&text, WRITE_WAIT).unwrap_err().to_string();
         assert!(
             err.ends_with("is not an xcc database (it is not an SQLite file)"),
             "{err}"

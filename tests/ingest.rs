@@ -89,7 +89,7 @@ fn every_bad_line_is_recorded_with_its_reason_and_the_good_lines_around_it_store
         ),
         (
             r#"{"id": 102, "type": "search", "event": {"customer-id": 1.0, "timestamp": "2022-05-25T05:44:03"}}"#.to_string(),
-            "customer-id must be an integer or null, not a number with a fraction",
+            "customer-id must be an integer or null, not a number that is not a 64-bit integer",
         ),
         (
             r#"{"id": 103, "type": "search", "event": {"customer-id": "12", "timestamp": "2022-05-25T05:44:03"}}"#.to_string(),

@@ -1,0 +1,581 @@
+//! Faults, load and hostile input: each test is a promise of RELIABILITY.md.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{raw_request, run, xcc, Rng, Served, Workspace, REAL_HEAD};
+use serde_json::Value;
+
+/// Generated events with ids shifted by `offset`, so that several inputs never collide.
+fn generated(events: u64, seed: u64, offset: i64) -> Vec<u8> {
+    let out = run(
+        &[
+            "generate",
+            "--events",
+            &events.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ],
+        b"",
+    );
+    assert_eq!(out.code, 0);
+    if offset == 0 {
+        return out.stdout.into_bytes();
+    }
+    let mut shifted = String::with_capacity(out.stdout.len());
+    for line in out.stdout.lines() {
+        let rest = line.strip_prefix("{\"id\": ").unwrap();
+        let (id, tail) = rest.split_once(',').unwrap();
+        let id: i64 = id.parse().unwrap();
+        shifted.push_str(&format!("{{\"id\": {},{tail}\n", id + offset));
+    }
+    shifted.into_bytes()
+}
+
+/// Everything that an ingest changes, condensed.
+fn digest(w: &Workspace) -> String {
+    w.rows(
+        "SELECT (SELECT count(*) FROM events), (SELECT total(id) FROM events),
+                (SELECT total(ts_us) FROM events), (SELECT count(*) FROM sessions),
+                (SELECT total(duration_seconds) FROM sessions),
+                (SELECT total(session_number) FROM sessions), (SELECT count(*) FROM ingests),
+                (SELECT count(*) FROM rejects),
+                (SELECT value FROM meta WHERE key = 'data_generation')",
+    )
+    .join("")
+}
+
+fn integrity_ok(w: &Workspace) {
+    assert_eq!(w.rows("PRAGMA integrity_check"), vec!["Text(\"ok\")"]);
+}
+
+#[test]
+fn kill_9_during_an_ingest_leaves_the_state_before_it_and_a_rerun_completes() {
+    let first = generated(5_000, 1, 0);
+    let second = generated(60_000, 2, 1_000_000);
+    let reference = Workspace::new();
+    reference.ingest("-", &first);
+    reference.ingest("-", &second);
+    let after = digest(&reference);
+
+    let mut rng = Rng(20_261_123);
+    let mut killed_midway = 0;
+    for round in 0..5 {
+        let w = Workspace::new();
+        w.ingest("-", &first);
+        let before = digest(&w);
+        let path = w.write("second.jsonl", &second);
+        let mut child = xcc()
+            .args(["ingest", &path, "--db", &w.db_str(), "--quiet"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let delay = 20 + rng.below(1200);
+        thread::sleep(Duration::from_millis(delay));
+        let _ = child.kill(); // SIGKILL
+        let status = child.wait().unwrap();
+        integrity_ok(&w);
+        let now = digest(&w);
+        if status.success() {
+            assert_eq!(now, after, "round {round}: finished before the kill");
+        } else {
+            killed_midway += 1;
+            assert_eq!(now, before, "round {round}: killed after {delay} ms");
+        }
+        let (out, _) = w.ingest(&path, b"");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(w.session_rows(), reference.session_rows(), "round {round}");
+        assert_eq!(
+            w.count("SELECT count(*) FROM events"),
+            reference.count("SELECT count(*) FROM events")
+        );
+    }
+    assert!(
+        killed_midway >= 2,
+        "the kills should land mid-ingest: {killed_midway}"
+    );
+}
+
+#[test]
+fn clients_during_an_ingest_see_the_old_or_the_new_data_never_a_mix() {
+    let w = Workspace::new();
+    w.ingest("-", &generated(20_000, 1, 0));
+    let old = (
+        w.count("SELECT count(*) FROM events"),
+        w.count("SELECT count(*) FROM sessions"),
+    );
+    let server = Served::start(&w.db(), &["--quiet", "--threads", "4"]);
+    let done = Arc::new(AtomicBool::new(false));
+    let answers = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..4)
+        .map(|i| {
+            let base = server.base.clone();
+            let done = done.clone();
+            let answers = answers.clone();
+            thread::spawn(move || {
+                let paths = [
+                    "/metrics/summary",
+                    "/metrics/orders",
+                    "/metrics/referrers",
+                    "/metrics/daily",
+                    "/metrics/distributions",
+                    "/health",
+                    "/",
+                ];
+                let mut seen = Vec::new();
+                let mut k = i;
+                while !done.load(Ordering::SeqCst) {
+                    let path = paths[k % paths.len()];
+                    k += 1;
+                    let (status, _, body) = raw_request(&base, "GET", path);
+                    assert_eq!(status, 200, "{path}: {body}");
+                    if path == "/metrics/summary" {
+                        let v: Value = serde_json::from_str(&body).unwrap();
+                        seen.push((
+                            v["events_stored"].as_i64().unwrap(),
+                            v["sessions"].as_i64().unwrap(),
+                        ));
+                    }
+                    answers.fetch_add(1, Ordering::SeqCst);
+                }
+                seen
+            })
+        })
+        .collect();
+    let (out, _) = w.ingest("-", &generated(80_000, 2, 1_000_000));
+    assert_eq!(out.code, 0);
+    thread::sleep(Duration::from_millis(300));
+    done.store(true, Ordering::SeqCst);
+    let new = (
+        w.count("SELECT count(*) FROM events"),
+        w.count("SELECT count(*) FROM sessions"),
+    );
+    assert_ne!(old, new);
+    for c in clients {
+        for pair in c.join().unwrap() {
+            assert!(
+                pair == old || pair == new,
+                "{pair:?} is neither {old:?} nor {new:?}"
+            );
+        }
+    }
+    assert!(answers.load(Ordering::SeqCst) > 20);
+}
+
+#[test]
+fn two_ingests_into_one_file_at_once_lose_nothing() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let a = w.write("a.jsonl", &generated(40_000, 1, 1_000_000));
+    let b = w.write("b.jsonl", &generated(40_000, 2, 2_000_000));
+    let db = w.db_str();
+    let spawn = |path: &str| {
+        xcc()
+            .args(["ingest", path, "--db", &db, "--json", "--quiet"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (first, second) = (spawn(&a), spawn(&b));
+    let outputs = [
+        first.wait_with_output().unwrap(),
+        second.wait_with_output().unwrap(),
+    ];
+    for out in &outputs {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(report["stored"], 40_000);
+    }
+    integrity_ok(&w);
+    assert_eq!(w.count("SELECT count(*) FROM events"), 1152 + 80_000);
+    assert_eq!(w.count("SELECT count(*) FROM ingests"), 3);
+    // Sessions are still exactly a rebuild's.
+    let before = w.session_rows();
+    let out = run(&["sessionize", "--db", &db, "--quiet"], b"");
+    assert_eq!(out.code, 0);
+    assert_eq!(w.session_rows(), before);
+}
+
+#[test]
+fn a_second_writer_that_waits_too_long_is_refused_in_one_sentence() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    // Hold the write lock from outside, as a long ingest would.
+    let conn = w.conn();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let started = Instant::now();
+    let out = run(
+        &[
+            "ingest",
+            REAL_HEAD,
+            "--db",
+            &w.db_str(),
+            "--quiet",
+            "--wait",
+            "2s",
+        ],
+        b"",
+    );
+    assert!(started.elapsed() >= Duration::from_secs(2), "it waited");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr.trim(),
+        format!(
+            "xcc: {} is busy: another process kept writing to it for 2s; try again when it has finished",
+            w.db_str()
+        )
+    );
+    conn.execute_batch("ROLLBACK").unwrap();
+}
+
+#[test]
+fn the_nasty_corpus_is_accounted_for_line_by_line() {
+    let w = Workspace::new();
+    let mut input = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/nasty.jsonl"
+    ))
+    .unwrap();
+    // A 10 MB line, made here rather than checked in.
+    let big = format!(
+        r#"{{"id": 77, "type": "search", "event": {{"timestamp": "2022-05-25T05:44:03", "query": "{}"}}}}"#,
+        "q".repeat(10 << 20)
+    );
+    input.extend_from_slice(big.as_bytes());
+    input.push(b'\n');
+    let (out, report) = w.ingest("-", &input);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report = report.unwrap();
+    assert_eq!(report["lines_read"], 24);
+    let expected_rejects = [
+        (1, "event.nested cannot be kept: invalid JSON at column 128: recursion limit exceeded"),
+        (2, "invalid JSON at column 76: invalid unicode code point"),
+        (3, "invalid JSON at column 21: control character (\\u0000-\\u001F) found while parsing a string"),
+        (4, "id must be an integer, not a number that is not a 64-bit integer"),
+        (5, "id must be an integer, not an integer beyond 64 bits"),
+        (8, "timestamp '2022-02-30T00:00:00' is not a real date and time"),
+        (11, "duplicate key 'event.timestamp'"),
+        (12, "duplicate key 'id'"),
+        (13, "customer-id must be an integer or null, not a number that is not a 64-bit integer"),
+        (14, "customer-id must be an integer or null, not a boolean"),
+        (15, "customer-id must be an integer or null, not a string"),
+        (16, "customer-id must be an integer or null, not a number that is not a 64-bit integer"),
+        (17, "timestamp '2022-05-25T05:44:03\\u{0}' is not ISO-8601"),
+        (18, "invalid JSON at column 1: expected value"),
+        (19, "invalid JSON at column 94: unexpected end of hex escape"),
+        (20, "missing field id"),
+        (21, "not an event object: invalid type: null, expected an event object"),
+        (22, "not an event object: invalid type: string \"just a string\", expected an event object"),
+    ];
+    let got = w.rows("SELECT line_number, reason FROM rejects ORDER BY line_number");
+    let want: Vec<String> = expected_rejects
+        .iter()
+        .map(|(n, r)| format!("Integer({n})|Text({r:?})"))
+        .collect();
+    assert_eq!(got, want);
+    assert_eq!(
+        w.rows("SELECT id, timestamp FROM events ORDER BY id"),
+        vec![
+            "Integer(-7)|Text(\"2022-05-25T05:44:03Z\")",
+            "Integer(0)|Text(\"2022-05-25T05:44:03Z\")",
+            "Integer(5)|Text(\"0000-01-01T00:00:00Z\")",
+            "Integer(6)|Text(\"9999-12-31T23:59:59.999999999Z\")",
+            "Integer(16)|Text(\"2022-05-25T05:44:03Z\")",
+            "Integer(77)|Text(\"2022-05-25T05:44:03Z\")",
+        ]
+    );
+    assert_eq!(
+        w.count("SELECT length(query) FROM events WHERE id = 77"),
+        10 << 20
+    );
+    // Raw bytes of the invalid UTF-8 line are kept exactly.
+    let raw: Vec<u8> = w
+        .conn()
+        .query_row("SELECT raw FROM rejects WHERE line_number = 2", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(raw.windows(2).any(|p| p == [0xff, 0xfe]));
+}
+
+#[test]
+fn random_garbage_lines_are_all_accounted_for() {
+    let mut rng = Rng(77);
+    for _ in 0..5 {
+        let mut input = Vec::new();
+        let mut non_blank = 0;
+        for _ in 0..200 {
+            let len = rng.below(80) as usize;
+            let line: Vec<u8> = (0..len)
+                .map(|_| match rng.below(255) as u8 {
+                    b'\n' => b'x',
+                    c => c,
+                })
+                .collect();
+            let mut trimmed = line.clone();
+            while matches!(trimmed.last(), Some(b'\r')) {
+                trimmed.pop();
+            }
+            if !trimmed.iter().all(|c| matches!(c, b' ' | b'\t' | b'\r')) {
+                non_blank += 1;
+            }
+            input.extend_from_slice(&line);
+            input.push(b'\n');
+        }
+        // Keep JSON-lines mode: a first byte of `[` would make it an array.
+        input.insert(0, b'#');
+        let w = Workspace::new();
+        let (out, report) = w.ingest("-", &input);
+        assert!(out.code == 0 || out.code == 3, "{}", out.stderr);
+        let lines = report.unwrap()["lines_read"].as_u64().unwrap();
+        assert!(
+            lines == non_blank || lines == non_blank + 1,
+            "{lines} vs {non_blank}"
+        );
+    }
+}
+
+fn can_drop_privileges() -> bool {
+    std::process::Command::new("setpriv")
+        .args([
+            "--reuid",
+            "65534",
+            "--regid",
+            "65534",
+            "--clear-groups",
+            "true",
+        ])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+#[test]
+fn a_read_only_directory_is_one_sentence_and_changes_nothing() {
+    let w = Workspace::new();
+    let dir = w.path("ro");
+    std::fs::create_dir(&dir).unwrap();
+    let db = dir.join("x.db");
+    let db_str = db.to_str().unwrap().to_string();
+    let out = run(&["ingest", REAL_HEAD, "--db", &db_str, "--quiet"], b"");
+    assert_eq!(out.code, 0);
+    let before = std::fs::read(&db).unwrap();
+    let mut perms = std::fs::metadata(&dir).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o555);
+    std::fs::set_permissions(&dir, perms.clone()).unwrap();
+    // root ignores permissions; run xcc as nobody then (setpriv, util-linux).
+    let is_root = unsafe { libc::geteuid() } == 0;
+    assert!(
+        !is_root || can_drop_privileges(),
+        "setpriv is needed to test as root"
+    );
+    let mut command = if is_root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+            .arg(env!("CARGO_BIN_EXE_xcc"));
+        c
+    } else {
+        xcc()
+    };
+    let out = command
+        .args(["ingest", REAL_HEAD, "--db", &db_str, "--quiet"])
+        .output()
+        .unwrap();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o755);
+    std::fs::set_permissions(&dir, perms).unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        format!("xcc: cannot write to {db_str}: the file or its directory is read-only (nothing of this run was kept)")
+    );
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn a_full_disk_is_one_sentence_and_changes_nothing() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let before = digest(&w);
+    let bytes_before = std::fs::read(w.db()).unwrap();
+    let input = w.write("big.jsonl", &generated(60_000, 3, 1_000_000));
+    // A file-size limit makes every write past it fail, as a full disk does.
+    let script = format!(
+        "ulimit -f {}; exec {} ingest {} --db {} --quiet",
+        bytes_before.len() / 1024 + 2048,
+        env!("CARGO_BIN_EXE_xcc"),
+        input,
+        w.db_str()
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        format!("xcc: cannot write to {}: the disk is full or a file size limit was reached (nothing of this run was kept)", w.db_str())
+    );
+    integrity_ok(&w);
+    assert_eq!(digest(&w), before);
+}
+
+/// Sends `request` raw and returns the status code, or None when the server closed the
+/// connection without an answer.
+fn raw_status(base: &str, request: &[u8]) -> Option<u16> {
+    let mut stream = TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    if stream.write_all(request).is_err() {
+        return None;
+    }
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let text = String::from_utf8_lossy(&response);
+    text.split_whitespace().nth(1).and_then(|s| s.parse().ok())
+}
+
+fn assert_still_answering(base: &str, bound: Duration) {
+    let started = Instant::now();
+    let (status, _, _) = raw_request(base, "GET", "/metrics/orders");
+    assert_eq!(status, 200);
+    assert!(started.elapsed() < bound, "took {:?}", started.elapsed());
+}
+
+#[test]
+fn hostile_http_gets_the_right_status_and_everyone_else_is_still_served() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let server = Served::start(&w.db(), &["--quiet", "--threads", "4"]);
+    let base = server.base.as_str();
+    let bound = Duration::from_secs(1);
+
+    let big_header = format!(
+        "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
+        "h".repeat(1 << 20)
+    );
+    let status = raw_status(base, big_header.as_bytes());
+    assert!(
+        matches!(status, None | Some(400 | 413 | 431 | 200)),
+        "{status:?}"
+    );
+    assert_still_answering(base, bound);
+
+    let long_url = format!("/metrics/{}", "a".repeat(100 * 1024));
+    let (status, _, _) = raw_request(base, "GET", &long_url);
+    assert!(matches!(status, 404 | 414), "{status}");
+    assert_still_answering(base, bound);
+
+    for (method, path, want) in [
+        ("HEAD", "/metrics/orders", 200),
+        ("OPTIONS", "/metrics/orders", 405),
+        ("POST", "/metrics/orders", 405),
+        ("DELETE", "/metrics/orders", 405),
+        ("GET", "/..%2f..%2fetc/passwd", 404),
+        ("GET", "/../../etc/passwd", 404),
+        ("GET", "/metrics/%zz", 404),
+        ("GET", "/metrics/orders%3B%20DROP%20TABLE%20events", 404),
+        ("GET", "/metrics/orders?q=1%27%20OR%201=1", 400),
+    ] {
+        let (status, _, body) = raw_request(base, method, path);
+        assert_eq!(status, want, "{method} {path}: {body}");
+        if method == "HEAD" {
+            assert_eq!(body, "");
+        }
+    }
+    assert_eq!(w.count("SELECT count(*) FROM events"), 1152);
+
+    // A client that sends one byte a second does not hold up the others.
+    let slow_base = base.to_string();
+    let slow = thread::spawn(move || {
+        let mut stream = TcpStream::connect(slow_base.trim_start_matches("http://")).unwrap();
+        for b in b"GET /he".iter() {
+            if stream.write_all(&[*b]).is_err() {
+                break;
+            }
+            thread::sleep(Duration::from_secs(1));
+        }
+    });
+    thread::sleep(Duration::from_millis(1500));
+    for _ in 0..5 {
+        assert_still_answering(base, bound);
+    }
+
+    // 1,000 idle connections at once.
+    let idle: Vec<TcpStream> = (0..1000)
+        .filter_map(|_| TcpStream::connect(base.trim_start_matches("http://")).ok())
+        .collect();
+    assert!(idle.len() >= 900, "only {} connections opened", idle.len());
+    for _ in 0..5 {
+        assert_still_answering(base, Duration::from_secs(2));
+    }
+    drop(idle);
+    slow.join().unwrap();
+    assert_still_answering(base, bound);
+}
+
+#[test]
+fn bounded_load_test_has_no_errors_and_prints_latency_percentiles() {
+    let w = Workspace::new();
+    w.ingest("-", &generated(20_000, 5, 0));
+    let server = Served::start(&w.db(), &["--quiet", "--threads", "4"]);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let errors = Arc::new(AtomicUsize::new(0));
+    let clients: Vec<_> = (0..16)
+        .map(|i| {
+            let base = server.base.clone();
+            let errors = errors.clone();
+            thread::spawn(move || {
+                let paths = ["/metrics/orders", "/metrics/referrers", "/metrics/summary"];
+                let mut latencies = Vec::new();
+                let mut k = i;
+                // Bounded in time and in count.
+                while Instant::now() < deadline && latencies.len() < 20_000 {
+                    let started = Instant::now();
+                    let (status, _, _) = raw_request(&base, "GET", paths[k % 3]);
+                    latencies.push(started.elapsed());
+                    if status != 200 {
+                        errors.fetch_add(1, Ordering::SeqCst);
+                    }
+                    k += 1;
+                }
+                latencies
+            })
+        })
+        .collect();
+    let mut all: Vec<Duration> = clients
+        .into_iter()
+        .flat_map(|c| c.join().unwrap())
+        .collect();
+    all.sort();
+    let p = |q: f64| all[((all.len() - 1) as f64 * q) as usize];
+    eprintln!(
+        "load test: {} requests by 16 clients in 3 s, p50 {:?}, p90 {:?}, p99 {:?}, max {:?}",
+        all.len(),
+        p(0.5),
+        p(0.9),
+        p(0.99),
+        all[all.len() - 1]
+    );
+    assert_eq!(errors.load(Ordering::SeqCst), 0);
+    assert!(all.len() > 500, "only {} requests", all.len());
+    assert!(p(0.99) < Duration::from_secs(1));
+}
