@@ -29,10 +29,10 @@ CREATE TABLE ingests (
 );
 
 -- Every accepted event. Fields without a column of their own are kept in `extra`.
--- `id` is a UNIQUE column rather than the rowid: input arrives in random id order, and
+-- `id` has a unique index rather than being the rowid: input arrives in random id order, and
 -- appending rows while only the small id index takes random inserts is several times faster.
 CREATE TABLE events (
-    id          INTEGER NOT NULL UNIQUE,
+    id          INTEGER NOT NULL,
     type        TEXT    NOT NULL,
     customer_id INTEGER,
     timestamp   TEXT    NOT NULL,
@@ -49,6 +49,8 @@ CREATE TABLE events (
 );
 
 -- Sessionizing streams one customer's events in (timestamp, id) order from this index.
+CREATE UNIQUE INDEX events_by_id ON events (id);
+
 -- Covering, so that sessionizing never visits the table itself.
 CREATE INDEX events_by_customer_time ON events (customer_id, ts_us, id, type, page, referrer)
     WHERE customer_id IS NOT NULL;

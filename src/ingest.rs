@@ -17,6 +17,7 @@ use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use serde::Serialize;
 
 use crate::event::{parse_event, Event};
+use crate::id_set::{IdSet, Insert};
 use crate::progress::{self, Progress};
 use crate::records::RecordReader;
 use crate::source::{self, HttpPolicy, Source};
@@ -164,6 +165,12 @@ const INSERT_EVENT: &str = "INSERT INTO events (id, type, customer_id, timestamp
      user_agent, ip, page, referrer, query, product, position, extra, ingest_id)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
      ON CONFLICT (id) DO NOTHING";
+/// For an id known to be new while the unique index is deferred (see `IdSet`).
+const APPEND_EVENT: &str = "INSERT INTO events (id, type, customer_id, timestamp, ts_us,
+     user_agent, ip, page, referrer, query, product, position, extra, ingest_id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+/// 2,048 pages of 8 KiB: dense ids up to 134 million, at most 16 MiB.
+const ID_SET_PAGES: usize = 2048;
 const STORED_EVENT: &str = "SELECT id, type, customer_id, timestamp, ts_us, user_agent, ip,
      page, referrer, query, product, position, extra FROM events WHERE id = ?1";
 const INSERT_REJECT: &str = "INSERT INTO rejects (ingest_id, source, line_number, reason, raw)
@@ -186,15 +193,17 @@ fn write_all(
     )?;
     let ingest_id = tx.last_insert_rowid();
     let load_started = Instant::now();
-    // Into an empty file, the customer index is built once after loading (a sort) instead of
-    // taking a random insert per event: the same index, a quarter of the cost.
-    let deferred_index = store::defer_customer_index(tx)?;
+    // Into an empty file, the indexes are built once after loading (a sort) instead of
+    // taking a random insert per event. Meanwhile `ids` tells new ids from repeated ones;
+    // at the first repeat (or when it runs out of room) the id index is built on the spot
+    // and the ordinary path, which compares with the stored event, takes over.
+    let deferred_index = store::defer_indexes(tx)?;
+    let mut ids = deferred_index.then(|| IdSet::new(ID_SET_PAGES));
     let mut report = IngestReport {
         source: label.to_string(),
         ingest_id,
         ..IngestReport::default()
     };
-    let mut insert_event = tx.prepare_cached(INSERT_EVENT)?;
     let mut stored_event = tx.prepare_cached(STORED_EVENT)?;
     let mut insert_reject = tx.prepare_cached(INSERT_REJECT)?;
     let mut touched = BTreeSet::new();
@@ -206,7 +215,21 @@ fn write_all(
             report.lines_read += 1;
             let reason = match parsed.outcome {
                 Ok(e) => {
-                    let inserted = insert_event.execute(params![
+                    let known_new = match ids.as_mut().map(|set| set.insert(e.id)) {
+                        None => false,
+                        Some(Insert::New) => true,
+                        Some(Insert::Seen | Insert::Full) => {
+                            store::create_index(tx, "events_by_id")?;
+                            ids = None;
+                            false
+                        }
+                    };
+                    let sql = if known_new {
+                        APPEND_EVENT
+                    } else {
+                        INSERT_EVENT
+                    };
+                    let inserted = tx.prepare_cached(sql)?.execute(params![
                         e.id,
                         e.kind,
                         e.customer_id,
@@ -256,8 +279,11 @@ fn write_all(
     }
     report.bytes = bytes_read.load(std::sync::atomic::Ordering::Relaxed);
 
+    if ids.is_some() {
+        store::create_index(tx, "events_by_id")?;
+    }
     if deferred_index {
-        store::create_customer_index(tx)?;
+        store::create_index(tx, "events_by_customer_time")?;
     }
     report.load_seconds = load_started.elapsed().as_secs_f64();
     let sessionize_started = Instant::now();

@@ -7,6 +7,7 @@ mod duration_arg;
 mod event;
 mod export;
 mod generate;
+mod id_set;
 mod ingest;
 mod metrics;
 mod progress;

@@ -37,8 +37,7 @@ pub fn open_for_write(path: &Path, wait: Duration) -> Result<Connection> {
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;
-         PRAGMA cache_size = -32768;
-         PRAGMA temp_store = MEMORY;",
+         PRAGMA cache_size = -32768;",
     )?;
     let version = check_version(&conn, &label.to_string())?;
     if version == 0 {
@@ -177,29 +176,42 @@ pub fn session_timeout_seconds(conn: &Connection) -> Result<i64> {
         .with_context(|| format!("the stored session timeout '{value}' is not a number"))
 }
 
-/// The index that sessionizing reads, as `schema.sql` defines it.
-fn customer_index_sql() -> &'static str {
-    let start = SCHEMA_SQL
-        .find("CREATE INDEX events_by_customer_time")
-        .expect("schema.sql defines events_by_customer_time");
-    let end = start + SCHEMA_SQL[start..].find(';').expect("statement ends");
-    &SCHEMA_SQL[start..=end]
+/// The indexes on `events` that a load into an empty table builds afterwards in one pass.
+pub const DEFERRABLE_INDEXES: [&str; 2] = ["events_by_id", "events_by_customer_time"];
+
+/// An index's statement as `schema.sql` defines it.
+fn index_sql(name: &str) -> Result<&'static str> {
+    let start = [
+        format!("CREATE INDEX {name} "),
+        format!("CREATE UNIQUE INDEX {name} "),
+    ]
+    .iter()
+    .find_map(|head| SCHEMA_SQL.find(head.as_str()))
+    .ok_or_else(|| anyhow!("schema.sql defines no index {name}"))?;
+    let end = start
+        + SCHEMA_SQL[start..]
+            .find(';')
+            .unwrap_or(SCHEMA_SQL.len() - start - 1);
+    Ok(&SCHEMA_SQL[start..=end])
 }
 
-/// Drops the customer index when the events table is empty, so that a first bulk load can
-/// build it in one pass afterwards; returns whether it did. Inside the caller's transaction.
-pub fn defer_customer_index(conn: &Connection) -> Result<bool> {
+/// Drops the deferrable indexes when the events table is empty, so that a first bulk load
+/// can build them in one pass afterwards; returns whether it did. Inside the caller's
+/// transaction, so a failed load gets them back by rolling back.
+pub fn defer_indexes(conn: &Connection) -> Result<bool> {
     let empty: bool =
         conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM events)", [], |r| r.get(0))?;
     if empty {
-        conn.execute_batch("DROP INDEX events_by_customer_time;")?;
+        for name in DEFERRABLE_INDEXES {
+            conn.execute_batch(&format!("DROP INDEX {name};"))?;
+        }
     }
     Ok(empty)
 }
 
-pub fn create_customer_index(conn: &Connection) -> Result<()> {
-    conn.execute_batch(customer_index_sql())?;
-    Ok(())
+pub fn create_index(conn: &Connection, name: &str) -> Result<()> {
+    conn.execute_batch(index_sql(name)?)
+        .with_context(|| format!("cannot build the index {name}"))
 }
 
 pub fn busy_or(e: rusqlite::Error, db: &Path, wait: Duration) -> anyhow::Error {

@@ -425,3 +425,35 @@ fn a_newer_database_is_refused_with_both_versions() {
         )
     );
 }
+
+#[test]
+fn sparse_ids_in_a_first_ingest_are_all_kept_and_still_deduplicated() {
+    // Ids 65,536 apart take a page each of the in-memory id set of a first ingest, more
+    // pages than it may hold: the ingest must switch to the indexed path midway.
+    let mut input = String::new();
+    for k in 0..2100i64 {
+        input.push_str(&line(k * 65_536 - 1_000_000, "3", "2022-05-25T05:44:03"));
+        input.push('\n');
+    }
+    input.push_str(&line(-1_000_000, "3", "2022-05-25T05:44:03"));
+    input.push('\n');
+    input.push_str(&line(65_536 - 1_000_000, "4", "2022-05-25T05:44:03"));
+    input.push('\n');
+    let w = Workspace::new();
+    let (out, r) = w.ingest("-", input.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let r = r.unwrap();
+    assert_eq!(
+        (
+            r["stored"].as_u64(),
+            r["duplicates"].as_u64(),
+            r["rejected"].as_u64()
+        ),
+        (Some(2100), Some(1), Some(1))
+    );
+    assert_eq!(w.count("SELECT count(DISTINCT id) FROM events"), 2100);
+    assert_eq!(
+        w.rows("SELECT sql IS NOT NULL FROM sqlite_schema WHERE name = 'events_by_id'"),
+        vec!["Integer(1)"]
+    );
+}
