@@ -4,7 +4,7 @@
 //! Reading and parsing run on their own thread and hand batches to the SQLite writer, so the
 //! two overlap on two cores; the bounded channel keeps memory flat whatever the input size.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::io::BufReader;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{sync_channel, Receiver};
@@ -206,7 +206,8 @@ fn write_all(
     };
     let mut stored_event = tx.prepare_cached(STORED_EVENT)?;
     let mut insert_reject = tx.prepare_cached(INSERT_REJECT)?;
-    let mut touched = BTreeSet::new();
+    // Customers with new events, and the earliest new event of each.
+    let mut touched: BTreeMap<i64, i64> = BTreeMap::new();
     let mut first_us = i64::MAX;
     let mut last_us = i64::MIN;
 
@@ -250,7 +251,8 @@ fn write_all(
                         first_us = first_us.min(e.ts_us);
                         last_us = last_us.max(e.ts_us);
                         if let Some(c) = e.customer_id {
-                            touched.insert(c);
+                            let earliest = touched.entry(c).or_insert(e.ts_us);
+                            *earliest = (*earliest).min(e.ts_us);
                         }
                         continue;
                     }
@@ -296,7 +298,11 @@ fn write_all(
     report.sessions_written = if deferred_index {
         session_store::rebuild_all(tx, timeout_us)?
     } else {
-        session_store::resessionize_customers(tx, touched.iter().copied(), timeout_us)?
+        session_store::resessionize_customers(
+            tx,
+            touched.iter().map(|(c, t)| (*c, *t)),
+            timeout_us,
+        )?
     };
     report.sessionize_seconds = sessionize_started.elapsed().as_secs_f64();
     store::bump_generation(tx)?;

@@ -3,13 +3,13 @@
 //! `(ts_us, id)` order from the `events_by_customer_time` index, one customer at a time.
 
 use anyhow::Result;
-use rusqlite::{params, Connection, Row};
+use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::sessionize::{Session, SessionEvent, Sessionizer};
 use crate::timestamp::format_micros;
 
-const CUSTOMER_EVENTS: &str = "SELECT id, ts_us, type, page, referrer FROM events
-     WHERE customer_id = ?1 ORDER BY ts_us, id";
+const CUSTOMER_EVENTS_FROM: &str = "SELECT id, ts_us, type, page, referrer FROM events
+     WHERE customer_id = ?1 AND ts_us >= ?2 ORDER BY ts_us, id";
 const ALL_CUSTOMER_EVENTS: &str = "SELECT customer_id, id, ts_us, type, page, referrer
      FROM events WHERE customer_id IS NOT NULL ORDER BY customer_id, ts_us, id";
 const INSERT_SESSION: &str = "INSERT INTO sessions (id, customer_id, session_number,
@@ -18,20 +18,34 @@ const INSERT_SESSION: &str = "INSERT INTO sessions (id, customer_id, session_num
      landing_page)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
 
-/// Rebuilds the sessions of the given customers. Runs inside the caller's transaction.
+/// Rebuilds the sessions of the given customers from the earliest new event on: given each
+/// customer's earliest new timestamp `t`, every session before the last one that started at
+/// or before `t` is unchanged (new events all come after its start, so no gap before it
+/// changes), so only that session and the ones after it are deleted and sessionized again,
+/// numbered on from it. Runs inside the caller's transaction.
 pub fn resessionize_customers(
     conn: &Connection,
-    customers: impl IntoIterator<Item = i64>,
+    customers: impl IntoIterator<Item = (i64, i64)>,
     timeout_us: i64,
 ) -> Result<u64> {
-    let mut delete = conn.prepare_cached("DELETE FROM sessions WHERE customer_id = ?1")?;
-    let mut select = conn.prepare_cached(CUSTOMER_EVENTS)?;
+    let mut anchor = conn.prepare_cached(
+        "SELECT session_number, started_us FROM sessions
+         WHERE customer_id = ?1 AND started_us <= ?2
+         ORDER BY session_number DESC LIMIT 1",
+    )?;
+    let mut delete = conn
+        .prepare_cached("DELETE FROM sessions WHERE customer_id = ?1 AND session_number >= ?2")?;
+    let mut select = conn.prepare_cached(CUSTOMER_EVENTS_FROM)?;
     let mut insert = conn.prepare_cached(INSERT_SESSION)?;
     let mut written = 0;
-    for customer in customers {
-        delete.execute([customer])?;
-        let mut sessionizer = Sessionizer::new(timeout_us);
-        let mut rows = select.query([customer])?;
+    for (customer, earliest_new_us) in customers {
+        let (first_number, from_us) = anchor
+            .query_row([customer, earliest_new_us], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((1, i64::MIN));
+        delete.execute([customer, first_number])?;
+        let mut sessionizer = Sessionizer::numbered_from(timeout_us, first_number);
+        let mut rows = select.query([customer, from_us])?;
         while let Some(row) = rows.next()? {
             if let Some(done) = sessionizer.push(&session_event(row, 0)?) {
                 write_session(&mut insert, customer, &done)?;

@@ -52,10 +52,16 @@ pub struct Sessionizer {
 
 impl Sessionizer {
     pub fn new(timeout_us: i64) -> Self {
+        Self::numbered_from(timeout_us, 1)
+    }
+
+    /// A sessionizer whose first session gets `first_number`, for re-sessionizing a
+    /// customer's tail after their earlier sessions.
+    pub fn numbered_from(timeout_us: i64, first_number: i64) -> Self {
         Sessionizer {
             timeout_us,
             current: None,
-            sessions_done: 0,
+            sessions_done: first_number - 1,
         }
     }
 

@@ -68,7 +68,7 @@ fn iso(unix: i64) -> String {
 
 #[test]
 fn chunks_in_random_order_give_exactly_what_one_ingest_and_a_rebuild_give() {
-    for seed in [1u64, 2, 3, 4, 5, 6] {
+    for seed in 1u64..=10 {
         let mut rng = Rng(seed * 7919);
         let mut lines = random_events(&mut rng, 4);
         rng.shuffle(&mut lines);
@@ -266,4 +266,53 @@ fn session_columns_are_readable() {
              Text(\"www.google.com\")|Text(\"https://xcc-webshop.com/checkout\")"
         ]
     );
+}
+
+#[test]
+fn a_late_event_that_bridges_two_sessions_merges_them_and_renumbers_the_rest() {
+    let at = |id: i64, minute: i64| {
+        format!(
+            r#"{{"id": {id}, "type": "page_view", "event": {{"customer-id": 9, "timestamp": "2022-05-01T{:02}:{:02}:00"}}}}"#,
+            minute / 60,
+            minute % 60
+        )
+    };
+    let w = Workspace::new();
+    // Sessions at 0-10, 50-55 and 120: three sessions.
+    w.ingest(
+        "-",
+        [at(1, 0), at(2, 10), at(3, 50), at(4, 55), at(5, 120)]
+            .join("\n")
+            .as_bytes(),
+    );
+    assert_eq!(w.count("SELECT count(*) FROM sessions"), 3);
+    // An event at minute 30 bridges the first two (gaps of 20 minutes each).
+    let (_, r) = w.ingest("-", at(6, 30).as_bytes());
+    assert_eq!(r.unwrap()["sessions_written"], 2);
+    assert_eq!(
+        w.rows("SELECT id, session_number, event_count FROM sessions ORDER BY session_number"),
+        vec![
+            "Integer(1)|Integer(1)|Integer(5)",
+            "Integer(5)|Integer(2)|Integer(1)"
+        ]
+    );
+    // An event after everything touches only the last session.
+    let (_, r) = w.ingest("-", at(7, 130).as_bytes());
+    assert_eq!(r.unwrap()["sessions_written"], 1);
+    let rebuilt = Workspace::new();
+    rebuilt.ingest(
+        "-",
+        [
+            at(1, 0),
+            at(2, 10),
+            at(3, 50),
+            at(4, 55),
+            at(5, 120),
+            at(6, 30),
+            at(7, 130),
+        ]
+        .join("\n")
+        .as_bytes(),
+    );
+    assert_eq!(w.session_rows(), rebuilt.session_rows());
 }
