@@ -100,6 +100,7 @@ fn ingest_into(opts: &IngestOptions, label: &str, opened: source::Opened) -> Res
         })
         .context("cannot start the parser thread")?;
 
+    let rollback_journal = store::use_rollback_journal_if_empty(&conn);
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(|e| store::busy_or(e, &opts.db, opts.wait))?;
@@ -127,6 +128,9 @@ fn ingest_into(opts: &IngestOptions, label: &str, opened: source::Opened) -> Res
         .with_context(|| format!("cannot commit to {}", opts.db.display()))?;
     progress.clear();
     let _ = parser.join();
+    if rollback_journal {
+        store::use_wal(&conn);
+    }
     // Fold the write-ahead log into the file so that a database e-mailed right after an
     // ingest is complete on its own.
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");

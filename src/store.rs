@@ -227,6 +227,31 @@ pub fn busy_or(e: rusqlite::Error, db: &Path, wait: Duration) -> anyhow::Error {
     anyhow!(e).context(format!("cannot start writing to {}", db.display()))
 }
 
+/// A first load into an empty file writes every page once with a rollback journal (new pages
+/// need no journal entry), where WAL writes it twice: into the log, then back into the file.
+/// Switching needs the file to ourselves; if anyone else has it open, WAL stays, which is
+/// only slower. Returns whether the switch happened.
+pub fn use_rollback_journal_if_empty(conn: &Connection) -> bool {
+    let empty = conn
+        .query_row("SELECT NOT EXISTS (SELECT 1 FROM events)", [], |r| {
+            r.get::<_, bool>(0)
+        })
+        .unwrap_or(false);
+    empty
+        && conn
+            .query_row("PRAGMA journal_mode = DELETE", [], |r| {
+                r.get::<_, String>(0)
+            })
+            .is_ok_and(|mode| mode.eq_ignore_ascii_case("delete"))
+}
+
+/// Back to WAL after a first load, so that readers never wait for the next writer. Every
+/// writer's open sets WAL as well, so a failure here (someone opened the file meanwhile) is
+/// repaired by the next ingest.
+pub fn use_wal(conn: &Connection) {
+    let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
+}
+
 /// Counts committed changes of the data, so that servers know when cached answers are stale.
 /// Called inside every writing transaction.
 pub fn bump_generation(conn: &Connection) -> Result<()> {
