@@ -209,6 +209,8 @@ fn write_all(
         ..IngestReport::default()
     };
     let mut stored_event = tx.prepare_cached(STORED_EVENT)?;
+    let mut append = tx.prepare(APPEND_EVENT)?;
+    let mut upsert = None;
     let mut insert_reject = tx.prepare_cached(INSERT_REJECT)?;
     // Customers with new events, and the earliest new event of each.
     let mut touched: BTreeMap<i64, i64> = BTreeMap::new();
@@ -229,12 +231,16 @@ fn write_all(
                             false
                         }
                     };
-                    let sql = if known_new {
-                        APPEND_EVENT
+                    let statement = if known_new {
+                        &mut append
                     } else {
-                        INSERT_EVENT
+                        // Prepared only once the unique index exists: ON CONFLICT needs it.
+                        match &mut upsert {
+                            Some(s) => s,
+                            none => none.insert(tx.prepare(INSERT_EVENT)?),
+                        }
                     };
-                    let inserted = tx.prepare_cached(sql)?.execute(params![
+                    let inserted = statement.execute(params![
                         e.id,
                         e.kind,
                         e.customer_id,
