@@ -363,3 +363,42 @@ impl Rng {
         }
     }
 }
+
+/// An event for the tests: customer, seconds since 2022-05-01T00:00:00Z, type, referrer.
+pub fn event(id: i64, customer: i64, seconds: i64, kind: &str, referrer: Option<&str>) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(1_651_363_200 + seconds).unwrap();
+    let referrer = referrer.map_or(String::new(), |r| format!(r#", "referrer": "{r}""#));
+    format!(
+        r#"{{"id": {id}, "type": "{kind}", "event": {{"customer-id": {customer}, "timestamp": "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}"{referrer}}}}}"#,
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+/// The brief's picture (brief/metrics.png): user-1 has sessions of 30, 20 (order at its end)
+/// and 12 minutes; user-2 of 45 (order at its end), 20 and 10.5 (order at its end).
+pub fn brief_picture() -> Vec<String> {
+    let m = 60;
+    vec![
+        event(1, 1, 0, "page_view", None),
+        event(2, 1, 15 * m, "page_view", None),
+        event(3, 1, 30 * m, "page_view", None),
+        event(4, 1, 120 * m, "page_view", None),
+        event(5, 1, 130 * m, "page_view", None),
+        event(6, 1, 140 * m, "placed_order", None),
+        event(7, 1, 300 * m, "page_view", None),
+        event(8, 1, 312 * m, "page_view", None),
+        event(9, 2, 0, "page_view", None),
+        event(10, 2, 20 * m, "page_view", None),
+        event(11, 2, 45 * m, "placed_order", None),
+        event(12, 2, 100 * m, "page_view", None),
+        event(13, 2, 110 * m, "page_view", None),
+        event(14, 2, 120 * m, "page_view", None),
+        event(15, 2, 400 * m, "page_view", None),
+        event(16, 2, 410 * m + 30, "placed_order", None),
+    ]
+}

@@ -1,0 +1,491 @@
+//! The dashboard at GET /: one self-contained page, checked over the socket, then rendered by
+//! headless Chromium against the real server with its numbers compared to the JSON endpoints.
+//! Chromium is Debian's `chromium` package; CI installs it (`.ci/run`).
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{brief_picture, event, Served, Workspace};
+use serde_json::{json, Value};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+/// Normally a few seconds; virtual time makes the page's own timers cost nothing.
+const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(60);
+const DASHBOARD: &str = include_str!("../src/dashboard.html");
+/// The SVG namespace the page's script passes to `createElementNS`: an identifier, never fetched.
+const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
+
+const GOOGLE: &str = "https://www.google.com/search?q=shoes";
+const BING: &str = "https://bing.com/search";
+const NEWSLETTER: &str = "https://news.example.org/may";
+const LONG_HOST: &str = "https://a-rather-long-referrer-host-name.shop-partners.example.com/x";
+
+/// The brief's picture plus customers from referrers over five days, chosen so that the
+/// medians stay the picture's: customer 3 orders in their first session after 10 minutes
+/// (1 visit), customer 4 in their third after 20 + 40 + 30 = 90 minutes (3 visits). Visits
+/// {2, 1, 2, 1, 3} → median 2; minutes {50, 45, 10, 90} → median 47.5.
+fn shop() -> Vec<String> {
+    let (m, day) = (60, 86_400);
+    let mut lines = brief_picture();
+    let mut id = 100;
+    let mut add = |customer: i64, seconds: i64, kind: &str, referrer: Option<&str>| {
+        id += 1;
+        lines.push(event(id, customer, seconds, kind, referrer));
+    };
+    add(3, day, "page_view", Some(GOOGLE));
+    add(3, day + 5 * m, "page_view", None);
+    add(3, day + 10 * m, "placed_order", None);
+    for (seconds, kind) in [
+        (0, "page_view"),
+        (20 * m, "page_view"),
+        (120 * m, "page_view"),
+        (140 * m, "page_view"),
+        (160 * m, "page_view"),
+        (360 * m, "page_view"),
+        (375 * m, "page_view"),
+        (390 * m, "placed_order"),
+    ] {
+        add(4, 2 * day + seconds, kind, Some(NEWSLETTER));
+    }
+    // Customers who only browse, one session each, from every kind of referrer.
+    let referrers = [
+        None,
+        Some(GOOGLE),
+        Some(BING),
+        Some(NEWSLETTER),
+        Some(LONG_HOST),
+    ];
+    for customer in 5..=29 {
+        let start = (customer % 5) * day + customer * 7 * m;
+        let referrer = referrers[(customer % 5) as usize];
+        add(customer, start, "page_view", referrer);
+        add(customer, start + (customer % 7) * 3 * m, "page_view", None);
+    }
+    lines
+}
+
+#[test]
+fn the_dashboard_shows_the_numbers_the_api_serves() {
+    let w = Workspace::new();
+    let (out, _) = w.ingest("-", shop().join("\n").as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let server = Served::start(&w.db(), &["--quiet"]);
+
+    let orders = server.get_json("/metrics/orders");
+    assert_eq!(orders["median_visits_before_order"].as_f64(), Some(2.0));
+    assert_eq!(
+        orders["median_session_duration_minutes_before_order"].as_f64(),
+        Some(47.5)
+    );
+    let summary = server.get_json("/metrics/summary");
+    assert!(
+        server.get_json("/metrics/daily")["days"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 5
+    );
+    assert!(
+        server.get_json("/metrics/referrers")["referrers"]
+            .as_array()
+            .unwrap()
+            .len()
+            >= 5
+    );
+
+    let (status, headers, html) = server.request("GET", "/");
+    assert_eq!(status, 200);
+    assert!(
+        headers.contains(&("content-type".into(), "text/html; charset=utf-8".into())),
+        "{headers:?}"
+    );
+    assert_eq!(html, DASHBOARD, "GET / serves src/dashboard.html as is");
+    assert_self_contained(&html);
+
+    let Some(chromium) = browser() else { return };
+    let dom = chromium.dump_dom(&format!("{}/", server.base));
+    assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
+    for key in [
+        "median_visits_before_order",
+        "median_session_duration_minutes_before_order",
+    ] {
+        assert_shows(&dom, key, &orders[key]);
+    }
+    for key in [
+        "sessions",
+        "customers",
+        "ordering_sessions",
+        "events_stored",
+        "events_rejected",
+        "first_event_at",
+        "last_event_at",
+        "session_timeout_seconds",
+    ] {
+        assert_shows(&dom, key, &summary[key]);
+    }
+    assert!(dom.contains(">47.5 min<"), "the minutes are readable");
+    for chart in [
+        "chart-daily",
+        "chart-visits",
+        "chart-minutes",
+        "chart-referrers",
+    ] {
+        assert!(svg_rects(&dom, chart) > 0, "{chart} has no bars: {dom}");
+    }
+    // Five days of sessions, two bars (all, with an order) per day.
+    assert!(svg_rects(&dom, "chart-daily") >= 10);
+    assert!(dom.contains("a-rather-long-referrer-host-name.shop-partners.example.com"));
+
+    let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/dashboard.png");
+    chromium.screenshot(&format!("{}/", server.base), &png);
+    let bytes = std::fs::read(&png).unwrap();
+    assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
+    let (width, height) = (
+        u32::from_be_bytes(bytes[16..20].try_into().unwrap()),
+        u32::from_be_bytes(bytes[20..24].try_into().unwrap()),
+    );
+    assert_eq!((width, height), (1280, 1600));
+    // A blank or unstyled page compresses to a few KB; charts and text do not.
+    assert!(bytes.len() > 40_000, "{} bytes only", bytes.len());
+}
+
+/// What a browser asks for once it has the page, each fetch on a connection of its own.
+const PAGE_FETCHES: [&str; 5] = [
+    "/metrics/orders",
+    "/metrics/summary",
+    "/metrics/daily",
+    "/metrics/distributions",
+    "/metrics/referrers",
+];
+
+/// A browser loads the page, then opens several connections at once for its fetches and keeps
+/// all of them open (keep-alive). Every request must get its answer. With tiny_http 0.12's
+/// thread pool, connections that arrive faster than its idle threads wake up are queued for
+/// threads that are already taken, and those fetches wait until another connection closes:
+/// in a browser, for as long as it keeps its connections.
+#[test]
+fn a_browsers_burst_of_keep_alive_connections_is_all_answered() {
+    let w = Workspace::new();
+    let (out, _) = w.ingest("-", shop().join("\n").as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for trial in 1..=3 {
+        let server = Served::start(&w.db(), &["--quiet"]);
+        let host = server.base.trim_start_matches("http://").to_string();
+        let address: SocketAddr = host.parse().unwrap();
+        let send = |stream: &mut TcpStream, path: &str| {
+            let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n");
+            stream.write_all(request.as_bytes()).unwrap();
+        };
+        let mut page = TcpStream::connect(address).unwrap();
+        send(&mut page, "/");
+        assert_answered(&mut page, "/", trial);
+        // The browser parses the page and starts its script; the server's threads go idle.
+        thread::sleep(Duration::from_millis(200));
+        // Then its fetches go out at once, each on a new connection.
+        let mut fetches: Vec<TcpStream> = PAGE_FETCHES
+            .iter()
+            .map(|_| TcpStream::connect(address).unwrap())
+            .collect();
+        for (path, stream) in PAGE_FETCHES.iter().zip(&mut fetches) {
+            send(stream, path);
+        }
+        // Read every answer while all connections stay open, as in the browser.
+        for (path, stream) in PAGE_FETCHES.iter().zip(&mut fetches) {
+            assert_answered(stream, path, trial);
+        }
+        drop(page);
+    }
+}
+
+fn assert_answered(stream: &mut TcpStream, path: &str, trial: usize) {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut status_line = [0u8; 12];
+    let answered = stream.read_exact(&mut status_line);
+    assert!(
+        answered.is_ok(),
+        "trial {trial}: GET {path} got no answer in 5 s while the page's other connections \
+         stayed open ({answered:?})"
+    );
+    assert_eq!(&status_line, b"HTTP/1.1 200", "GET {path}");
+}
+
+/// What the page does with what the real server seldom sends: a failing endpoint, no orders
+/// yet, and markup in a referrer host. A stand-in server serves the same page with such answers.
+#[test]
+fn failures_nulls_and_markup_in_the_data_show_as_text() {
+    let Some(chromium) = browser() else { return };
+    let hostile = "<img src=x onerror=alert(1)>evil.example";
+    let base = stand_in_server(vec![
+        (
+            "/metrics/orders",
+            200,
+            json!({"median_visits_before_order": null, "median_session_duration_minutes_before_order": null}),
+        ),
+        (
+            "/metrics/summary",
+            200,
+            json!({"events_stored": 2, "events_rejected": 1, "customers": 1, "sessions": 1,
+                   "ordering_sessions": 0, "first_event_at": "2022-05-01T00:00:00Z",
+                   "last_event_at": "2022-05-01T00:10:00Z", "session_timeout_seconds": 2700,
+                   "ingests": 1}),
+        ),
+        (
+            "/metrics/daily",
+            500,
+            json!({"error": "the database could not answer: disk I/O error"}),
+        ),
+        (
+            "/metrics/distributions",
+            200,
+            json!({"visits_before_order": [], "minutes_before_first_order": []}),
+        ),
+        (
+            "/metrics/referrers",
+            200,
+            json!({"referrers": [{"referrer_host": hostile, "sessions": 1, "ordering_sessions": 0,
+                   "ordering_share": 0.0, "median_minutes": 10.0, "mean_minutes": 10.0,
+                   "p90_minutes": 10.0}]}),
+        ),
+    ]);
+    let dom = chromium.dump_dom(&format!("{base}/"));
+
+    assert_eq!(attribute(&dom, "<body ", "data-ready"), "error", "{dom}");
+    let errors = tag(&dom, r#"id="errors""#);
+    assert!(
+        !errors.contains("hidden"),
+        "the error box is visible: {errors}"
+    );
+    assert!(
+        dom.contains("/metrics/daily: HTTP 500, the database could not answer: disk I/O error"),
+        "{dom}"
+    );
+    for key in [
+        "median_visits_before_order",
+        "median_session_duration_minutes_before_order",
+    ] {
+        assert_eq!(
+            attribute(&dom, &format!(r#"data-metric="{key}""#), "data-value"),
+            "null"
+        );
+    }
+    assert!(dom.contains(">no orders yet<"), "{dom}");
+    assert!(
+        dom.contains(">45 min<"),
+        "the timeout from the summary: {dom}"
+    );
+    assert!(
+        !dom.contains("<img"),
+        "markup from the data became markup: {dom}"
+    );
+    assert!(dom.contains("&lt;img src=x onerror=alert(1)&gt;evil.example"));
+    assert!(svg_rects(&dom, "chart-referrers") > 0);
+}
+
+/// The page must work offline: nothing from another host, no external script or stylesheet.
+fn assert_self_contained(html: &str) {
+    let lower = html.to_ascii_lowercase().replace(SVG_NAMESPACE, "");
+    for needle in [
+        "http://",
+        "https://",
+        "src=",
+        "<link",
+        "@import",
+        "url(",
+        "href=\"//",
+    ] {
+        assert!(
+            !lower.contains(needle),
+            "the dashboard refers to something outside itself ({needle:?})"
+        );
+    }
+}
+
+/// A headline element's `data-value` must be the JSON value as JavaScript's `String()` prints it.
+fn assert_shows(dom: &str, key: &str, want: &Value) {
+    let shown = attribute(dom, &format!(r#"data-metric="{key}""#), "data-value");
+    match want {
+        Value::Null => assert_eq!(shown, "null", "{key}"),
+        Value::String(s) => assert_eq!(&shown, s, "{key}"),
+        Value::Number(n) => {
+            let parsed: f64 = shown
+                .parse()
+                .unwrap_or_else(|_| panic!("{key}: data-value {shown:?} is not a number"));
+            assert_eq!(Some(parsed), n.as_f64(), "{key}");
+        }
+        other => panic!("{key}: unexpected JSON {other}"),
+    }
+}
+
+/// The start tag that contains `marker`, e.g. `<div class="n" data-metric="sessions" …>`.
+fn tag<'a>(dom: &'a str, marker: &str) -> &'a str {
+    let at = dom
+        .find(marker)
+        .unwrap_or_else(|| panic!("no {marker} in the page: {dom}"));
+    let start = dom[..=at].rfind('<').unwrap();
+    let end = at + dom[at..].find('>').unwrap();
+    &dom[start..=end]
+}
+
+/// The value of `name` in the start tag that contains `marker`.
+fn attribute(dom: &str, marker: &str, name: &str) -> String {
+    let tag = tag(dom, marker);
+    let prefix = format!(r#" {name}=""#);
+    let at = tag
+        .find(&prefix)
+        .unwrap_or_else(|| panic!("no {name} in {tag}"))
+        + prefix.len();
+    let value = &tag[at..at + tag[at..].find('"').unwrap()];
+    value
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// How many `<rect>` the first SVG after the element with this id has.
+fn svg_rects(dom: &str, id: &str) -> usize {
+    let start = dom
+        .find(&format!(r#"id="{id}""#))
+        .unwrap_or_else(|| panic!("no #{id} in the page"));
+    let rest = &dom[start..];
+    let end = rest.find("</svg>").unwrap_or(0);
+    rest[..end].matches("<rect").count()
+}
+
+struct Chromium;
+
+/// Headless Chromium, or None when it is missing and XCC_SKIP_BROWSER=1 says that is fine.
+fn browser() -> Option<Chromium> {
+    if Path::new(CHROMIUM).exists() {
+        return Some(Chromium);
+    }
+    if std::env::var("XCC_SKIP_BROWSER").as_deref() == Ok("1") {
+        eprintln!("dashboard: {CHROMIUM} is missing and XCC_SKIP_BROWSER=1: the browser checks are skipped");
+        return None;
+    }
+    panic!(
+        "the dashboard test needs headless Chromium at {CHROMIUM}: install it with `apt-get install chromium` \
+         (or set XCC_SKIP_BROWSER=1 to run only the checks without a browser)"
+    );
+}
+
+impl Chromium {
+    /// The DOM after the page's scripts ran: virtual time lets the fetches and drawing finish.
+    fn dump_dom(&self, url: &str) -> String {
+        self.run(&["--dump-dom", url])
+    }
+
+    fn screenshot(&self, url: &str, png: &Path) {
+        std::fs::create_dir_all(png.parent().unwrap()).unwrap();
+        let _ = std::fs::remove_file(png);
+        let target = format!("--screenshot={}", png.display());
+        self.run(&[&target, "--window-size=1280,1600", url]);
+        assert!(png.exists(), "chromium wrote no {}", png.display());
+    }
+
+    fn run(&self, args: &[&str]) -> String {
+        let profile = tempfile::tempdir().unwrap();
+        let mut child = Command::new(CHROMIUM)
+            // Its own process group, so that a timeout ends the browser's helpers too.
+            .process_group(0)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--virtual-time-budget=10000",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {CHROMIUM}: {e}"));
+        let stdout = drain(child.stdout.take().unwrap());
+        let stderr = drain(child.stderr.take().unwrap());
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > CHROMIUM_TIMEOUT {
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
+                let _ = child.wait();
+                panic!(
+                    "chromium {args:?} did not finish in {} s: with virtual time it waits for every \
+                     request of the page, so one of them probably never got an answer",
+                    CHROMIUM_TIMEOUT.as_secs()
+                );
+            }
+            thread::sleep(Duration::from_millis(50));
+        };
+        let stdout = stdout.join().unwrap();
+        let stderr = stderr.join().unwrap();
+        assert!(status.success(), "chromium {args:?}: {status}\n{stderr}");
+        stdout
+    }
+}
+
+fn drain(mut pipe: impl Read + Send + 'static) -> thread::JoinHandle<String> {
+    thread::spawn(move || {
+        let mut bytes = Vec::new();
+        let _ = pipe.read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    })
+}
+
+/// Serves the dashboard at / and the given (path, status, JSON) answers; 404 for the rest.
+fn stand_in_server(answers: Vec<(&'static str, u16, Value)>) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let answers = answers.clone();
+            thread::spawn(move || answer(stream, &answers));
+        }
+    });
+    base
+}
+
+fn answer(mut stream: TcpStream, answers: &[(&str, u16, Value)]) {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut request_line = String::new();
+    let _ = reader.read_line(&mut request_line);
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+        line.clear();
+    }
+    let path = request_line.split_whitespace().nth(1).unwrap_or("");
+    let (status, content_type, body) = match answers.iter().find(|(p, _, _)| *p == path) {
+        Some((_, status, body)) => (*status, "application/json", body.to_string()),
+        None if path == "/" => (200, "text/html; charset=utf-8", DASHBOARD.to_string()),
+        None => (
+            404,
+            "application/json",
+            r#"{"error":"not found"}"#.to_string(),
+        ),
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.flush();
+}
