@@ -1,0 +1,297 @@
+#!/usr/bin/env bash
+# Benchmark of xcc against the tools a user would otherwise pick (DuckDB, pandas, the sqlite3
+# shell), on the same generated input in the same run. Run from anywhere: bench/run.sh
+#
+# Prints the machine and ONE markdown table on stdout; progress goes to stderr.
+#
+# Environment knobs:
+#   SIZES="1000000 5000000"  input sizes in lines (SIZES=200000 for a quick run)
+#   XCC=path/to/xcc          binary to measure (default: cargo build --release, target/release/xcc)
+#   PANDAS_MAX=1000000       sizes above this skip the pandas baseline (it needs GBs of memory)
+#   WORK=bench/work          generated inputs, databases and logs (gitignored)
+#   VENV=bench/.venv         virtualenv with duckdb and pandas from PyPI (made if missing)
+#   RUNS=1                   repetitions of each timed command (median time, max RSS)
+#   WRK_DURATION=10s         duration of each wrk run
+#
+# Needs (Debian packages): hyperfine wrk sqlite3 time curl python3-venv; installed with apt-get
+# when missing and run as root.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$REPO"
+BENCH=$REPO/bench
+SIZES=${SIZES:-"1000000 5000000"}
+PANDAS_MAX=${PANDAS_MAX:-1000000}
+WORK=${WORK:-$BENCH/work}
+VENV=${VENV:-$BENCH/.venv}
+RUNS=${RUNS:-1}
+WRK_DURATION=${WRK_DURATION:-10s}
+mkdir -p "$WORK"
+WORK=$(cd "$WORK" && pwd)
+LOGS=$WORK/logs
+RESULTS=$WORK/results.tsv
+mkdir -p "$LOGS"
+: >"$RESULTS"
+
+log() { echo "bench: $*" >&2; }
+die() {
+    echo "bench: error: $*" >&2
+    exit 1
+}
+
+# ---------------------------------------------------------------------------------------
+# Tools
+
+need_apt=()
+for tool in hyperfine wrk sqlite3 curl; do
+    command -v "$tool" >/dev/null || need_apt+=("$tool")
+done
+[[ -x /usr/bin/time ]] || need_apt+=(time)
+python3 -c 'import venv, ensurepip' 2>/dev/null || need_apt+=(python3-venv)
+if ((${#need_apt[@]})); then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+        log "installing ${need_apt[*]} with apt-get"
+        apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >&2
+    else
+        die "missing ${need_apt[*]}: sudo apt-get install -y ${need_apt[*]}"
+    fi
+fi
+
+if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import duckdb, pandas' 2>/dev/null; then
+    log "making the virtualenv $VENV with duckdb and pandas from PyPI"
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check duckdb pandas >&2
+fi
+PY=$VENV/bin/python
+HELPERS=$BENCH/helpers.py
+
+if [[ -z ${XCC:-} ]]; then
+    log "building xcc (cargo build --release)"
+    cargo build --release --quiet >&2
+    XCC=${CARGO_TARGET_DIR:-$REPO/target}/release/xcc
+fi
+[[ -x $XCC ]] || die "XCC=$XCC is not an executable"
+XCC=$(cd "$(dirname "$XCC")" && pwd)/$(basename "$XCC")
+
+# ---------------------------------------------------------------------------------------
+# Measuring
+
+# measure ID CMD...: runs CMD under /usr/bin/time -v RUNS times (running the shell code in
+# $PREPARE before each run, untimed), stdout to $LOGS/ID.out, stderr to $LOGS/ID.err.
+# Sets WALL (median wall seconds, measured around the command with a nanosecond clock) and
+# RSS_KB (the largest "Maximum resident set size" of the runs).
+measure() {
+    local id=$1
+    shift
+    local walls=() i t0 t1 r
+    RSS_KB=0
+    for ((i = 1; i <= RUNS; i++)); do
+        if [[ -n ${PREPARE:-} ]]; then eval "$PREPARE"; fi
+        t0=$(date +%s%N)
+        if ! /usr/bin/time -v -o "$LOGS/$id.time" "$@" >"$LOGS/$id.out" 2>"$LOGS/$id.err"; then
+            echo "bench: error: '$*' failed; the end of its stderr ($LOGS/$id.err):" >&2
+            tail -n 20 "$LOGS/$id.err" >&2
+            exit 1
+        fi
+        t1=$(date +%s%N)
+        walls+=($((t1 - t0)))
+        r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$LOGS/$id.time")
+        if ((r > RSS_KB)); then RSS_KB=$r; fi
+    done
+    WALL=$(printf '%s\n' "${walls[@]}" | sort -n |
+        awk '{a[NR] = $1} END {m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f", m / 1e9}')
+}
+
+# row LINES STEP SECONDS LINES_PER_S RSS_KB P50_MS P99_MS REQ_PER_S NOTES (empty = n/a)
+row() {
+    local IFS=$'\t'
+    echo "$*" >>"$RESULTS"
+}
+
+rate() { awk -v n="$1" -v s="$2" 'BEGIN {printf "%.0f", n / s}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+percent() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", 100 * a / b}'; }
+fmt() { awk -v n="$1" 'BEGIN {s = sprintf("%.0f", n); t = ""; while (length(s) > 3) {t = "," substr(s, length(s) - 2) t; s = substr(s, 1, length(s) - 3)}; print s t}'; }
+at_least() { awk -v a="$1" -v b="$2" 'BEGIN {exit !(a >= b)}'; }
+met() { if at_least "$1" "$2"; then echo "met"; else echo "missed"; fi; }
+
+SERVER_PID=
+stop_server() {
+    if [[ -n $SERVER_PID ]]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+        SERVER_PID=
+    fi
+}
+trap stop_server EXIT
+trap 'stop_server; exit 130' INT TERM
+
+# serve_and_load N DB: serves DB on a free port (port 0: the kernel picks one, xcc prints it),
+# warms each endpoint with one request, then wrk on /metrics/orders and /metrics/referrers.
+serve_and_load() {
+    local n=$1 db=$2 url= i endpoint p50 p99 rps errors note
+    "$XCC" serve --db "$db" --addr 127.0.0.1:0 --quiet 2>"$LOGS/serve-$n.err" &
+    SERVER_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        url=$(grep -oE 'http://127\.0\.0\.1:[0-9]+' "$LOGS/serve-$n.err" | head -n 1 || true)
+        [[ -n $url ]] && break
+        kill -0 "$SERVER_PID" 2>/dev/null || die "xcc serve stopped: $(cat "$LOGS/serve-$n.err")"
+        sleep 0.1
+    done
+    [[ -n $url ]] || die "xcc serve printed no address in 10 s"
+    for endpoint in orders referrers; do
+        curl -fsS -o /dev/null "$url/metrics/$endpoint" || die "GET $url/metrics/$endpoint failed"
+        log "$n lines: wrk -t2 -c8 -d$WRK_DURATION on /metrics/$endpoint"
+        wrk -t2 -c8 -d"$WRK_DURATION" --latency "$url/metrics/$endpoint" >"$LOGS/wrk-$endpoint-$n.log"
+        read -r p50 p99 rps errors < <("$PY" "$HELPERS" wrk "$LOGS/wrk-$endpoint-$n.log")
+        note="wrk -t2 -c8 -d$WRK_DURATION, xcc serve with its default 4 threads"
+        [[ $errors == - ]] || note+="; socket errors: ${errors//_/ }"
+        if [[ $endpoint == orders ]]; then
+            note+="; target p50 ≤ 5 ms: $(met 5 "$p50"), ≥ 5,000 req/s: $(met "$rps" 5000)"
+        fi
+        row "$n" "GET /metrics/$endpoint" "" "" "" "$p50" "$p99" "$rps" "$note"
+    done
+    stop_server
+}
+
+# ---------------------------------------------------------------------------------------
+# The machine
+
+xcc_version=$("$XCC" --version)
+git_rev=$(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo "?")
+if [[ -n $(git -C "$REPO" status --porcelain --untracked-files=no 2>/dev/null) ]]; then git_rev+="+uncommitted changes"; fi
+py_versions=$("$PY" -c 'import duckdb, pandas, platform; print(f"DuckDB {duckdb.__version__} and pandas {pandas.__version__} (Python {platform.python_version()})")')
+cat <<EOF
+## Machine
+
+- CPU: $(nproc) × $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo) (nproc $(nproc))
+- memory: $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo); $(uname -sr)
+- load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work may be running: compare ratios within one run)
+- $xcc_version (git $git_rev), $py_versions, sqlite3 shell $(sqlite3 --version | cut -d' ' -f1), $(hyperfine --version), wrk $(wrk -v 2>&1 | awk 'NR == 1 {print $2}')
+- $(date -u '+%Y-%m-%d %H:%M UTC'); SIZES="$SIZES" RUNS=$RUNS PANDAS_MAX=$PANDAS_MAX
+
+EOF
+
+# ---------------------------------------------------------------------------------------
+# The runs
+
+largest=0
+for n in $SIZES; do
+    [[ $n =~ ^[0-9]+$ && $n -ge 100 ]] || die "SIZES holds '$n': sizes are line counts of at least 100"
+    if ((n > largest)); then largest=$n; fi
+done
+
+failures=()
+for n in $SIZES; do
+    input=$WORK/events-$n.jsonl
+    db=$WORK/xcc-$n.db
+    log "$n lines: generating $input"
+    "$XCC" generate --events "$n" --seed 1 >"$input.tmp"
+    mv "$input.tmp" "$input"
+
+    # 1. Full ingest into a fresh file, sessions included.
+    log "$n lines: xcc ingest into a fresh database"
+    PREPARE="rm -f '$db' '$db-wal' '$db-shm'"
+    measure "ingest-$n" "$XCC" ingest "$input" --db "$db" --json --quiet
+    PREPARE=
+    stored=$("$PY" "$HELPERS" field "$LOGS/ingest-$n.out" stored)
+    [[ $stored == "$n" ]] || die "xcc stored $stored of $n lines (see $LOGS/ingest-$n.out)"
+    ingest_s=$WALL
+    ingest_lps=$(rate "$n" "$WALL")
+    db_bytes=$(($(stat -c %s "$db") + $(stat -c %s "$db-wal" 2>/dev/null || echo 0)))
+    per_m=$(awk -v b="$db_bytes" -v n="$n" 'BEGIN {printf "%.0f", b * 1e6 / n}')
+    row "$n" "xcc ingest, fresh db, sessions included" "$WALL" "$ingest_lps" "$RSS_KB" "" "" "" \
+        "database $(fmt "$per_m") bytes per 1M lines; phases: $("$PY" "$HELPERS" phases "$LOGS/ingest-$n.out"); target ≥ 1,000,000 lines/s: $(met "$ingest_lps" 1000000), peak RSS ≤ 100 MB: $(met 102400 "$RSS_KB")"
+
+    # 2. The two metrics, as the CLI answers them (cold: a new process each time).
+    "$XCC" metrics orders --db "$db" >"$LOGS/xcc-metrics-$n.json"
+    hyperfine --style none --warmup 1 --runs 5 -N --export-json "$LOGS/metrics-$n.hyperfine.json" \
+        "$XCC metrics orders --db $db" >/dev/null 2>"$LOGS/metrics-$n.hyperfine.err" ||
+        die "hyperfine on xcc metrics orders failed: $(cat "$LOGS/metrics-$n.hyperfine.err")"
+    metrics_s=$("$PY" -c 'import json, sys; print("%.4f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$LOGS/metrics-$n.hyperfine.json")
+    row "$n" "xcc metrics orders (CLI, median of 5 by hyperfine)" "$metrics_s" "" "" "" "" "" \
+        "$(tr -d ' \n' <"$LOGS/xcc-metrics-$n.json")"
+    xcc_job_s=$(awk -v a="$ingest_s" -v b="$metrics_s" 'BEGIN {printf "%.3f", a + b}')
+
+    # 3. The same file again: every line is a duplicate.
+    log "$n lines: xcc ingest of the same file again"
+    measure "reingest-$n" "$XCC" ingest "$input" --db "$db" --json --quiet
+    dups=$("$PY" "$HELPERS" field "$LOGS/reingest-$n.out" duplicates)
+    [[ $dups == "$n" ]] || die "re-ingest counted $dups duplicates of $n lines"
+    row "$n" "xcc ingest of the same file again (all duplicates)" "$WALL" "$(rate "$n" "$WALL")" "$RSS_KB" "" "" "" \
+        "$(percent "$WALL" "$ingest_s")% of the full ingest"
+
+    # 4. Rebuild of every session.
+    log "$n lines: xcc sessionize"
+    measure "sessionize-$n" "$XCC" sessionize --db "$db"
+    row "$n" "xcc sessionize (rebuild every session)" "$WALL" "" "$RSS_KB" "" "" "" "$(tail -n 1 "$LOGS/sessionize-$n.err" | sed 's/^xcc: //')"
+    "$XCC" metrics orders --db "$db" >"$LOGS/xcc-metrics-after-sessionize-$n.json"
+    [[ $("$PY" "$HELPERS" compare "$LOGS/xcc-metrics-$n.json" "$LOGS/xcc-metrics-after-sessionize-$n.json") == yes ]] ||
+        die "the metrics changed after xcc sessionize: $(cat "$LOGS/xcc-metrics-$n.json") vs $(cat "$LOGS/xcc-metrics-after-sessionize-$n.json")"
+
+    # 5. The HTTP API under load.
+    serve_and_load "$n" "$db"
+
+    # 6. The same job with the tools a user would otherwise pick.
+    # baseline ID LABEL STEP [TARGET]: the command's stdout ($LOGS/ID.out) holds its metrics as
+    # JSON; TARGET is the least speed ratio xcc/baseline the issue asks for.
+    baseline() {
+        local id=$1 label=$2 target=${4:-} same note speed
+        same=$("$PY" "$HELPERS" compare "$LOGS/xcc-metrics-$n.json" "$LOGS/$id.out")
+        if [[ $same != yes ]]; then
+            failures+=("$n lines, $label: $same")
+            log "MISMATCH at $n lines, $label: $same"
+        fi
+        speed=$(ratio "$WALL" "$xcc_job_s")
+        note="time ratio xcc/$label $(ratio "$xcc_job_s" "$WALL") (xcc = ingest + metrics, $xcc_job_s s), so speed ratio xcc/$label $speed"
+        [[ -z $target ]] || note+=" (target ≥ $target: $(met "$speed" "$target"))"
+        note+="; same metrics: $same"
+        row "$n" "$3" "$WALL" "$(rate "$n" "$WALL")" "$RSS_KB" "" "" "" "$note"
+    }
+
+    log "$n lines: DuckDB baseline"
+    measure "duckdb-$n" "$PY" "$BENCH/duckdb_baseline.py" "$input"
+    baseline "duckdb-$n" DuckDB "DuckDB $("$PY" -c 'import duckdb; print(duckdb.__version__)'): read_json, window functions, medians (in memory)" 0.5
+
+    if ((n <= PANDAS_MAX)); then
+        log "$n lines: pandas baseline"
+        measure "pandas-$n" "$PY" "$BENCH/pandas_baseline.py" "$input" "$WORK/pandas-$n.db"
+        baseline "pandas-$n" pandas "pandas: json.loads, json_normalize, sort, gap flag + cumsum, to_sql, medians" 20
+        rm -f "$WORK/pandas-$n.db"
+    else
+        row "$n" "pandas: json.loads, json_normalize, sort, gap flag + cumsum, to_sql, medians" "" "" "" "" "" "" \
+            "skipped (PANDAS_MAX=$PANDAS_MAX)"
+    fi
+
+    log "$n lines: sqlite3 shell baseline"
+    ln -sf "$input" "$WORK/events.jsonl"
+    PREPARE="rm -f '$WORK/sqlite3-$n.db'"
+    measure "sqlite3-$n" sh -c 'cd "$1" && exec sqlite3 "$2" <"$3"' sh "$WORK" "sqlite3-$n.db" "$BENCH/sqlite_baseline.sql"
+    PREPARE=
+    baseline "sqlite3-$n" sqlite3 "sqlite3 shell: .import, ->> JSON fields, window functions, medians (file db)"
+    rm -f "$WORK/sqlite3-$n.db" "$WORK/events.jsonl"
+
+    # 7. Incremental: 1% new lines into the largest database (last, as it changes the file).
+    if ((n == largest)); then
+        m=$((n / 100))
+        inc=$WORK/events-inc-$m.jsonl
+        log "$n lines: xcc ingest of $m new lines (ids shifted by $n, same customers)"
+        "$XCC" generate --events "$m" --seed 2 | "$PY" "$HELPERS" shift-ids "$n" >"$inc"
+        measure "incremental-$n" "$XCC" ingest "$inc" --db "$db" --json --quiet
+        stored=$("$PY" "$HELPERS" field "$LOGS/incremental-$n.out" stored)
+        [[ $stored == "$m" ]] || die "the incremental ingest stored $stored of $m lines (see $LOGS/incremental-$n.out)"
+        share=$(percent "$WALL" "$ingest_s")
+        row "$n" "xcc ingest of 1% new lines ($(fmt "$m"), seed 2, ids after $(fmt "$n")) into that db" "$WALL" "$(rate "$m" "$WALL")" "$RSS_KB" "" "" "" \
+            "$share% of the full ingest of $(fmt "$n") lines; target ≤ 5%: $(met 5 "$share")"
+    fi
+done
+
+"$PY" "$HELPERS" table "$RESULTS"
+
+if ((${#failures[@]})); then
+    echo >&2
+    for f in "${failures[@]}"; do echo "bench: error: a baseline disagrees with xcc: $f" >&2; done
+    exit 1
+fi
+echo >&2
+log "done; every baseline gave the same metrics as xcc"
