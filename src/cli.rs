@@ -11,7 +11,7 @@ use crate::metrics::Metric;
     name = "xcc",
     version,
     about = "Turns a webshop's raw clickstream into sessions in one SQLite file and answers the shop's questions about them.",
-    after_help = "Quick start:\n  xcc ingest events.json --db sessions.db\n  xcc metrics orders --db sessions.db\n  xcc serve --db sessions.db      # then: curl http://127.0.0.1:8000/metrics/orders"
+    after_help = "Quick start:\n  xcc demo                          # offline: synthetic data, dashboard at http://127.0.0.1:8000/\n  xcc ingest events.json --db sessions.db\n  xcc metrics orders --db sessions.db\n  xcc serve --db sessions.db      # then: curl http://127.0.0.1:8000/metrics/orders"
 )]
 pub struct Cli {
     #[command(subcommand)]
