@@ -6,6 +6,7 @@ use anyhow::Result;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
 use crate::sessionize::{Session, SessionEvent, Sessionizer};
+use crate::store;
 use crate::timestamp::format_micros;
 
 const CUSTOMER_EVENTS_FROM: &str = "SELECT id, ts_us, type, page, referrer FROM events
@@ -63,6 +64,19 @@ pub fn resessionize_customers(
 /// Rebuilds every session with one ordered scan. Runs inside the caller's transaction.
 pub fn rebuild_all(conn: &Connection, timeout_us: i64) -> Result<u64> {
     conn.execute("DELETE FROM sessions", [])?;
+    // Every session is written anew: its secondary indexes are built once afterwards (a sort)
+    // instead of taking a random insert per session.
+    for name in store::SESSION_INDEXES {
+        conn.execute_batch(&format!("DROP INDEX {name};"))?;
+    }
+    let written = write_all_sessions(conn, timeout_us)?;
+    for name in store::SESSION_INDEXES {
+        store::create_index(conn, name)?;
+    }
+    Ok(written)
+}
+
+fn write_all_sessions(conn: &Connection, timeout_us: i64) -> Result<u64> {
     let mut select = conn.prepare(ALL_CUSTOMER_EVENTS)?;
     let mut insert = conn.prepare_cached(INSERT_SESSION)?;
     let mut rows = select.query([])?;

@@ -179,6 +179,13 @@ pub fn session_timeout_seconds(conn: &Connection) -> Result<i64> {
 /// The indexes on `events` that a load into an empty table builds afterwards in one pass.
 pub const DEFERRABLE_INDEXES: [&str; 2] = ["events_by_id", "events_by_customer_time"];
 
+/// The secondary indexes of `sessions`, which a full rebuild builds after writing.
+pub const SESSION_INDEXES: [&str; 3] = [
+    "sessions_ordering",
+    "sessions_timeline",
+    "sessions_by_referrer_host",
+];
+
 /// An index's statement as `schema.sql` defines it.
 fn index_sql(name: &str) -> Result<&'static str> {
     let start = [
