@@ -247,11 +247,7 @@ fn the_api_and_the_views_agree() {
         ],
         b"",
     );
-    let rows: Vec<Value> = view
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let rows = view.json_lines();
     assert_eq!(referrers["referrers"].as_array().unwrap(), &rows);
     assert!(rows.len() > 3);
 }
@@ -301,11 +297,7 @@ fn export_writes_rfc_4180_csv_and_json_lines() {
         &["export", "events", "--format", "jsonl", "--db", &w.db_str()],
         b"",
     );
-    let lines: Vec<Value> = jsonl
-        .stdout
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = jsonl.json_lines();
     assert_eq!(lines.len(), 1152);
     assert!(lines
         .iter()

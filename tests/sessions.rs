@@ -5,7 +5,7 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{run, Rng, Workspace, REAL_HEAD};
+use common::{iso, run, Rng, Workspace, REAL_HEAD};
 use time::macros::format_description;
 use time::PrimitiveDateTime;
 
@@ -36,14 +36,14 @@ fn random_events(rng: &mut Rng, customers: u64) -> Vec<String> {
                 _ => "",
             };
             lines.push(format!(
-                r#"{{"id": {id}, "type": "{kind}", "event": {{"customer-id": {customer_field}, "timestamp": "{}", "page": "https://xcc-webshop.com/p/{id}"{referrer}}}}}"#,
+                r#"{{"id": {id}, "type": "{kind}", "event": {{"customer-id": {customer_field}, "timestamp": "{}.648681", "page": "https://xcc-webshop.com/p/{id}"{referrer}}}}}"#,
                 iso(ts)
             ));
             id += 1;
             // Sometimes a second event at the very same timestamp.
             if rng.below(5) == 0 {
                 lines.push(format!(
-                    r#"{{"id": {id}, "type": "placed_order", "event": {{"customer-id": {customer}, "timestamp": "{}"}}}}"#,
+                    r#"{{"id": {id}, "type": "placed_order", "event": {{"customer-id": {customer}, "timestamp": "{}.648681"}}}}"#,
                     iso(ts)
                 ));
                 id += 1;
@@ -51,19 +51,6 @@ fn random_events(rng: &mut Rng, customers: u64) -> Vec<String> {
         }
     }
     lines
-}
-
-fn iso(unix: i64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap();
-    format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.648681",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
 }
 
 #[test]

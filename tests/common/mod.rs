@@ -25,6 +25,14 @@ pub struct Output {
 }
 
 impl Output {
+    /// stdout as JSON lines.
+    pub fn json_lines(&self) -> Vec<serde_json::Value> {
+        self.stdout
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
@@ -366,10 +374,19 @@ impl Rng {
 
 /// An event for the tests: customer, seconds since 2022-05-01T00:00:00Z, type, referrer.
 pub fn event(id: i64, customer: i64, seconds: i64, kind: &str, referrer: Option<&str>) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(1_651_363_200 + seconds).unwrap();
     let referrer = referrer.map_or(String::new(), |r| format!(r#", "referrer": "{r}""#));
     format!(
-        r#"{{"id": {id}, "type": "{kind}", "event": {{"customer-id": {customer}, "timestamp": "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}"{referrer}}}}}"#,
+        r#"{{"id": {id}, "type": "{kind}", "event": {{"customer-id": {customer}, "timestamp": "{}"{referrer}}}}}"#,
+        iso(1_651_363_200 + seconds)
+    )
+}
+
+/// Seconds since 1970 as `YYYY-MM-DDTHH:MM:SS` (UTC, no offset), formatted with `time`,
+/// independently of xcc's own timestamp code.
+pub fn iso(unix: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp(unix).unwrap();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
         t.year(),
         t.month() as u8,
         t.day(),
