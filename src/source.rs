@@ -1,5 +1,6 @@
 //! Where events come from: an http(s) URL, a file, or stdin, opened as one byte stream.
 
+use std::error::Error as _;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -212,8 +213,6 @@ fn describe_transport(t: &ureq::Transport) -> String {
         format!("{what} ({detail})")
     }
 }
-
-use std::error::Error as _;
 
 struct CountingReader<R> {
     inner: R,
