@@ -216,9 +216,19 @@ pub fn defer_indexes(conn: &Connection) -> Result<bool> {
     Ok(empty)
 }
 
+/// Page cache while SQLite sorts for `CREATE INDEX`: its sorter sizes its in-memory runs by
+/// the cache, and runs that fit the CPU's caches sort faster. Measured on a 1M-line file
+/// (sqlite3 shell): the two event indexes in 0.85 s with 4 MiB against 1.02 s with 32 MiB.
+const INDEX_BUILD_CACHE_KIB: i64 = 4096;
+const CACHE_KIB: i64 = 32768;
+
 pub fn create_index(conn: &Connection, name: &str) -> Result<()> {
-    conn.execute_batch(index_sql(name)?)
-        .with_context(|| format!("cannot build the index {name}"))
+    conn.pragma_update(None, "cache_size", -INDEX_BUILD_CACHE_KIB)?;
+    let built = conn
+        .execute_batch(index_sql(name)?)
+        .with_context(|| format!("cannot build the index {name}"));
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
+    built
 }
 
 pub fn busy_or(e: rusqlite::Error, db: &Path, wait: Duration) -> anyhow::Error {
