@@ -109,13 +109,13 @@ fn write_all_sessions(conn: &Connection, timeout_us: i64) -> Result<u64> {
     Ok(written)
 }
 
-fn session_event(row: &Row, first: usize) -> rusqlite::Result<SessionEvent> {
+fn session_event<'r>(row: &'r Row, first: usize) -> Result<SessionEvent<'r>> {
     Ok(SessionEvent {
         id: row.get(first)?,
         ts_us: row.get(first + 1)?,
-        kind: row.get(first + 2)?,
-        page: row.get(first + 3)?,
-        referrer: row.get(first + 4)?,
+        kind: row.get_ref(first + 2)?.as_str()?,
+        page: row.get_ref(first + 3)?.as_str_or_null()?,
+        referrer: row.get_ref(first + 4)?.as_str_or_null()?,
     })
 }
 
