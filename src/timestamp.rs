@@ -107,15 +107,13 @@ pub fn parse(input: &str) -> Result<Timestamp, TimestampError> {
     }
     let micros = utc_seconds * MICROS_PER_SECOND + sub_micros;
 
-    let secs_of_day = utc_seconds.rem_euclid(SECONDS_PER_DAY);
     let mut text = String::with_capacity(20 + fraction.len());
-    use std::fmt::Write;
-    let _ = write!(
-        text,
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}",
-        secs_of_day / 3600,
-        secs_of_day / 60 % 60,
-        secs_of_day % 60
+    push_date_time(
+        &mut text,
+        y as i64,
+        m,
+        d,
+        utc_seconds.rem_euclid(SECONDS_PER_DAY),
     );
     if !fraction.is_empty() {
         text.push('.');
@@ -132,14 +130,49 @@ pub fn format_micros(micros: i64) -> String {
     let seconds = micros.div_euclid(MICROS_PER_SECOND);
     let sub = micros.rem_euclid(MICROS_PER_SECOND);
     let days = seconds.div_euclid(SECONDS_PER_DAY);
-    let secs_of_day = seconds.rem_euclid(SECONDS_PER_DAY);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{sub:06}Z",
-        secs_of_day / 3600,
-        secs_of_day / 60 % 60,
-        secs_of_day % 60
-    )
+    let mut text = String::with_capacity(27);
+    push_date_time(
+        &mut text,
+        y as i64,
+        m,
+        d,
+        seconds.rem_euclid(SECONDS_PER_DAY),
+    );
+    text.push('.');
+    push_digits(&mut text, sub, 6);
+    text.push('Z');
+    text
+}
+
+/// `YYYY-MM-DDTHH:MM:SS`, written digit by digit: this runs for every event and session, and
+/// `format!` was a measurable part of sessionizing a first load.
+fn push_date_time(text: &mut String, y: i64, m: u32, d: u32, secs_of_day: i64) {
+    if !(0..=9999).contains(&y) {
+        // Outside four-digit years, which parse() never lets in, the general formatter.
+        text.push_str(&format!("{y:04}"));
+    } else {
+        push_digits(text, y, 4);
+    }
+    text.push('-');
+    push_digits(text, m as i64, 2);
+    text.push('-');
+    push_digits(text, d as i64, 2);
+    text.push('T');
+    push_digits(text, secs_of_day / 3600, 2);
+    text.push(':');
+    push_digits(text, secs_of_day / 60 % 60, 2);
+    text.push(':');
+    push_digits(text, secs_of_day % 60, 2);
+}
+
+/// The last `width` decimal digits of a non-negative `n`, zero-padded.
+fn push_digits(text: &mut String, n: i64, width: u32) {
+    let mut divisor = 10i64.pow(width - 1);
+    while divisor > 0 {
+        text.push(char::from(b'0' + (n / divisor % 10) as u8));
+        divisor /= 10;
+    }
 }
 
 fn digits(b: &[u8]) -> Result<u32, TimestampError> {
@@ -276,6 +309,26 @@ mod tests {
     fn format_micros_round_trips() {
         for s in ["2022-05-25T05:44:03.648681Z", "1969-12-31T23:59:59.500000Z"] {
             assert_eq!(format_micros(parse(s).unwrap().micros), s);
+        }
+    }
+
+    proptest::proptest! {
+        // The digit-by-digit writer against the general formatter, over years 0000-9999.
+        #[test]
+        fn format_micros_equals_the_general_formatter(
+            micros in -62_167_219_200_000_000i64..253_402_300_800_000_000
+        ) {
+            let seconds = micros.div_euclid(MICROS_PER_SECOND);
+            let secs_of_day = seconds.rem_euclid(SECONDS_PER_DAY);
+            let (y, m, d) = civil_from_days(seconds.div_euclid(SECONDS_PER_DAY));
+            let expected = format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}Z",
+                secs_of_day / 3600,
+                secs_of_day / 60 % 60,
+                secs_of_day % 60,
+                micros.rem_euclid(MICROS_PER_SECOND)
+            );
+            proptest::prop_assert_eq!(format_micros(micros), expected);
         }
     }
 
