@@ -1,4 +1,4 @@
--- xcc database schema, version 1.
+-- xcc database schema, version 2 (version 1 files are upgraded in place: see src/upgrade.rs).
 -- Applied once to a new file; `PRAGMA user_version` records the version so that a
 -- database written by another xcc version is refused instead of misread.
 -- Times: `*_us` columns are microseconds since 1970-01-01T00:00:00Z (sortable integers);
@@ -66,8 +66,11 @@ CREATE TABLE rejects (
 );
 
 -- One row per session of a logged-in customer (see README: Sessions).
+-- `id` is not the rowid: sessions are written in (customer_id, session_number) order, which
+-- appends to the table and to sessions_by_customer, where keying the rows by their first
+-- event's id would scatter every insert across the table.
 CREATE TABLE sessions (
-    id               INTEGER PRIMARY KEY,
+    id               INTEGER NOT NULL,
     customer_id      INTEGER NOT NULL,
     session_number   INTEGER NOT NULL,
     started_at       TEXT    NOT NULL,
@@ -82,9 +85,9 @@ CREATE TABLE sessions (
     first_order_us   INTEGER,
     referrer         TEXT,
     referrer_host    TEXT,
-    landing_page     TEXT,
-    UNIQUE (customer_id, session_number)
+    landing_page     TEXT
 );
+CREATE UNIQUE INDEX sessions_by_customer ON sessions (customer_id, session_number);
 
 -- Covering indexes for the window functions of queries/views.sql, so that the metrics read
 -- only index pages, in the order the windows need.

@@ -20,6 +20,7 @@ mod source;
 mod store;
 mod text;
 mod timestamp;
+mod upgrade;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -422,7 +422,7 @@ fn a_newer_database_is_refused_with_both_versions() {
     assert_eq!(
         out.stderr.trim(),
         format!(
-            "xcc: {} was written by a newer xcc (schema version 99; this xcc {} reads version 1)",
+            "xcc: {} was written by a newer xcc (schema version 99; this xcc {} reads version 2)",
             w.db_str(),
             env!("CARGO_PKG_VERSION")
         )

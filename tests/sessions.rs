@@ -303,3 +303,90 @@ fn a_late_event_that_bridges_two_sessions_merges_them_and_renumbers_the_rest() {
     );
     assert_eq!(w.session_rows(), rebuilt.session_rows());
 }
+
+#[test]
+fn a_version_1_file_is_read_as_it_is_and_upgraded_by_the_first_writer() {
+    // tests/data/schema-v1.db: real-events-head.jsonl ingested by xcc at commit 536400c,
+    // whose sessions table was keyed by the first event's id.
+    let w = Workspace::new();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/schema-v1.db"),
+        w.db(),
+    )
+    .unwrap();
+    assert_eq!(w.count("PRAGMA user_version"), 1);
+    let db = w.db_str();
+    let read_v1 = run(&["metrics", "orders", "--db", &db], b"");
+    assert_eq!(read_v1.code, 0, "{}", read_v1.stderr);
+    let sessions_v1 = w.session_rows();
+
+    // The same events into a new file, to compare against.
+    let fresh = Workspace::new();
+    fresh.ingest(REAL_HEAD, b"");
+    assert_eq!(sessions_v1, fresh.session_rows());
+    let read_fresh = run(&["metrics", "orders", "--db", &fresh.db_str()], b"");
+    assert_eq!(read_v1.stdout, read_fresh.stdout);
+
+    // A customer of the sample, 20 minutes after their last event, and a new customer.
+    let (customer, last_us): (i64, i64) = w
+        .conn()
+        .query_row(
+            "SELECT customer_id, max(ts_us) FROM events WHERE customer_id IS NOT NULL
+             GROUP BY customer_id ORDER BY customer_id LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    let late = last_us / 1_000_000 + 20 * 60 - 1_651_363_200;
+    let more = [
+        common::event(900_000_001, customer, late, "placed_order", None),
+        common::event(
+            900_000_002,
+            77_777_777,
+            0,
+            "page_view",
+            Some("https://a.example/"),
+        ),
+    ]
+    .join("\n");
+    let out = run(&["ingest", "-", "--db", &db], more.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "xcc: upgraded {db} from schema version 1 to 2 (308 sessions rebuilt)"
+        )),
+        "{}",
+        out.stderr
+    );
+    fresh.ingest("-", more.as_bytes());
+
+    assert_eq!(w.count("PRAGMA user_version"), 2);
+    assert_eq!(
+        w.rows("SELECT value FROM meta WHERE key = 'schema_version'"),
+        vec!["Text(\"2\")"]
+    );
+    assert_eq!(
+        w.rows("SELECT name FROM pragma_index_list('sessions') ORDER BY name"),
+        fresh.rows("SELECT name FROM pragma_index_list('sessions') ORDER BY name")
+    );
+    assert_eq!(
+        w.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name"),
+        fresh.rows("SELECT type, name, sql FROM sqlite_schema ORDER BY name")
+    );
+    assert_eq!(w.session_rows(), fresh.session_rows());
+    assert_eq!(w.event_rows(), fresh.event_rows());
+    assert_eq!(
+        w.rows("SELECT * FROM dictionary"),
+        fresh.rows("SELECT * FROM dictionary")
+    );
+    assert_eq!(w.rows("PRAGMA integrity_check"), vec!["Text(\"ok\")"]);
+    // The late order joined the customer's last session: one session more than before, for
+    // the new customer only.
+    assert_eq!(w.count("SELECT count(*) FROM sessions"), 309);
+
+    // Upgraded once: the next writer says nothing about it.
+    let out = run(&["sessionize", "--db", &db], b"");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("upgraded"), "{}", out.stderr);
+    assert_eq!(w.session_rows(), fresh.session_rows());
+}
