@@ -108,13 +108,7 @@ pub fn parse(input: &str) -> Result<Timestamp, TimestampError> {
     let micros = utc_seconds * MICROS_PER_SECOND + sub_micros;
 
     let mut text = String::with_capacity(20 + fraction.len());
-    push_date_time(
-        &mut text,
-        y as i64,
-        m,
-        d,
-        utc_seconds.rem_euclid(SECONDS_PER_DAY),
-    );
+    push_date_time(&mut text, y, m, d, utc_seconds.rem_euclid(SECONDS_PER_DAY));
     if !fraction.is_empty() {
         text.push('.');
         // The fraction was checked to be ASCII digits above.
@@ -132,13 +126,7 @@ pub fn format_micros(micros: i64) -> String {
     let days = seconds.div_euclid(SECONDS_PER_DAY);
     let (y, m, d) = civil_from_days(days);
     let mut text = String::with_capacity(27);
-    push_date_time(
-        &mut text,
-        y as i64,
-        m,
-        d,
-        seconds.rem_euclid(SECONDS_PER_DAY),
-    );
+    push_date_time(&mut text, y, m, d, seconds.rem_euclid(SECONDS_PER_DAY));
     text.push('.');
     push_digits(&mut text, sub, 6);
     text.push('Z');
