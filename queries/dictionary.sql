@@ -1,7 +1,7 @@
 -- The data dictionary's rows, inserted when the file is created. A test checks that every
 -- table, view and column of the schema has a row here and that no row names anything else.
 INSERT INTO dictionary (name, column_name, kind, description) VALUES
-    ('meta', NULL, 'table', 'Facts about this file as key/value pairs: application (always xcc), schema_version, created_by, last_written_by, session_timeout_seconds (the inactivity gap that ends a session), data_generation (counts committed changes).'),
+    ('meta', NULL, 'table', 'Facts about this file as key/value pairs: application (always xcc), schema_version, created_by, last_written_by, upgraded_by (the xcc that brought an older file to this schema version, if one did), session_timeout_seconds (the inactivity gap that ends a session), data_generation (counts committed changes).'),
     ('meta', 'key', 'column', 'Name of the fact.'),
     ('meta', 'value', 'column', 'Its value, as text.'),
     ('ingests', NULL, 'table', 'One row per `xcc ingest` run that committed. For every row lines_read = stored + duplicates + rejected.'),
