@@ -45,7 +45,7 @@ pub fn open_for_write(path: &Path, wait: Duration) -> Result<Connection> {
     if version == 0 {
         create_schema(&conn).with_context(|| format!("cannot create the schema in {label}"))?;
     } else if version < SCHEMA_VERSION {
-        if let Some(done) = upgrade::run(&mut conn, version, path, wait)? {
+        if let Some(done) = upgrade::run(&mut conn, path, wait)? {
             eprintln!(
                 "xcc: upgraded {label} from schema version {} to {SCHEMA_VERSION} ({} sessions rebuilt)",
                 done.from,

@@ -22,14 +22,9 @@ pub struct Upgraded {
     pub sessions: u64,
 }
 
-/// Upgrades the open file from `from` to `store::SCHEMA_VERSION`. Returns None when another
-/// writer upgraded it first.
-pub fn run(
-    conn: &mut Connection,
-    from: i64,
-    db: &Path,
-    wait: Duration,
-) -> Result<Option<Upgraded>> {
+/// Upgrades the open file to `store::SCHEMA_VERSION`. Returns None when another writer
+/// upgraded it first.
+pub fn run(conn: &mut Connection, db: &Path, wait: Duration) -> Result<Option<Upgraded>> {
     let label = db.display();
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -39,7 +34,7 @@ pub fn run(
     if version == store::SCHEMA_VERSION {
         return Ok(None);
     }
-    if version != 1 || from != 1 {
+    if version != 1 {
         bail!("{label} has schema version {version}, which this xcc cannot upgrade");
     }
     let sessions = sessions_v1_to_v2(&tx)
@@ -50,7 +45,10 @@ pub fn run(
     tx.pragma_update(None, "user_version", store::SCHEMA_VERSION)?;
     tx.commit()
         .with_context(|| format!("cannot commit the upgrade of {label}"))?;
-    Ok(Some(Upgraded { from, sessions }))
+    Ok(Some(Upgraded {
+        from: version,
+        sessions,
+    }))
 }
 
 fn sessions_v1_to_v2(conn: &Connection) -> Result<u64> {

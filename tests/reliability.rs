@@ -590,3 +590,43 @@ fn bounded_load_test_has_no_errors_and_prints_latency_percentiles() {
     assert!(all.len() > 500, "only {} requests", all.len());
     assert!(p(0.99) < Duration::from_secs(1));
 }
+
+#[test]
+fn two_writers_opening_a_version_1_file_at_once_upgrade_it_once() {
+    let w = Workspace::new();
+    std::fs::copy(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/schema-v1.db"),
+        w.db(),
+    )
+    .unwrap();
+    let more = w.write("more.jsonl", &generated(20_000, 3, 3_000_000));
+    let db = w.db_str();
+    let spawn = |args: &[&str]| {
+        xcc()
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let ingest = spawn(&["ingest", &more, "--db", &db]);
+    let sessionize = spawn(&["sessionize", "--db", &db]);
+    let outputs = [
+        ingest.wait_with_output().unwrap(),
+        sessionize.wait_with_output().unwrap(),
+    ];
+    let mut upgrades = 0;
+    for out in &outputs {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        upgrades += stderr.matches("from schema version 1 to 2").count();
+    }
+    assert_eq!(upgrades, 1);
+    integrity_ok(&w);
+    assert_eq!(w.count("PRAGMA user_version"), 2);
+    assert_eq!(w.count("SELECT count(*) FROM events"), 1152 + 20_000);
+    let before = w.session_rows();
+    let out = run(&["sessionize", "--db", &db, "--quiet"], b"");
+    assert_eq!(out.code, 0);
+    assert_eq!(w.session_rows(), before);
+}
