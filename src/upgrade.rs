@@ -52,8 +52,8 @@ pub fn run(conn: &mut Connection, db: &Path, wait: Duration) -> Result<Option<Up
 }
 
 fn sessions_v1_to_v2(conn: &Connection) -> Result<u64> {
-    // The views read `sessions`; SQLite re-checks views when the schema changes, so they go
-    // first and come back from queries/views.sql, along with the dictionary that describes them.
+    // Views and dictionary come back from this xcc's queries/views.sql and dictionary.sql, so
+    // that an upgraded file reads exactly like a new one (a test compares their schemas).
     let views: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'view'")?
         .query_map([], |r| r.get(0))?
@@ -63,6 +63,7 @@ fn sessions_v1_to_v2(conn: &Connection) -> Result<u64> {
     }
     conn.execute_batch("DROP TABLE sessions;")?;
     conn.execute_batch(store::table_sql("sessions")?)?;
+    // rebuild_all drops these around its writes and builds them again afterwards.
     for name in store::SESSION_INDEXES {
         store::create_index(conn, name)?;
     }
