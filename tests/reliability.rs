@@ -593,12 +593,7 @@ fn bounded_load_test_has_no_errors_and_prints_latency_percentiles() {
 
 #[test]
 fn two_writers_opening_a_version_1_file_at_once_upgrade_it_once() {
-    let w = Workspace::new();
-    std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/schema-v1.db"),
-        w.db(),
-    )
-    .unwrap();
+    let w = Workspace::with_version_1_file();
     let more = w.write("more.jsonl", &generated(20_000, 3, 3_000_000));
     let db = w.db_str();
     let spawn = |args: &[&str]| {

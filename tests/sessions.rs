@@ -306,14 +306,7 @@ fn a_late_event_that_bridges_two_sessions_merges_them_and_renumbers_the_rest() {
 
 #[test]
 fn a_version_1_file_is_read_as_it_is_and_upgraded_by_the_first_writer() {
-    // tests/data/schema-v1.db: real-events-head.jsonl ingested by xcc at commit 536400c,
-    // whose sessions table was keyed by the first event's id.
-    let w = Workspace::new();
-    std::fs::copy(
-        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/schema-v1.db"),
-        w.db(),
-    )
-    .unwrap();
+    let w = Workspace::with_version_1_file();
     assert_eq!(w.count("PRAGMA user_version"), 1);
     let db = w.db_str();
     let read_v1 = run(&["metrics", "orders", "--db", &db], b"");

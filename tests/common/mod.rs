@@ -90,6 +90,18 @@ impl Workspace {
         self.path("sessions.db")
     }
 
+    /// A workspace whose database is a copy of tests/data/schema-v1.db: real-events-head.jsonl
+    /// ingested by xcc at commit 536400c, schema version 1 (sessions keyed by first event id).
+    pub fn with_version_1_file() -> Self {
+        let w = Workspace::new();
+        std::fs::copy(
+            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/schema-v1.db"),
+            w.db(),
+        )
+        .unwrap();
+        w
+    }
+
     pub fn db_str(&self) -> String {
         self.db().to_str().unwrap().to_string()
     }
