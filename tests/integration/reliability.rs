@@ -1,7 +1,5 @@
 //! Faults, load and hostile input: each test is a promise of RELIABILITY.md.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
@@ -10,7 +8,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{raw_request, run, xcc, Rng, Served, Workspace, REAL_HEAD};
+use crate::util::{raw_request, run, xcc, Rng, Served, Workspace, REAL_HEAD};
 use serde_json::Value;
 
 /// Generated events with ids shifted by `offset`, so that several inputs never collide.

@@ -1,12 +1,10 @@
 //! The .db file as analysts meet it: the sqlite3 shell, Python's sqlite3 module, exports,
 //! the data dictionary, the views, and the offline demo.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-use common::{run, Served, Workspace, REAL_HEAD};
+use crate::util::{run, Served, Workspace, REAL_HEAD};
 use serde_json::Value;
 
 fn sample() -> Workspace {
@@ -319,7 +317,7 @@ fn export_writes_rfc_4180_csv_and_json_lines() {
 fn the_demo_runs_offline_in_one_command() {
     let w = Workspace::new();
     let db = w.path("demo.db");
-    let mut child = common::xcc()
+    let mut child = crate::util::xcc()
         .args(["demo", "--events", "5000", "--addr", "127.0.0.1:0", "--db"])
         .arg(&db)
         .stdout(Stdio::null())
@@ -343,7 +341,7 @@ fn the_demo_runs_offline_in_one_command() {
     let base = url.unwrap_or_else(|| panic!("no address in: {seen}"));
     assert!(seen.contains("5,000 stored"), "{seen}");
     let (status, _, body) =
-        common::raw_request(base.trim_end_matches('/'), "GET", "/metrics/orders");
+        crate::util::raw_request(base.trim_end_matches('/'), "GET", "/metrics/orders");
     let _ = child.kill();
     let _ = child.wait();
     assert_eq!(status, 200, "{body}");

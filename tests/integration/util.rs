@@ -1,6 +1,5 @@
 //! Helpers shared by the integration tests: run the real binary, read the database it wrote,
 //! and play HTTP peers on 127.0.0.1.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -2,8 +2,6 @@
 //! headless Chromium against the real server with its numbers compared to the JSON endpoints.
 //! Chromium is Debian's `chromium` package; CI installs it (`.ci/run`).
 
-mod common;
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
@@ -12,13 +10,13 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{brief_picture, event, Served, Workspace};
+use crate::util::{brief_picture, event, Served, Workspace};
 use serde_json::{json, Value};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// Normally a few seconds; virtual time makes the page's own timers cost nothing.
 const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(60);
-const DASHBOARD: &str = include_str!("../src/dashboard.html");
+const DASHBOARD: &str = include_str!("../../src/dashboard.html");
 /// The SVG namespace the page's script passes to `createElementNS`: an identifier, never fetched.
 const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
 

@@ -1,12 +1,10 @@
 //! The metrics over HTTP and on the command line: the brief's worked example, edge cases,
 //! random data against a straightforward computation written here, and the server's errors.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::thread;
 
-use common::{brief_picture, event, raw_request, run, Rng, Served, Workspace, REAL_HEAD};
+use crate::util::{brief_picture, event, raw_request, run, Rng, Served, Workspace, REAL_HEAD};
 use serde_json::Value;
 
 fn ingest_lines(w: &Workspace, lines: &[String]) {

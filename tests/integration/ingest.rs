@@ -1,8 +1,6 @@
 //! `xcc ingest` as a user runs it: files, stdin, downloads, bad lines, re-ingests, failures.
 
-mod common;
-
-use common::{http_server, run, Reply, Workspace, REAL_HEAD};
+use crate::util::{http_server, run, Reply, Workspace, REAL_HEAD};
 
 fn real_head() -> Vec<u8> {
     std::fs::read(REAL_HEAD).unwrap()

@@ -1,11 +1,9 @@
 //! Sessions in the database: always what a rebuild from scratch gives, whatever the order and
 //! chunking of the input, and matching an independent computation on the real sample.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{iso, run, Rng, Workspace, REAL_HEAD};
+use crate::util::{iso, run, Rng, Workspace, REAL_HEAD};
 use time::macros::format_description;
 use time::PrimitiveDateTime;
 
@@ -332,8 +330,8 @@ fn a_version_1_file_is_read_as_it_is_and_upgraded_by_the_first_writer() {
         .unwrap();
     let late = last_us / 1_000_000 + 20 * 60 - 1_651_363_200;
     let more = [
-        common::event(900_000_001, customer, late, "placed_order", None),
-        common::event(
+        crate::util::event(900_000_001, customer, late, "placed_order", None),
+        crate::util::event(
             900_000_002,
             77_777_777,
             0,

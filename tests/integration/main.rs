@@ -1,0 +1,13 @@
+//! xcc's integration tests, one test binary (`cargo test --test integration`): each module
+//! drives the real `xcc` binary against temporary databases, local HTTP peers on 127.0.0.1
+//! and the fixtures in tests/data, one area of the program per module. `util` holds the
+//! helpers they share.
+
+mod util;
+
+mod analysts;
+mod dashboard;
+mod ingest;
+mod metrics;
+mod reliability;
+mod sessions;
