@@ -88,7 +88,7 @@ pub struct DbArg {
 #[derive(Args, Debug)]
 pub struct IngestArgs {
     /// An http(s):// URL, a file path, or `-` for stdin.
-    #[arg(value_name = "SOURCE", default_value = crate::source::DEFAULT_URL)]
+    #[arg(value_name = "SOURCE", default_value = crate::input::source::DEFAULT_URL)]
     pub source: String,
     #[command(flatten)]
     pub db: DbArg,
@@ -165,7 +165,7 @@ pub struct ExportArgs {
     pub name: String,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
-    pub format: crate::export::Format,
+    pub format: Format,
     #[command(flatten)]
     pub db: DbArg,
 }
@@ -190,5 +190,13 @@ pub struct DemoArgs {
 }
 
 fn parse_duration(s: &str) -> Result<i64, String> {
-    crate::duration_arg::parse_seconds(s)
+    crate::format::duration::parse_seconds(s)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// RFC 4180: a header row, CRLF line ends, fields quoted when they need it.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
 }

@@ -6,12 +6,23 @@ use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 
-pub const ORDERS_SQL: &str = include_str!("../queries/orders.sql");
-pub const REFERRERS_SQL: &str = include_str!("../queries/referrers.sql");
-pub const SUMMARY_SQL: &str = include_str!("../queries/summary.sql");
-pub const DAILY_SQL: &str = include_str!("../queries/daily.sql");
-pub const VISITS_HISTOGRAM_SQL: &str = include_str!("../queries/visits_histogram.sql");
-pub const MINUTES_HISTOGRAM_SQL: &str = include_str!("../queries/minutes_histogram.sql");
+const ORDERS_SQL: &str = include_str!("../queries/orders.sql");
+const REFERRERS_SQL: &str = include_str!("../queries/referrers.sql");
+const SUMMARY_SQL: &str = include_str!("../queries/summary.sql");
+const DAILY_SQL: &str = include_str!("../queries/daily.sql");
+const VISITS_HISTOGRAM_SQL: &str = include_str!("../queries/visits_histogram.sql");
+const MINUTES_HISTOGRAM_SQL: &str = include_str!("../queries/minutes_histogram.sql");
+
+/// The statements of this module, for the test that prepares every statement.
+#[cfg(test)]
+pub const STATEMENTS: [(&str, &str); 6] = [
+    ("orders.sql", ORDERS_SQL),
+    ("referrers.sql", REFERRERS_SQL),
+    ("summary.sql", SUMMARY_SQL),
+    ("daily.sql", DAILY_SQL),
+    ("visits_histogram.sql", VISITS_HISTOGRAM_SQL),
+    ("minutes_histogram.sql", MINUTES_HISTOGRAM_SQL),
+];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Metric {
@@ -130,10 +141,7 @@ mod tests {
     #[test]
     fn every_query_prepares_on_a_fresh_database() {
         let conn = Connection::open_in_memory().unwrap();
-        conn.execute_batch(crate::store::SCHEMA_SQL).unwrap();
-        conn.execute_batch(crate::store::VIEWS_SQL).unwrap();
-        conn.execute_batch("INSERT INTO meta VALUES ('session_timeout_seconds', '1800')")
-            .unwrap();
+        crate::store::schema::create(&conn).unwrap();
         for metric in Metric::ALL {
             let v = compute(&conn, metric).unwrap();
             assert!(v.is_object(), "{}", metric.name());

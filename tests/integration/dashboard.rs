@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 const CHROMIUM: &str = "/usr/bin/chromium";
 /// Normally a few seconds; virtual time makes the page's own timers cost nothing.
 const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(60);
-const DASHBOARD: &str = include_str!("../../src/dashboard.html");
+const DASHBOARD: &str = include_str!("../../src/serve/dashboard.html");
 /// The SVG namespace the page's script passes to `createElementNS`: an identifier, never fetched.
 const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
 
@@ -104,7 +104,10 @@ fn the_dashboard_shows_the_numbers_the_api_serves() {
         headers.contains(&("content-type".into(), "text/html; charset=utf-8".into())),
         "{headers:?}"
     );
-    assert_eq!(html, DASHBOARD, "GET / serves src/dashboard.html as is");
+    assert_eq!(
+        html, DASHBOARD,
+        "GET / serves src/serve/dashboard.html as is"
+    );
     assert_self_contained(&html);
 
     let Some(chromium) = browser() else { return };

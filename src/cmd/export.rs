@@ -3,34 +3,30 @@
 
 use std::io::Write;
 use std::path::Path;
+use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use rusqlite::types::ValueRef;
 
+use crate::cli::{ExportArgs, Format};
+use crate::format::shorten;
 use crate::{metrics, store};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// RFC 4180: a header row, CRLF line ends, fields quoted when they need it.
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
+pub fn run(args: ExportArgs) -> Result<ExitCode> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    export(&args.db.db, &args.name, args.format, &mut out)?;
+    Ok(ExitCode::SUCCESS)
 }
 
-pub fn run(db: &Path, name: &str, format: Format, out: &mut impl Write) -> Result<u64> {
+/// Writes the table or view `name` of `db` to `out`; returns the number of rows.
+fn export(db: &Path, name: &str, format: Format, out: &mut impl Write) -> Result<u64> {
     let conn = store::open_for_read(db)?;
-    let names: Vec<String> = conn
-        .prepare(
-            "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view')
-             AND name NOT LIKE 'sqlite_%' ORDER BY type DESC, name",
-        )?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+    let names = store::tables_and_views(&conn)?;
     if !names.iter().any(|n| n == name) {
         bail!(
             "{} has no table or view named '{}'; choose one of: {}",
             db.display(),
-            crate::text::shorten(name, 60),
+            shorten(name, 60),
             names.join(", ")
         );
     }
@@ -91,7 +87,7 @@ fn format_real(f: f64) -> String {
     }
 }
 
-pub fn write_csv_record(out: &mut impl Write, fields: &[&[u8]]) -> std::io::Result<()> {
+fn write_csv_record(out: &mut impl Write, fields: &[&[u8]]) -> std::io::Result<()> {
     for (i, field) in fields.iter().enumerate() {
         if i > 0 {
             out.write_all(b",")?;

@@ -12,7 +12,7 @@ use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use crate::timestamp;
+use super::timestamp;
 
 /// A stored event: the typed columns of the `events` table.
 #[derive(Debug, Clone, PartialEq, Eq)]

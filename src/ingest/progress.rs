@@ -4,6 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
+use crate::format::{human_bytes, thousands};
+
 pub struct Progress {
     mode: Mode,
     started: Instant,
@@ -102,27 +104,6 @@ pub fn describe(bytes: u64, lines: u64, elapsed: Duration, total: Option<u64>) -
     )
 }
 
-pub fn human_bytes(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1_000_000_000 => format!("{:.2} GB", b as f64 / 1e9),
-        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1e6),
-        b if b >= 1_000 => format!("{:.1} kB", b as f64 / 1e3),
-        b => format!("{b} B"),
-    }
-}
-
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -138,8 +119,5 @@ mod tests {
             ),
             "read 45.0 MB (45%), 120,000 lines, 60,000 lines/s"
         );
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(human_bytes(999), "999 B");
     }
 }

@@ -2,14 +2,16 @@
 
 use std::error::Error as _;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::thread;
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+
+use crate::generate::GenerateOptions;
 
 pub const DEFAULT_URL: &str = "https://storage.googleapis.com/xcc-de-assessment/events.json";
 
@@ -98,7 +100,7 @@ pub fn open(source: &Source, policy: &HttpPolicy) -> Result<Opened> {
     let bytes_read = Arc::new(AtomicU64::new(0));
     Ok(Opened {
         reader: Box::new(CountingReader {
-            inner: reader,
+            inner: with_test_fault(reader),
             count: bytes_read.clone(),
         }),
         total_bytes,
@@ -169,20 +171,97 @@ fn download(url: &str, policy: &HttpPolicy) -> Result<(Box<dyn Read + Send>, Opt
 /// The generator runs on its own thread and writes into a pipe that ingest reads like any
 /// other stream; when the reader stops early the writer's broken pipe ends the thread.
 fn generated(events: u64, seed: u64) -> Result<Box<dyn Read + Send>> {
-    let (reader, writer) = io::pipe().context("cannot create a pipe for the generator")?;
-    thread::Builder::new()
-        .name("xcc-generate".into())
-        .spawn(move || {
-            let mut out = io::BufWriter::with_capacity(1 << 16, writer);
-            let options = crate::generate::GenerateOptions {
-                events,
-                seed,
-                customers: None,
-            };
-            let _ = crate::generate::write_events(&mut out, &options);
-        })
-        .context("cannot start the generator thread")?;
+    let options = GenerateOptions {
+        events,
+        seed,
+        customers: None,
+    };
+    let reader = ThreadReader::spawn("xcc-generate", move |out| {
+        crate::generate::write_events(out, &options)
+    })
+    .context("cannot start the generator thread")?;
     Ok(Box::new(reader))
+}
+
+/// The read end of a pipe that a thread of ours writes into. The end of the pipe is the end
+/// of the input only if the thread finished its work: one that failed or panicked made the
+/// pipe end early, which is an error, never a shorter input.
+struct ThreadReader {
+    pipe: io::PipeReader,
+    thread: Option<JoinHandle<io::Result<()>>>,
+    name: &'static str,
+}
+
+impl ThreadReader {
+    fn spawn(
+        name: &'static str,
+        work: impl FnOnce(&mut io::BufWriter<io::PipeWriter>) -> io::Result<()> + Send + 'static,
+    ) -> io::Result<ThreadReader> {
+        let (pipe, writer) = io::pipe()?;
+        let thread = thread::Builder::new().name(name.into()).spawn(move || {
+            let mut out = io::BufWriter::with_capacity(1 << 16, writer);
+            work(&mut out)?;
+            out.flush()
+        })?;
+        Ok(ThreadReader {
+            pipe,
+            thread: Some(thread),
+            name,
+        })
+    }
+
+    /// At the end of the pipe: how the thread ended.
+    fn join(&mut self) -> io::Result<()> {
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        let failed = |why: String| io::Error::other(format!("the {} thread {why}", self.name));
+        match thread.join() {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(failed(format!("failed: {e}"))),
+            Err(_) => Err(failed("panicked".to_string())),
+        }
+    }
+}
+
+impl Read for ThreadReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.pipe.read(buf)?;
+        if n == 0 && !buf.is_empty() {
+            self.join()?;
+        }
+        Ok(n)
+    }
+}
+
+/// For the tests only: `XCC_TEST_PANIC_AFTER_BYTES=N` makes the source's reader panic once it
+/// has handed out N bytes, so that a test can see a parser thread die halfway through an
+/// ingest and check that nothing is committed. Unset, the reader is returned as it is.
+fn with_test_fault(reader: Box<dyn Read + Send>) -> Box<dyn Read + Send> {
+    match std::env::var("XCC_TEST_PANIC_AFTER_BYTES").map(|v| v.parse::<u64>()) {
+        Ok(Ok(limit)) => Box::new(PanicAfter {
+            inner: reader,
+            left: limit,
+        }),
+        _ => reader,
+    }
+}
+
+struct PanicAfter<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for PanicAfter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.left == 0 {
+            panic!("XCC_TEST_PANIC_AFTER_BYTES: the test's fault in the source reader");
+        }
+        let max = buf.len().min(self.left.min(usize::MAX as u64) as usize);
+        let n = self.inner.read(&mut buf[..max])?;
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 fn describe_transport(t: &ureq::Transport) -> String {
@@ -280,6 +359,28 @@ mod tests {
             Source::from_arg("events.json"),
             Source::File("events.json".into())
         );
+    }
+
+    #[test]
+    fn a_thread_that_panics_ends_its_pipe_with_an_error() {
+        let mut reader = ThreadReader::spawn("test-writer", |out| {
+            out.write_all(b"{\"id\": 1}\n")?;
+            out.flush()?;
+            panic!("halfway");
+        })
+        .unwrap();
+        let mut out = Vec::new();
+        let err = reader.read_to_end(&mut out).unwrap_err();
+        assert_eq!(err.to_string(), "the test-writer thread panicked");
+        assert_eq!(out, b"{\"id\": 1}\n");
+    }
+
+    #[test]
+    fn a_thread_that_finishes_ends_its_pipe_cleanly() {
+        let mut reader = ThreadReader::spawn("test-writer", |out| out.write_all(b"abc")).unwrap();
+        let mut out = String::new();
+        reader.read_to_string(&mut out).unwrap();
+        assert_eq!(out, "abc");
     }
 
     #[test]

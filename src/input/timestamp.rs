@@ -3,6 +3,15 @@
 //! Hand-written rather than `time`'s format parser because it runs once per input line and the
 //! accepted shape is narrow: `YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM]`, no offset meaning UTC.
 
+use crate::format::calendar::{
+    days_from_civil, days_in_month, push_date_time, MICROS_PER_SECOND, SECONDS_PER_DAY,
+};
+
+/// Stored times are four-digit years in UTC: 0000-01-01T00:00:00Z up to, not including,
+/// 10000-01-01T00:00:00Z, in seconds since the epoch.
+const FIRST_SECOND: i64 = days_from_civil(0, 1, 1) * SECONDS_PER_DAY;
+const END_SECOND: i64 = days_from_civil(10_000, 1, 1) * SECONDS_PER_DAY;
+
 /// An instant in UTC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Timestamp {
@@ -23,7 +32,7 @@ pub enum TimestampError {
 
 impl TimestampError {
     pub fn describe(&self, input: &str) -> String {
-        let shown = crate::text::shorten(input, 60);
+        let shown = crate::format::shorten(input, 60);
         match self {
             TimestampError::NotIso => format!("timestamp '{shown}' is not ISO-8601"),
             TimestampError::NotARealDate => {
@@ -35,9 +44,6 @@ impl TimestampError {
         }
     }
 }
-
-const MICROS_PER_SECOND: i64 = 1_000_000;
-const SECONDS_PER_DAY: i64 = 86_400;
 
 pub fn parse(input: &str) -> Result<Timestamp, TimestampError> {
     let b = input.as_bytes();
@@ -95,9 +101,7 @@ pub fn parse(input: &str) -> Result<Timestamp, TimestampError> {
     let local_seconds = days_from_civil(year as i64, month, day) * SECONDS_PER_DAY
         + (hour * 3600 + minute * 60 + second) as i64;
     let utc_seconds = local_seconds - offset_seconds;
-    let days = utc_seconds.div_euclid(SECONDS_PER_DAY);
-    let (y, m, d) = civil_from_days(days);
-    if !(0..=9999).contains(&y) {
+    if !(FIRST_SECOND..END_SECOND).contains(&utc_seconds) {
         return Err(TimestampError::OutOfRange);
     }
 
@@ -108,7 +112,7 @@ pub fn parse(input: &str) -> Result<Timestamp, TimestampError> {
     let micros = utc_seconds * MICROS_PER_SECOND + sub_micros;
 
     let mut text = String::with_capacity(20 + fraction.len());
-    push_date_time(&mut text, y, m, d, utc_seconds.rem_euclid(SECONDS_PER_DAY));
+    push_date_time(&mut text, utc_seconds);
     if !fraction.is_empty() {
         text.push('.');
         // The fraction was checked to be ASCII digits above.
@@ -116,51 +120,6 @@ pub fn parse(input: &str) -> Result<Timestamp, TimestampError> {
     }
     text.push('Z');
     Ok(Timestamp { micros, text })
-}
-
-/// Readable UTC text of microseconds since the epoch, six fraction digits, as the sessions
-/// table shows its times.
-pub fn format_micros(micros: i64) -> String {
-    let seconds = micros.div_euclid(MICROS_PER_SECOND);
-    let sub = micros.rem_euclid(MICROS_PER_SECOND);
-    let days = seconds.div_euclid(SECONDS_PER_DAY);
-    let (y, m, d) = civil_from_days(days);
-    let mut text = String::with_capacity(27);
-    push_date_time(&mut text, y, m, d, seconds.rem_euclid(SECONDS_PER_DAY));
-    text.push('.');
-    push_digits(&mut text, sub, 6);
-    text.push('Z');
-    text
-}
-
-/// `YYYY-MM-DDTHH:MM:SS`, written digit by digit: this runs for every event and session, and
-/// `format!` was a measurable part of sessionizing a first load.
-fn push_date_time(text: &mut String, y: i64, m: u32, d: u32, secs_of_day: i64) {
-    if !(0..=9999).contains(&y) {
-        // Outside four-digit years, which parse() never lets in, the general formatter.
-        text.push_str(&format!("{y:04}"));
-    } else {
-        push_digits(text, y, 4);
-    }
-    text.push('-');
-    push_digits(text, m as i64, 2);
-    text.push('-');
-    push_digits(text, d as i64, 2);
-    text.push('T');
-    push_digits(text, secs_of_day / 3600, 2);
-    text.push(':');
-    push_digits(text, secs_of_day / 60 % 60, 2);
-    text.push(':');
-    push_digits(text, secs_of_day % 60, 2);
-}
-
-/// The last `width` decimal digits of a non-negative `n`, zero-padded.
-fn push_digits(text: &mut String, n: i64, width: u32) {
-    let mut divisor = 10i64.pow(width - 1);
-    while divisor > 0 {
-        text.push(char::from(b'0' + (n / divisor % 10) as u8));
-        divisor /= 10;
-    }
 }
 
 fn digits(b: &[u8]) -> Result<u32, TimestampError> {
@@ -172,43 +131,6 @@ fn digits(b: &[u8]) -> Result<u32, TimestampError> {
         n = n * 10 + (c - b'0') as u32;
     }
     Ok(n)
-}
-
-fn is_leap(year: u32) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
-}
-
-fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    (y, m, d)
 }
 
 #[cfg(test)]
@@ -295,28 +217,9 @@ mod tests {
 
     #[test]
     fn format_micros_round_trips() {
+        use crate::format::calendar::format_micros;
         for s in ["2022-05-25T05:44:03.648681Z", "1969-12-31T23:59:59.500000Z"] {
             assert_eq!(format_micros(parse(s).unwrap().micros), s);
-        }
-    }
-
-    proptest::proptest! {
-        // The digit-by-digit writer against the general formatter, over years 0000-9999.
-        #[test]
-        fn format_micros_equals_the_general_formatter(
-            micros in -62_167_219_200_000_000i64..253_402_300_800_000_000
-        ) {
-            let seconds = micros.div_euclid(MICROS_PER_SECOND);
-            let secs_of_day = seconds.rem_euclid(SECONDS_PER_DAY);
-            let (y, m, d) = civil_from_days(seconds.div_euclid(SECONDS_PER_DAY));
-            let expected = format!(
-                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}Z",
-                secs_of_day / 3600,
-                secs_of_day / 60 % 60,
-                secs_of_day % 60,
-                micros.rem_euclid(MICROS_PER_SECOND)
-            );
-            proptest::prop_assert_eq!(format_micros(micros), expected);
         }
     }
 

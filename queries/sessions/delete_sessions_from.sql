@@ -1,0 +1,1 @@
+DELETE FROM sessions WHERE customer_id = ?1 AND session_number >= ?2

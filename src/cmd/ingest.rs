@@ -1,0 +1,47 @@
+//! `xcc ingest`: load a source into the database, then say what happened.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+
+use crate::cli::IngestArgs;
+use crate::ingest::{self, IngestOptions};
+use crate::input::source::{HttpPolicy, Source};
+
+/// Lines were read but every one of them was rejected.
+const EXIT_ALL_REJECTED: u8 = 3;
+
+pub fn run(args: IngestArgs) -> Result<ExitCode> {
+    let opts = IngestOptions {
+        source: Source::from_arg(&args.source),
+        db: args.db.db,
+        quiet: args.quiet,
+        http: HttpPolicy {
+            read_timeout: Duration::from_secs(args.read_timeout as u64),
+            retries: args.retries,
+            ..HttpPolicy::default()
+        },
+        started_us: super::now_us(),
+        wait: Duration::from_secs(args.wait as u64),
+    };
+    let started = Instant::now();
+    let report = ingest::run(&opts)?;
+    if !args.quiet {
+        eprintln!("{}", report.describe(started.elapsed()));
+    }
+    if args.json {
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer(&mut out, &report)?;
+        writeln!(out)?;
+    }
+    if report.lines_read > 0 && report.rejected == report.lines_read {
+        eprintln!(
+            "xcc: every line of {} was rejected; see the rejects table for why",
+            report.source
+        );
+        return Ok(ExitCode::from(EXIT_ALL_REJECTED));
+    }
+    Ok(ExitCode::SUCCESS)
+}

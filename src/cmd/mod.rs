@@ -1,0 +1,37 @@
+//! One module per subcommand, each turning its parsed arguments into work and its result into
+//! output and an exit status. The edge of the program: the only place that reads the clock.
+
+mod demo;
+mod export;
+mod generate;
+mod ingest;
+mod metrics;
+mod serve;
+mod sessionize;
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::Command;
+
+pub fn run(command: Command) -> Result<ExitCode> {
+    match command {
+        Command::Ingest(args) => ingest::run(args),
+        Command::Sessionize(args) => sessionize::run(args),
+        Command::Metrics(args) => metrics::run(args),
+        Command::Generate(args) => generate::run(args),
+        Command::Export(args) => export::run(args),
+        Command::Demo(args) => demo::run(args),
+        Command::Serve(args) => serve::run(args),
+    }
+}
+
+/// The wall clock in microseconds since the epoch, read once per command at this edge and
+/// passed down, so that nothing that decides a number reads it.
+fn now_us() -> i64 {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    since_epoch.as_micros() as i64
+}

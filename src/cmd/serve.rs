@@ -1,0 +1,19 @@
+//! `xcc serve`: the metrics over HTTP until stopped.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+
+use crate::cli::ServeArgs;
+use crate::serve::{self, ServeOptions};
+
+pub fn run(args: ServeArgs) -> Result<ExitCode> {
+    let opts = ServeOptions {
+        db: args.db.db,
+        addr: args.addr,
+        threads: args.threads as usize,
+        quiet: args.quiet,
+    };
+    serve::run(&opts, |_| String::new())?;
+    Ok(ExitCode::SUCCESS)
+}

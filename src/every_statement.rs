@@ -1,0 +1,71 @@
+//! Every SQL statement xcc embeds, prepared against a fresh schema, so that a typo or a
+//! renamed column fails here and not for a user; and every `.sql` file of `queries/` is
+//! accounted for, so that none is left out of this check.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::{metrics, sessions, store};
+
+/// `(file under queries/, statement)` of every statement run as one prepared statement.
+fn statements() -> Vec<(&'static str, &'static str)> {
+    let mut all = Vec::new();
+    all.extend(store::STATEMENTS);
+    all.extend(store::meta::STATEMENTS);
+    all.extend(store::migrate::STATEMENTS);
+    all.extend(store::events::STATEMENTS);
+    all.extend(store::rejects::STATEMENTS);
+    all.extend(store::ingests::STATEMENTS);
+    all.extend(sessions::rebuild::STATEMENTS);
+    all.extend(metrics::STATEMENTS);
+    all
+}
+
+/// Files run as a whole script rather than prepared: the views and the dictionary (run by
+/// `store::schema::create` in the test below) and the migrations (tested on a real old file
+/// by the integration tests).
+const SCRIPTS: [&str; 3] = ["views.sql", "dictionary.sql", "migrations/"];
+
+#[test]
+fn every_statement_prepares_on_a_fresh_schema() {
+    let conn = Connection::open_in_memory().unwrap();
+    store::schema::create(&conn).unwrap();
+    for (file, sql) in statements() {
+        if let Err(e) = conn.prepare(sql) {
+            panic!("queries/{file} does not prepare: {e}");
+        }
+    }
+}
+
+#[test]
+fn every_file_of_queries_is_checked() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("queries");
+    let checked: BTreeSet<&str> = statements().into_iter().map(|(file, _)| file).collect();
+    let mut unchecked = Vec::new();
+    for file in sql_files(&root, &root) {
+        let script = SCRIPTS.iter().any(|s| file.starts_with(s));
+        if !script && !checked.contains(file.as_str()) {
+            unchecked.push(file);
+        }
+    }
+    assert!(
+        unchecked.is_empty(),
+        "not in any STATEMENTS list: {unchecked:?}"
+    );
+}
+
+fn sql_files(root: &Path, dir: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(sql_files(root, &path));
+        } else if path.extension().is_some_and(|e| e == "sql") {
+            let relative = path.strip_prefix(root).unwrap();
+            files.push(relative.to_string_lossy().replace('\\', "/"));
+        }
+    }
+    files
+}

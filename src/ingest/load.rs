@@ -1,0 +1,91 @@
+//! The writer's side of an ingest: every parsed record into the events table or the rejects
+//! table, counted, with what sessionizing needs to know afterwards.
+
+use std::collections::BTreeMap;
+
+use anyhow::Result;
+use rusqlite::Connection;
+
+use super::parse::{Parsed, Parser};
+use super::progress::Progress;
+use crate::input::event::Event;
+use crate::store::events::{EventWriter, Written};
+use crate::store::rejects::RejectWriter;
+
+/// What loading the records did; `lines_read = stored + duplicates + rejected`.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub lines_read: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub bytes: u64,
+    /// Customers with new events, and the earliest new event of each.
+    pub touched: BTreeMap<i64, i64>,
+    /// The earliest and latest timestamp among the events stored.
+    pub time_range: Option<(i64, i64)>,
+    /// Whether this was the first load into an empty file.
+    pub bulk_load: bool,
+}
+
+impl Loaded {
+    fn note_stored(&mut self, e: &Event) {
+        self.stored += 1;
+        let (first, last) = self.time_range.get_or_insert((e.ts_us, e.ts_us));
+        *first = (*first).min(e.ts_us);
+        *last = (*last).max(e.ts_us);
+        if let Some(customer) = e.customer_id {
+            let earliest = self.touched.entry(customer).or_insert(e.ts_us);
+            *earliest = (*earliest).min(e.ts_us);
+        }
+    }
+}
+
+/// Writes every record the parser hands over, inside the caller's transaction, until the
+/// parser reports the end of the input.
+pub fn load(
+    conn: &Connection,
+    ingest_id: i64,
+    source: &str,
+    parser: &mut Parser,
+    progress: &mut Progress,
+) -> Result<Loaded> {
+    let mut events = EventWriter::new(conn, ingest_id)?;
+    let mut rejects = RejectWriter::new(conn, ingest_id, source)?;
+    let mut loaded = Loaded {
+        bulk_load: events.is_bulk_load(),
+        ..Loaded::default()
+    };
+    while let Some(batch) = parser.next_batch()? {
+        for parsed in batch {
+            write_one(parsed, &mut events, &mut rejects, &mut loaded)?;
+        }
+        progress.update(parser.bytes_read(), loaded.lines_read);
+    }
+    loaded.bytes = parser.bytes_read();
+    events.finish()?;
+    Ok(loaded)
+}
+
+/// One record ends in exactly one place: stored, counted as a duplicate, or rejected.
+fn write_one(
+    parsed: Parsed,
+    events: &mut EventWriter,
+    rejects: &mut RejectWriter,
+    loaded: &mut Loaded,
+) -> Result<()> {
+    loaded.lines_read += 1;
+    let reason = match parsed.outcome {
+        Ok(event) => match events.write(&event)? {
+            Written::Stored => return Ok(loaded.note_stored(&event)),
+            Written::Duplicate => {
+                loaded.duplicates += 1;
+                return Ok(());
+            }
+            Written::Conflict => format!("id {} already stored with different content", event.id),
+        },
+        Err(reason) => reason,
+    };
+    loaded.rejected += 1;
+    rejects.record(parsed.line_number, &reason, &parsed.raw)
+}

@@ -1,0 +1,196 @@
+//! An ingest: a source's records into the database in one transaction, with the sessions of
+//! every customer who received new events rebuilt inside that same transaction.
+//!
+//! Reading and parsing run on their own thread (`parse`) and hand batches to the writer
+//! (`load`), so the two overlap on two cores; the bounded channel keeps memory flat whatever
+//! the input size.
+
+mod load;
+mod parse;
+mod progress;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use rusqlite::Connection;
+use serde::Serialize;
+
+use crate::format::{calendar::format_micros, thousands};
+use crate::input::source::{self, HttpPolicy, Source};
+use crate::migrations::MIGRATIONS;
+use crate::sessions::rebuild;
+use crate::store::{self, ingests, meta};
+use load::Loaded;
+use parse::Parser;
+use progress::Progress;
+
+pub struct IngestOptions {
+    pub source: Source,
+    pub db: PathBuf,
+    pub quiet: bool,
+    pub http: HttpPolicy,
+    /// The wall clock, read once at the edge: when the ingest started, in microseconds since
+    /// the epoch. Its end is this plus the time measured since.
+    pub started_us: i64,
+    /// How long to wait for another writer of the same file.
+    pub wait: Duration,
+}
+
+/// What one ingest did; `lines_read = stored + duplicates + rejected`.
+#[derive(Debug, Default, Clone, Serialize, PartialEq)]
+pub struct IngestReport {
+    pub source: String,
+    pub ingest_id: i64,
+    pub lines_read: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub bytes: u64,
+    pub customers_resessionized: u64,
+    pub sessions_written: u64,
+    /// Wall-clock seconds of each phase, for benchmarks: reading, parsing and storing the
+    /// lines; rebuilding sessions; committing and checkpointing.
+    pub load_seconds: f64,
+    pub sessionize_seconds: f64,
+    pub commit_seconds: f64,
+}
+
+pub fn run(opts: &IngestOptions) -> Result<IngestReport> {
+    // Taken with the wall clock's reading in `opts.started_us`, so that the two give the end.
+    let started = Instant::now();
+    let label = opts.source.label();
+    // The source is opened before the database is touched, so a 404 or a missing file
+    // leaves no trace.
+    let opened = source::open(&opts.source, &opts.http)?;
+    let existed = opts.db.exists();
+    let result =
+        ingest_into(opts, &label, opened, started).map_err(|e| store::explain(&opts.db, e));
+    if result.is_err() && !existed {
+        remove_database_files(&opts.db);
+    }
+    result
+}
+
+fn ingest_into(
+    opts: &IngestOptions,
+    label: &str,
+    opened: source::Opened,
+    started: Instant,
+) -> Result<IngestReport> {
+    let mut conn = store::open_for_write(&opts.db, opts.wait, MIGRATIONS)?;
+    let mut progress = Progress::new(opts.quiet, opened.total_bytes);
+    let mut parser = Parser::spawn(opened, label)?;
+    let rollback_journal = store::use_rollback_journal_if_empty(&conn);
+    let tx = store::begin_write(&mut conn, &opts.db, opts.wait)?;
+    // On error the transaction is dropped, which rolls everything back.
+    let written = write(&tx, opts, label, &mut parser, &mut progress, started);
+    let mut report = written.inspect_err(|_| progress.clear())?;
+    let commit_started = Instant::now();
+    progress.phase("committing…");
+    tx.commit()
+        .with_context(|| format!("cannot commit to {}", opts.db.display()))?;
+    progress.clear();
+    if rollback_journal {
+        store::use_wal(&conn);
+    }
+    store::checkpoint(&conn);
+    report.commit_seconds = commit_started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// Everything an ingest writes, inside its transaction: the ledger row, the events and
+/// rejects, the sessions of the customers touched.
+fn write(
+    tx: &Connection,
+    opts: &IngestOptions,
+    label: &str,
+    parser: &mut Parser,
+    progress: &mut Progress,
+    started: Instant,
+) -> Result<IngestReport> {
+    let ingest_id = ingests::start(tx, label, &format_micros(opts.started_us))?;
+    let load_started = Instant::now();
+    let loaded = load::load(tx, ingest_id, label, parser, progress)?;
+    let load_seconds = load_started.elapsed().as_secs_f64();
+
+    let sessionize_started = Instant::now();
+    progress.phase(&format!(
+        "sessionizing {} customers…",
+        thousands(loaded.touched.len() as u64)
+    ));
+    let sessions_written = sessionize(tx, &loaded)?;
+    let sessionize_seconds = sessionize_started.elapsed().as_secs_f64();
+    meta::bump_generation(tx)?;
+    let finished_us = opts.started_us + started.elapsed().as_micros() as i64;
+    ingests::finish(tx, ingest_id, &ledger(&loaded, finished_us))?;
+    Ok(IngestReport {
+        source: label.to_string(),
+        ingest_id,
+        lines_read: loaded.lines_read,
+        stored: loaded.stored,
+        duplicates: loaded.duplicates,
+        rejected: loaded.rejected,
+        bytes: loaded.bytes,
+        customers_resessionized: loaded.touched.len() as u64,
+        sessions_written,
+        load_seconds,
+        sessionize_seconds,
+        commit_seconds: 0.0,
+    })
+}
+
+/// Rebuilds the sessions of every customer who received a new event.
+fn sessionize(tx: &Connection, loaded: &Loaded) -> Result<u64> {
+    let timeout_us = meta::session_timeout_seconds(tx)? * 1_000_000;
+    // Into an empty file every customer is new: one ordered scan beats a query per customer.
+    if loaded.bulk_load {
+        rebuild::rebuild_all(tx, timeout_us)
+    } else {
+        rebuild::resessionize_customers(
+            tx,
+            loaded.touched.iter().map(|(c, t)| (*c, *t)),
+            timeout_us,
+        )
+    }
+}
+
+fn ledger(loaded: &Loaded, finished_us: i64) -> ingests::Finished {
+    ingests::Finished {
+        finished_at: format_micros(finished_us),
+        lines_read: loaded.lines_read,
+        stored: loaded.stored,
+        duplicates: loaded.duplicates,
+        rejected: loaded.rejected,
+        bytes: loaded.bytes,
+        first_event_at: loaded.time_range.map(|(first, _)| format_micros(first)),
+        last_event_at: loaded.time_range.map(|(_, last)| format_micros(last)),
+    }
+}
+
+fn remove_database_files(db: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(p));
+    }
+}
+
+impl IngestReport {
+    /// The one-line summary printed after an ingest.
+    pub fn describe(&self, elapsed: Duration) -> String {
+        let secs = elapsed.as_secs_f64().max(1e-9);
+        format!(
+            "xcc: {} lines from {} in {:.1} s ({} lines/s): {} stored, {} duplicates, {} rejected; {} sessions rebuilt for {} customers",
+            thousands(self.lines_read),
+            self.source,
+            secs,
+            thousands((self.lines_read as f64 / secs) as u64),
+            thousands(self.stored),
+            thousands(self.duplicates),
+            thousands(self.rejected),
+            thousands(self.sessions_written),
+            thousands(self.customers_resessionized),
+        )
+    }
+}

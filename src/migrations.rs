@@ -1,0 +1,46 @@
+//! The schema's history: every version after the first, as an append-only list of steps that
+//! `store::migrate` applies to a file written by an older xcc. A step may need more than SQL
+//! (version 2 sessionizes the stored events again), which is why the list lives here, above
+//! both the store and the sessions, and is handed to `store::open_for_write`.
+//!
+//! A new version appends a step (and raises `store::schema::SCHEMA_VERSION`); a step that has
+//! shipped is never edited.
+
+use anyhow::Result;
+use rusqlite::Connection;
+
+use crate::format::thousands;
+use crate::sessions::rebuild;
+use crate::store::meta;
+use crate::store::migrate::Migration;
+
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    to: 2,
+    apply: sessions_in_customer_order,
+}];
+
+const SESSIONS_IN_CUSTOMER_ORDER: &str =
+    include_str!("../queries/migrations/0002_sessions_in_customer_order.sql");
+
+/// Version 1 → 2: the sessions table made anew in (customer_id, session_number) order, and
+/// filled again by sessionizing the stored events (sessions are derived data).
+fn sessions_in_customer_order(conn: &Connection) -> Result<String> {
+    conn.execute_batch(SESSIONS_IN_CUSTOMER_ORDER)?;
+    let timeout_us = meta::session_timeout_seconds(conn)? * 1_000_000;
+    let sessions = rebuild::rebuild_all(conn, timeout_us)?;
+    Ok(format!("{} sessions rebuilt", thousands(sessions)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::schema::SCHEMA_VERSION;
+
+    #[test]
+    fn one_step_per_version_after_the_first() {
+        assert_eq!(MIGRATIONS.len() as i64, SCHEMA_VERSION - 1);
+        for (i, step) in MIGRATIONS.iter().enumerate() {
+            assert_eq!(step.to, i as i64 + 2);
+        }
+    }
+}

@@ -1,0 +1,142 @@
+//! `xcc serve`'s server: N worker threads share one listening socket, each with its own
+//! read-only SQLite connection opened at start, so a bad file fails before the first request
+//! and requests never wait on each other. WAL lets an `xcc ingest` commit meanwhile; the next
+//! request sees the new data.
+
+mod cache;
+mod routes;
+
+use std::io::Cursor;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context, Result};
+use tiny_http::{Header, Request, Response, Server, StatusCode};
+
+use crate::format::shorten;
+use crate::store;
+use cache::Cache;
+use routes::Endpoints;
+
+pub struct ServeOptions {
+    pub db: PathBuf,
+    pub addr: String,
+    pub threads: usize,
+    pub quiet: bool,
+}
+
+/// Serves until killed, printing `banner(url)` on stderr once the socket is listening.
+pub fn run(opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
+    let connections = (0..opts.threads.max(1))
+        .map(|_| store::open_for_read(&opts.db))
+        .collect::<Result<Vec<_>>>()?;
+    let server = Arc::new(listen(&opts.addr)?);
+    let shown = server
+        .server_addr()
+        .to_ip()
+        .map_or(opts.addr.clone(), |a| a.to_string());
+    eprintln!(
+        "xcc: serving {} on http://{shown}/ with {} threads (dashboard at /, JSON at /metrics/orders, /metrics/referrers, /metrics/summary, /metrics/daily, /metrics/distributions, /health, /openapi.json)",
+        opts.db.display(),
+        connections.len()
+    );
+    let banner = banner(&format!("http://{shown}/"));
+    if !banner.is_empty() {
+        eprintln!("{banner}");
+    }
+    let cache = Cache::default();
+    let workers: Vec<_> = connections
+        .into_iter()
+        .enumerate()
+        .map(|(i, conn)| {
+            let server = server.clone();
+            let worker = Worker {
+                endpoints: Endpoints {
+                    conn,
+                    db: opts.db.clone(),
+                    cache: cache.clone(),
+                },
+                quiet: opts.quiet,
+            };
+            thread::Builder::new()
+                .name(format!("xcc-http-{i}"))
+                .spawn(move || worker.serve(&server))
+        })
+        .collect::<std::io::Result<_>>()
+        .context("cannot start the worker threads")?;
+    for w in workers {
+        let _ = w.join();
+    }
+    Ok(())
+}
+
+fn listen(addr: &str) -> Result<Server> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AddrInUse => anyhow!(
+            "cannot listen on {addr}: the address is already in use (is another xcc serve running? choose another port with --addr)"
+        ),
+        _ => anyhow!("cannot listen on {addr}: {e}"),
+    })?;
+    // tiny_http writes headers and a body over 1 KiB in two segments; with Nagle's algorithm
+    // the second waits for the client's delayed ACK (40 ms). Accepted sockets inherit this.
+    socket2::SockRef::from(&listener)
+        .set_nodelay(true)
+        .with_context(|| format!("cannot configure the socket on {addr}"))?;
+    Server::from_listener(listener, None).map_err(|e| anyhow!("cannot listen on {addr}: {e}"))
+}
+
+struct Worker {
+    endpoints: Endpoints,
+    quiet: bool,
+}
+
+impl Worker {
+    fn serve(&self, server: &Server) {
+        // An explicit loop: `incoming_requests()` would end quietly on the first error.
+        loop {
+            match server.recv() {
+                Ok(request) => self.answer(request),
+                Err(e) => {
+                    eprintln!("xcc: could not accept a request: {e}");
+                    thread::sleep(Duration::from_millis(10));
+                }
+            }
+        }
+    }
+
+    fn answer(&self, request: Request) {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let url = request.url().to_string();
+        let answer = self.endpoints.route(&method, &url);
+        let status = answer.status;
+        let length = answer.body.len();
+        // A known length rather than chunked encoding: simpler for every client.
+        let mut response = Response::new(
+            StatusCode(answer.status),
+            vec![header("Content-Type", answer.content_type)],
+            Cursor::new(answer.body.into_bytes()),
+            Some(length),
+            None,
+        );
+        if answer.allow {
+            response.add_header(header("Allow", "GET, HEAD"));
+        }
+        let sent = request.respond(response);
+        if !self.quiet {
+            // The path is logged shortened: a 100 KB URL should not flood the log.
+            eprintln!(
+                "{method} {} {status} {:.1}ms{}",
+                shorten(&url, 200),
+                started.elapsed().as_secs_f64() * 1000.0,
+                sent.map_or_else(|e| format!(" (not sent: {e})"), |_| String::new())
+            );
+        }
+    }
+}
+
+fn header(name: &str, value: &str) -> Header {
+    Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
+}

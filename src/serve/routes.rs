@@ -1,0 +1,104 @@
+//! Which answer a request gets: the routing by method and path, the endpoints' answers, and
+//! errors as JSON with their HTTP status.
+
+use std::path::Path;
+
+use anyhow::Result;
+use rusqlite::Connection;
+use serde_json::json;
+use tiny_http::Method;
+
+use super::cache::Cache;
+use crate::metrics::{self, Metric};
+use crate::store::{self, meta, schema::TOOL_VERSION};
+
+const OPENAPI: &str = include_str!("openapi.json");
+const DASHBOARD: &str = include_str!("dashboard.html");
+
+/// A finished answer before it is written to the socket.
+pub struct Answer {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+    /// Whether to name the allowed methods (a 405).
+    pub allow: bool,
+}
+
+impl Answer {
+    fn json(status: u16, body: String) -> Answer {
+        Answer {
+            status,
+            content_type: "application/json",
+            body,
+            allow: false,
+        }
+    }
+
+    fn error(status: u16, message: &str) -> Answer {
+        Answer::json(status, json!({ "error": message }).to_string())
+    }
+}
+
+/// What a worker needs to answer: its own read-only connection and the shared cache.
+pub struct Endpoints {
+    pub conn: Connection,
+    pub db: std::path::PathBuf,
+    pub cache: Cache,
+}
+
+impl Endpoints {
+    pub fn route(&self, method: &Method, url: &str) -> Answer {
+        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        let metric = Metric::ALL.into_iter().find(|m| m.path() == path);
+        let known = metric.is_some() || matches!(path, "/" | "/health" | "/openapi.json");
+        if !known {
+            return Answer::error(404, "not found: see GET /openapi.json for the endpoints");
+        }
+        if !matches!(method, Method::Get | Method::Head) {
+            let mut a = Answer::error(405, "method not allowed: use GET");
+            a.allow = true;
+            return a;
+        }
+        if !query.is_empty() {
+            return Answer::error(400, "this endpoint takes no query parameters");
+        }
+        let result = match (metric, path) {
+            (Some(metric), _) => self.metric(metric),
+            (None, "/health") => health(&self.conn, &self.db),
+            (None, "/openapi.json") => Ok(Answer::json(200, OPENAPI.to_string())),
+            _ => Ok(Answer {
+                status: 200,
+                content_type: "text/html; charset=utf-8",
+                body: DASHBOARD.to_string(),
+                allow: false,
+            }),
+        };
+        result.unwrap_or_else(|e| {
+            eprintln!("xcc: {path}: {e:#}");
+            Answer::error(500, &format!("the database could not answer: {e:#}"))
+        })
+    }
+
+    fn metric(&self, metric: Metric) -> Result<Answer> {
+        let generation = meta::generation(&self.conn)?;
+        if let Some(body) = self.cache.get(metric, generation) {
+            return Ok(Answer::json(200, body));
+        }
+        let body = metrics::compute(&self.conn, metric)?.to_string();
+        self.cache.put(metric, generation, body.clone());
+        Ok(Answer::json(200, body))
+    }
+}
+
+fn health(conn: &Connection, db: &Path) -> Result<Answer> {
+    Ok(Answer::json(
+        200,
+        json!({
+            "status": "ok",
+            "database": db.display().to_string(),
+            "schema_version": store::user_version(conn)?,
+            "tool_version": TOOL_VERSION,
+        })
+        .to_string(),
+    ))
+}

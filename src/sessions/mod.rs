@@ -1,0 +1,5 @@
+//! Sessions: the pure sessionizer that cuts one customer's events into sessions, and the
+//! rebuilds that keep the `sessions` table equal to sessionizing every stored event.
+
+pub mod rebuild;
+pub mod sessionizer;

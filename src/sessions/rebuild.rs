@@ -1,0 +1,151 @@
+//! Keeps the `sessions` table equal to what sessionizing every stored event would give:
+//! a customer's sessions are always rebuilt from all of that customer's events, streamed in
+//! `(ts_us, id)` order from the `events_by_customer_time` index, one customer at a time.
+
+use anyhow::Result;
+use rusqlite::{params, CachedStatement, Connection, OptionalExtension, Row};
+
+use super::sessionizer::{Session, SessionEvent, Sessionizer};
+use crate::format::calendar::format_micros;
+use crate::store::schema::{self, SESSION_INDEXES};
+
+const CUSTOMER_EVENTS_FROM: &str = include_str!("../../queries/sessions/customer_events_from.sql");
+const ALL_CUSTOMER_EVENTS: &str = include_str!("../../queries/sessions/all_customer_events.sql");
+const INSERT_SESSION: &str = include_str!("../../queries/sessions/insert_session.sql");
+const ANCHOR_SESSION: &str = include_str!("../../queries/sessions/anchor_session.sql");
+const DELETE_SESSIONS_FROM: &str = include_str!("../../queries/sessions/delete_sessions_from.sql");
+const DELETE_ALL_SESSIONS: &str = include_str!("../../queries/sessions/delete_all_sessions.sql");
+
+/// The statements of this module, for the test that prepares every statement.
+#[cfg(test)]
+pub const STATEMENTS: [(&str, &str); 6] = [
+    ("sessions/customer_events_from.sql", CUSTOMER_EVENTS_FROM),
+    ("sessions/all_customer_events.sql", ALL_CUSTOMER_EVENTS),
+    ("sessions/insert_session.sql", INSERT_SESSION),
+    ("sessions/anchor_session.sql", ANCHOR_SESSION),
+    ("sessions/delete_sessions_from.sql", DELETE_SESSIONS_FROM),
+    ("sessions/delete_all_sessions.sql", DELETE_ALL_SESSIONS),
+];
+
+/// Rebuilds the sessions of the given customers from the earliest new event on: given each
+/// customer's earliest new timestamp `t`, every session before the last one that started at
+/// or before `t` is unchanged (new events all come after its start, so no gap before it
+/// changes), so only that session and the ones after it are deleted and sessionized again,
+/// numbered on from it. Runs inside the caller's transaction.
+pub fn resessionize_customers(
+    conn: &Connection,
+    customers: impl IntoIterator<Item = (i64, i64)>,
+    timeout_us: i64,
+) -> Result<u64> {
+    let mut anchor = conn.prepare_cached(ANCHOR_SESSION)?;
+    let mut delete = conn.prepare_cached(DELETE_SESSIONS_FROM)?;
+    let mut select = conn.prepare_cached(CUSTOMER_EVENTS_FROM)?;
+    let mut writer = SessionWriter::new(conn)?;
+    for (customer, earliest_new_us) in customers {
+        let (first_number, from_us) = anchor
+            .query_row([customer, earliest_new_us], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .unwrap_or((1, i64::MIN));
+        delete.execute([customer, first_number])?;
+        let mut sessionizer = Sessionizer::numbered_from(timeout_us, first_number);
+        let mut rows = select.query([customer, from_us])?;
+        while let Some(row) = rows.next()? {
+            writer.write(customer, sessionizer.push(&session_event(row, 0)?))?;
+        }
+        writer.write(customer, sessionizer.finish())?;
+    }
+    Ok(writer.written)
+}
+
+/// Rebuilds every session with one ordered scan. Runs inside the caller's transaction.
+pub fn rebuild_all(conn: &Connection, timeout_us: i64) -> Result<u64> {
+    conn.execute(DELETE_ALL_SESSIONS, [])?;
+    // Every session is written anew: its secondary indexes are built once afterwards (a sort)
+    // instead of taking a random insert per session.
+    for name in SESSION_INDEXES {
+        schema::drop_index(conn, name)?;
+    }
+    let written = write_all_sessions(conn, timeout_us)?;
+    for name in SESSION_INDEXES {
+        schema::create_index(conn, name)?;
+    }
+    Ok(written)
+}
+
+fn write_all_sessions(conn: &Connection, timeout_us: i64) -> Result<u64> {
+    let mut select = conn.prepare(ALL_CUSTOMER_EVENTS)?;
+    let mut writer = SessionWriter::new(conn)?;
+    let mut rows = select.query([])?;
+    // The customer whose events are streaming through the sessionizer.
+    let mut current: Option<(i64, Sessionizer)> = None;
+    while let Some(row) = rows.next()? {
+        let customer: i64 = row.get(0)?;
+        let sessionizer = match &mut current {
+            Some((c, sessionizer)) if *c == customer => sessionizer,
+            _ => {
+                if let Some((previous, sessionizer)) = current.take() {
+                    writer.write(previous, sessionizer.finish())?;
+                }
+                &mut current.insert((customer, Sessionizer::new(timeout_us))).1
+            }
+        };
+        writer.write(customer, sessionizer.push(&session_event(row, 1)?))?;
+    }
+    if let Some((customer, sessionizer)) = current {
+        writer.write(customer, sessionizer.finish())?;
+    }
+    Ok(writer.written)
+}
+
+/// An event as the sessionizer needs it, borrowed from the row; `first` is the column of its id.
+fn session_event<'r>(row: &'r Row, first: usize) -> Result<SessionEvent<'r>> {
+    Ok(SessionEvent {
+        id: row.get(first)?,
+        ts_us: row.get(first + 1)?,
+        kind: row.get_ref(first + 2)?.as_str()?,
+        page: row.get_ref(first + 3)?.as_str_or_null()?,
+        referrer: row.get_ref(first + 4)?.as_str_or_null()?,
+    })
+}
+
+/// Inserts finished sessions and counts them.
+struct SessionWriter<'c> {
+    insert: CachedStatement<'c>,
+    written: u64,
+}
+
+impl<'c> SessionWriter<'c> {
+    fn new(conn: &'c Connection) -> Result<Self> {
+        Ok(SessionWriter {
+            insert: conn.prepare_cached(INSERT_SESSION)?,
+            written: 0,
+        })
+    }
+
+    /// Writes the session the sessionizer closed, if it closed one.
+    fn write(&mut self, customer: i64, session: Option<Session>) -> Result<()> {
+        let Some(s) = session else {
+            return Ok(());
+        };
+        self.insert.execute(params![
+            s.id,
+            customer,
+            s.session_number,
+            format_micros(s.started_us),
+            format_micros(s.ended_us),
+            s.started_us,
+            s.ended_us,
+            s.duration_us() as f64 / 1e6,
+            s.event_count,
+            s.page_view_count,
+            s.order_count,
+            s.first_order_us.map(format_micros),
+            s.first_order_us,
+            s.referrer,
+            s.referrer_host(),
+            s.landing_page,
+        ])?;
+        self.written += 1;
+        Ok(())
+    }
+}

@@ -1,0 +1,292 @@
+//! The `events` table: the writer that stores one validated event and says whether it was
+//! new, a duplicate of the stored event with that id, or a conflict with it.
+//!
+//! Into an empty file, the writer drops the table's indexes and builds them once at the end
+//! (a sort) instead of taking a random insert per event. Meanwhile an [`IdSet`] tells new ids
+//! from repeated ones; at the first repeat (or when the set runs out of room) the id index is
+//! built on the spot and the ordinary path, which compares with the stored event, takes over.
+
+use anyhow::{anyhow, Result};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{params_from_iter, CachedStatement, Connection, OptionalExtension, Statement};
+
+use super::id_set::{IdSet, Insert};
+use super::schema::{self, DEFERRABLE_EVENT_INDEXES};
+use crate::input::event::Event;
+
+const INSERT_EVENT: &str = include_str!("../../queries/store/insert_event.sql");
+const INSERT_EVENT_IF_NEW: &str = include_str!("../../queries/store/insert_event_if_new.sql");
+const STORED_EVENT: &str = include_str!("../../queries/store/stored_event.sql");
+
+/// The statements of this module, for the test that prepares every statement.
+#[cfg(test)]
+pub const STATEMENTS: [(&str, &str); 3] = [
+    ("store/insert_event.sql", INSERT_EVENT),
+    ("store/insert_event_if_new.sql", INSERT_EVENT_IF_NEW),
+    ("store/stored_event.sql", STORED_EVENT),
+];
+
+/// 2,048 pages of 8 KiB: dense ids up to 134 million, at most 16 MiB.
+const ID_SET_PAGES: usize = 2048;
+/// The columns of `events` that hold the event itself; `ingest_id` follows them.
+const EVENT_COLUMNS: usize = 13;
+
+/// What became of one event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    Stored,
+    /// The same id with the same content is already stored.
+    Duplicate,
+    /// The same id with different content is already stored; it stays.
+    Conflict,
+}
+
+/// Stores the events of one ingest, inside the caller's transaction.
+pub struct EventWriter<'c> {
+    conn: &'c Connection,
+    ingest_id: i64,
+    /// Whether the table was empty and its indexes were dropped for a bulk load.
+    bulk_load: bool,
+    /// The ids seen so far while the unique id index is deferred; None once it exists.
+    new_ids: Option<IdSet>,
+    append: Statement<'c>,
+    /// Prepared only once the unique id index exists: `ON CONFLICT` needs it.
+    insert_if_new: Option<Statement<'c>>,
+    stored: CachedStatement<'c>,
+}
+
+impl<'c> EventWriter<'c> {
+    /// A writer for the ingest `ingest_id`. Into an empty table it takes the bulk-load path;
+    /// inside the caller's transaction, so a failed load gets the indexes back by rolling back.
+    pub fn new(conn: &'c Connection, ingest_id: i64) -> Result<Self> {
+        let bulk_load = super::events_empty(conn)?;
+        if bulk_load {
+            for name in DEFERRABLE_EVENT_INDEXES {
+                schema::drop_index(conn, name)?;
+            }
+        }
+        Ok(EventWriter {
+            conn,
+            ingest_id,
+            bulk_load,
+            new_ids: bulk_load.then(|| IdSet::new(ID_SET_PAGES)),
+            append: conn.prepare(INSERT_EVENT)?,
+            insert_if_new: None,
+            stored: conn.prepare_cached(STORED_EVENT)?,
+        })
+    }
+
+    /// Whether this is the first load into an empty table.
+    pub fn is_bulk_load(&self) -> bool {
+        self.bulk_load
+    }
+
+    pub fn write(&mut self, event: &Event) -> Result<Written> {
+        let values = row_values(event, self.ingest_id);
+        let params = params_from_iter(values.iter().map(|v| ToSqlOutput::Borrowed(*v)));
+        if self.known_new(event.id)? {
+            self.append.execute(params)?;
+            return Ok(Written::Stored);
+        }
+        if self.insert_if_new()?.execute(params)? == 1 {
+            return Ok(Written::Stored);
+        }
+        if self.same_as_stored(event.id, &values[..EVENT_COLUMNS])? {
+            Ok(Written::Duplicate)
+        } else {
+            Ok(Written::Conflict)
+        }
+    }
+
+    /// Builds the indexes a bulk load deferred.
+    pub fn finish(self) -> Result<()> {
+        if self.new_ids.is_some() {
+            schema::create_index(self.conn, "events_by_id")?;
+        }
+        if self.bulk_load {
+            schema::create_index(self.conn, "events_by_customer_time")?;
+        }
+        Ok(())
+    }
+
+    /// Whether `id` is certainly not stored yet, which only the bulk-load path can tell.
+    fn known_new(&mut self, id: i64) -> Result<bool> {
+        match self.new_ids.as_mut().map(|set| set.insert(id)) {
+            None => Ok(false),
+            Some(Insert::New) => Ok(true),
+            Some(Insert::Seen | Insert::Full) => {
+                schema::create_index(self.conn, "events_by_id")?;
+                self.new_ids = None;
+                Ok(false)
+            }
+        }
+    }
+
+    fn insert_if_new(&mut self) -> Result<&mut Statement<'c>> {
+        Ok(match &mut self.insert_if_new {
+            Some(statement) => statement,
+            none => none.insert(self.conn.prepare(INSERT_EVENT_IF_NEW)?),
+        })
+    }
+
+    /// Compares the stored event with the id column by column, without reading it into
+    /// owned values.
+    fn same_as_stored(&mut self, id: i64, values: &[ValueRef]) -> Result<bool> {
+        self.stored
+            .query_row([id], |row| {
+                for (i, value) in values.iter().enumerate() {
+                    if row.get_ref(i)? != *value {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            })
+            .optional()?
+            .ok_or_else(|| anyhow!("event {id} vanished during the ingest"))
+    }
+}
+
+/// One row of `events`, in the order of the table's columns in schema.sql.
+fn row_values(e: &Event, ingest_id: i64) -> [ValueRef<'_>; EVENT_COLUMNS + 1] {
+    fn text(s: &Option<String>) -> ValueRef<'_> {
+        s.as_deref().map_or(ValueRef::Null, ValueRef::from)
+    }
+    fn integer<'a>(n: Option<i64>) -> ValueRef<'a> {
+        n.map_or(ValueRef::Null, ValueRef::Integer)
+    }
+    [
+        ValueRef::Integer(e.id),
+        ValueRef::from(e.kind.as_str()),
+        integer(e.customer_id),
+        ValueRef::from(e.timestamp.as_str()),
+        ValueRef::Integer(e.ts_us),
+        text(&e.user_agent),
+        text(&e.ip),
+        text(&e.page),
+        text(&e.referrer),
+        text(&e.query),
+        integer(e.product),
+        integer(e.position),
+        text(&e.extra),
+        ValueRef::Integer(ingest_id),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{ingests, schema};
+
+    fn event(id: i64) -> Event {
+        Event {
+            id,
+            kind: "page_view".into(),
+            customer_id: Some(7),
+            timestamp: "2022-05-25T05:44:03.648681Z".into(),
+            ts_us: 1_653_457_443_648_681,
+            user_agent: Some("UA".into()),
+            ip: None,
+            page: Some("https://xcc-webshop.com/".into()),
+            referrer: Some("https://google.com/".into()),
+            query: Some("shoes".into()),
+            product: Some(12),
+            position: Some(3),
+            extra: Some(r#"{"event":{"colour":"red"}}"#.into()),
+        }
+    }
+
+    /// A new file with one ingest row, and one event already stored in it.
+    fn store_with_one_event(conn: &Connection) -> i64 {
+        schema::create(conn).unwrap();
+        let ingest = ingests::start(conn, "test", "2026-01-01T00:00:00.000000Z").unwrap();
+        let mut writer = EventWriter::new(conn, ingest).unwrap();
+        assert!(writer.is_bulk_load());
+        assert_eq!(writer.write(&event(1)).unwrap(), Written::Stored);
+        writer.finish().unwrap();
+        ingest
+    }
+
+    #[test]
+    fn values_land_in_the_columns_of_their_names() {
+        let conn = Connection::open_in_memory().unwrap();
+        store_with_one_event(&conn);
+        let e = event(1);
+        let stored: (i64, String, i64, String, i64, String, Option<String>) = conn
+            .query_row(
+                "SELECT id, type, customer_id, timestamp, ts_us, user_agent, ip FROM events",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            stored,
+            (1, e.kind, 7, e.timestamp, e.ts_us, "UA".into(), None)
+        );
+        let rest: (String, String, String, i64, i64, String) = conn
+            .query_row(
+                "SELECT page, referrer, query, product, position, extra FROM events",
+                [],
+                |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .unwrap();
+        assert_eq!(
+            rest,
+            (
+                e.page.unwrap(),
+                e.referrer.unwrap(),
+                e.query.unwrap(),
+                12,
+                3,
+                e.extra.unwrap()
+            )
+        );
+    }
+
+    #[test]
+    fn a_repeated_id_is_a_duplicate_or_a_conflict() {
+        let conn = Connection::open_in_memory().unwrap();
+        let ingest = store_with_one_event(&conn);
+        let mut writer = EventWriter::new(&conn, ingest).unwrap();
+        assert!(!writer.is_bulk_load());
+        assert_eq!(writer.write(&event(1)).unwrap(), Written::Duplicate);
+        let mut changed = event(1);
+        changed.ip = Some("1.2.3.4".into());
+        assert_eq!(writer.write(&changed).unwrap(), Written::Conflict);
+        assert_eq!(writer.write(&event(2)).unwrap(), Written::Stored);
+    }
+
+    #[test]
+    fn a_repeat_within_a_bulk_load_is_recognised() {
+        let conn = Connection::open_in_memory().unwrap();
+        schema::create(&conn).unwrap();
+        let ingest = ingests::start(&conn, "test", "2026-01-01T00:00:00.000000Z").unwrap();
+        let mut writer = EventWriter::new(&conn, ingest).unwrap();
+        assert_eq!(writer.write(&event(5)).unwrap(), Written::Stored);
+        assert_eq!(writer.write(&event(5)).unwrap(), Written::Duplicate);
+        assert_eq!(writer.write(&event(6)).unwrap(), Written::Stored);
+        writer.finish().unwrap();
+        let count: i64 = conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(count, 2);
+    }
+}

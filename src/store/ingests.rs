@@ -1,0 +1,56 @@
+//! The `ingests` table: the ledger row of each committed ingest, whose counts keep
+//! `lines_read = stored + duplicates + rejected` (a CHECK in schema.sql).
+
+use anyhow::Result;
+use rusqlite::{params, Connection};
+
+use super::schema::TOOL_VERSION;
+
+const INGEST_STARTED: &str = include_str!("../../queries/store/ingest_started.sql");
+const INGEST_FINISHED: &str = include_str!("../../queries/store/ingest_finished.sql");
+
+/// The statements of this module, for the test that prepares every statement.
+#[cfg(test)]
+pub const STATEMENTS: [(&str, &str); 2] = [
+    ("store/ingest_started.sql", INGEST_STARTED),
+    ("store/ingest_finished.sql", INGEST_FINISHED),
+];
+
+/// What an ingest did, as its ledger row records it.
+pub struct Finished {
+    /// UTC text, like every time in the file.
+    pub finished_at: String,
+    pub lines_read: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+    pub rejected: u64,
+    pub bytes: u64,
+    /// The earliest and latest timestamp among the events stored, as UTC text.
+    pub first_event_at: Option<String>,
+    pub last_event_at: Option<String>,
+}
+
+/// Writes the ledger row of an ingest that starts; returns its id.
+pub fn start(conn: &Connection, source: &str, started_at: &str) -> Result<i64> {
+    conn.execute(INGEST_STARTED, params![source, started_at, TOOL_VERSION])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// Completes the ledger row, in the transaction that started it.
+pub fn finish(conn: &Connection, ingest_id: i64, done: &Finished) -> Result<()> {
+    conn.execute(
+        INGEST_FINISHED,
+        params![
+            ingest_id,
+            done.finished_at,
+            done.lines_read as i64,
+            done.stored as i64,
+            done.duplicates as i64,
+            done.rejected as i64,
+            done.bytes as i64,
+            done.first_event_at,
+            done.last_event_at
+        ],
+    )?;
+    Ok(())
+}

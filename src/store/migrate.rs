@@ -1,0 +1,123 @@
+//! Brings a file written by an older xcc up to the current schema, in place and in one
+//! transaction, the first time a writer opens it: the steps of an append-only list, chosen by
+//! `PRAGMA user_version`, the way cargo's `util/sqlite.rs` does it. The steps themselves are
+//! given by the caller (`crate::migrations`), so this module knows no table but the views,
+//! the dictionary and `meta`. Readers need no migration: every older version still has the
+//! tables, columns and views they read.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use rusqlite::Connection;
+
+use super::schema::{DICTIONARY_SQL, SCHEMA_VERSION, TOOL_VERSION, VIEWS_SQL};
+use super::{begin_write, meta, user_version};
+
+const VIEW_NAMES: &str = include_str!("../../queries/store/view_names.sql");
+const CLEAR_DICTIONARY: &str = include_str!("../../queries/store/clear_dictionary.sql");
+
+/// The statements of this module, for the test that prepares every statement.
+#[cfg(test)]
+pub const STATEMENTS: [(&str, &str); 2] = [
+    ("store/view_names.sql", VIEW_NAMES),
+    ("store/clear_dictionary.sql", CLEAR_DICTIONARY),
+];
+
+/// One step of the schema's history.
+pub struct Migration {
+    /// The version this step brings a file to, from the one before.
+    pub to: i64,
+    /// Changes the tables inside the migration's transaction (views are dropped before and
+    /// made again after every step); returns what it did, in a few words for the user.
+    pub apply: fn(&Connection) -> Result<String>,
+}
+
+/// Applies the steps of `migrations` after the file's version, then makes the views and the
+/// dictionary anew from this xcc's, so that a migrated file reads exactly like a new one.
+/// Says so on stderr in one line. Nothing happens when another writer migrated it first.
+pub fn migrate(
+    conn: &mut Connection,
+    db: &Path,
+    wait: Duration,
+    migrations: &[Migration],
+) -> Result<()> {
+    let label = db.display();
+    let tx = begin_write(conn, db, wait)?;
+    // Read again under the write lock: a concurrent writer may have migrated meanwhile.
+    let from = user_version(&tx)?;
+    if from == SCHEMA_VERSION {
+        return Ok(());
+    }
+    let steps = steps_after(migrations, from)
+        .with_context(|| format!("{label} has schema version {from}"))?;
+    drop_views(&tx)?;
+    let mut done = Vec::new();
+    for step in steps {
+        let what = (step.apply)(&tx).with_context(|| {
+            format!("cannot upgrade {label} from schema version {}", step.to - 1)
+        })?;
+        done.push(what);
+    }
+    tx.execute_batch(VIEWS_SQL)?;
+    tx.execute(CLEAR_DICTIONARY, [])?;
+    tx.execute_batch(DICTIONARY_SQL)?;
+    meta::set(&tx, "schema_version", &SCHEMA_VERSION.to_string())?;
+    meta::set(&tx, "upgraded_by", &format!("xcc {TOOL_VERSION}"))?;
+    meta::bump_generation(&tx)?;
+    tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    tx.commit()
+        .with_context(|| format!("cannot commit the upgrade of {label}"))?;
+    eprintln!(
+        "xcc: upgraded {label} from schema version {from} to {SCHEMA_VERSION} ({})",
+        done.join("; ")
+    );
+    Ok(())
+}
+
+/// The steps from version `from` up to [`SCHEMA_VERSION`], which must all be there.
+fn steps_after(migrations: &[Migration], from: i64) -> Result<Vec<&Migration>> {
+    let steps: Vec<&Migration> = migrations.iter().filter(|m| m.to > from).collect();
+    let complete = steps
+        .iter()
+        .enumerate()
+        .all(|(i, m)| m.to == from + 1 + i as i64)
+        && from + steps.len() as i64 == SCHEMA_VERSION;
+    if !complete {
+        bail!("this xcc cannot upgrade schema version {from}");
+    }
+    Ok(steps)
+}
+
+fn drop_views(conn: &Connection) -> Result<()> {
+    let views: Vec<String> = conn
+        .prepare(VIEW_NAMES)?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for view in views {
+        // Names read from the file's own schema, quoted.
+        conn.execute_batch(&format!("DROP VIEW \"{}\";", view.replace('"', "\"\"")))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn noop(_: &Connection) -> Result<String> {
+        Ok(String::new())
+    }
+
+    #[test]
+    fn steps_must_reach_the_current_version_without_gaps() {
+        let list: Vec<Migration> = (2..=SCHEMA_VERSION)
+            .map(|to| Migration { to, apply: noop })
+            .collect();
+        assert_eq!(steps_after(&list, 1).unwrap().len(), list.len());
+        assert_eq!(steps_after(&list, SCHEMA_VERSION).unwrap().len(), 0);
+        // The last step missing, or a gap after the file's version.
+        assert!(steps_after(&list[..list.len() - 1], 1).is_err());
+        assert!(steps_after(&[Migration { to: 3, apply: noop }], 1).is_err());
+    }
+}

@@ -1,0 +1,43 @@
+//! The `rejects` table: every line that could not be stored, with its source, line number,
+//! reason and raw bytes, so that nothing of the input is lost.
+
+use anyhow::Result;
+use rusqlite::{params, CachedStatement, Connection};
+
+const INSERT_REJECT: &str = include_str!("../../queries/store/insert_reject.sql");
+
+/// The statements of this module, for the test that prepares every statement.
+#[cfg(test)]
+pub const STATEMENTS: [(&str, &str); 1] = [("store/insert_reject.sql", INSERT_REJECT)];
+
+/// Records the rejected lines of one ingest.
+pub struct RejectWriter<'c> {
+    insert: CachedStatement<'c>,
+    ingest_id: i64,
+    source: &'c str,
+}
+
+impl<'c> RejectWriter<'c> {
+    pub fn new(conn: &'c Connection, ingest_id: i64, source: &'c str) -> Result<Self> {
+        Ok(RejectWriter {
+            insert: conn.prepare_cached(INSERT_REJECT)?,
+            ingest_id,
+            source,
+        })
+    }
+
+    /// Keeps `raw` byte for byte: as text when it is UTF-8 (readable in any SQLite client),
+    /// as a blob otherwise.
+    pub fn record(&mut self, line_number: u64, reason: &str, raw: &[u8]) -> Result<()> {
+        let (id, source, line) = (self.ingest_id, self.source, line_number as i64);
+        match std::str::from_utf8(raw) {
+            Ok(text) => self
+                .insert
+                .execute(params![id, source, line, reason, text])?,
+            Err(_) => self
+                .insert
+                .execute(params![id, source, line, reason, raw])?,
+        };
+        Ok(())
+    }
+}
