@@ -89,7 +89,7 @@ impl Parser {
             Err(_) => {
                 self.join()?;
                 bail!(
-                    "reading {} failed: the parser stopped before the end of the input",
+                    "reading {} failed: the parser stopped before the end of the input; nothing was stored",
                     self.label
                 )
             }
@@ -112,7 +112,7 @@ impl Parser {
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
             anyhow!(
-                "reading {} failed: the parser thread panicked ({why})",
+                "reading {} failed: the parser thread panicked ({why}); nothing was stored",
                 self.label
             )
         })

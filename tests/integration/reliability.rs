@@ -623,3 +623,43 @@ fn two_writers_opening_a_version_1_file_at_once_upgrade_it_once() {
     assert_eq!(out.code, 0);
     assert_eq!(w.session_rows(), before);
 }
+
+/// Regression: the writer used to commit when the parser's channel closed, so a parser thread
+/// that panicked halfway committed a truncated ingest and exited 0. The source's reader is
+/// made to panic after 1 MB (a test-only hook), three batches of lines into a 6 MB input.
+#[test]
+fn a_parser_that_panics_halfway_commits_nothing() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let before = digest(&w);
+    let bytes_before = std::fs::read(w.db()).unwrap();
+    let input = w.write("more.jsonl", &generated(20_000, 5, 1_000_000));
+    assert!(std::fs::metadata(&input).unwrap().len() > 3_000_000);
+    let ingest_with_fault = |db: &str| {
+        xcc()
+            .env("XCC_TEST_PANIC_AFTER_BYTES", "1000000")
+            .args(["ingest", &input, "--db", db, "--quiet"])
+            .output()
+            .unwrap()
+    };
+    let expected = format!(
+        "xcc: reading {input} failed: the parser thread panicked (XCC_TEST_PANIC_AFTER_BYTES: the test's fault in the source reader); nothing was stored"
+    );
+
+    // Into a file that holds events: exit 1, one sentence last, the file as it was.
+    let out = ingest_with_fault(&w.db_str());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().last(), Some(expected.as_str()), "{stderr}");
+    assert_eq!(digest(&w), before);
+    assert_eq!(std::fs::read(w.db()).unwrap(), bytes_before);
+    integrity_ok(&w);
+
+    // Into a new file (the bulk-load path): exit 1 and no file left behind.
+    let fresh = w.path("fresh.db");
+    let out = ingest_with_fault(&fresh.display().to_string());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().last(), Some(expected.as_str()), "{stderr}");
+    assert!(!fresh.exists());
+}
