@@ -1,4 +1,4 @@
--- xcc database schema, version 2 (version 1 files are upgraded in place: see src/upgrade.rs).
+-- xcc database schema, version 2 (older files are migrated in place: see src/migrations.rs).
 -- Applied once to a new file; `PRAGMA user_version` records the version so that a
 -- database written by another xcc version is refused instead of misread.
 -- Times: `*_us` columns are microseconds since 1970-01-01T00:00:00Z (sortable integers);
