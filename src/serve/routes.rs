@@ -10,7 +10,7 @@ use tiny_http::Method;
 
 use super::cache::Cache;
 use crate::metrics::{self, Metric};
-use crate::store::{self, meta, schema::TOOL_VERSION};
+use crate::store::{self, meta, meta::TOOL_VERSION};
 
 const OPENAPI: &str = include_str!("openapi.json");
 const DASHBOARD: &str = include_str!("dashboard.html");

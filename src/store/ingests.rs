@@ -4,7 +4,7 @@
 use anyhow::Result;
 use rusqlite::{params, Connection};
 
-use super::schema::TOOL_VERSION;
+use super::meta::TOOL_VERSION;
 
 const INGEST_STARTED: &str = include_str!("../../queries/store/ingest_started.sql");
 const INGEST_FINISHED: &str = include_str!("../../queries/store/ingest_finished.sql");

@@ -4,7 +4,8 @@
 use anyhow::{Context, Result};
 use rusqlite::{Connection, OptionalExtension};
 
-use super::schema::TOOL_VERSION;
+/// The version of xcc that writes, recorded as `created_by`, `last_written_by`, `upgraded_by`.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 const GET: &str = include_str!("../../queries/store/meta_get.sql");
 const SET: &str = include_str!("../../queries/store/meta_set.sql");

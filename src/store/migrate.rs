@@ -11,8 +11,9 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use rusqlite::Connection;
 
-use super::schema::{DICTIONARY_SQL, SCHEMA_VERSION, TOOL_VERSION, VIEWS_SQL};
-use super::{begin_write, meta, user_version};
+use super::meta::{self, TOOL_VERSION};
+use super::schema::{DICTIONARY_SQL, SCHEMA_VERSION, VIEWS_SQL};
+use super::{begin_write, user_version};
 
 const VIEW_NAMES: &str = include_str!("../../queries/store/view_names.sql");
 const CLEAR_DICTIONARY: &str = include_str!("../../queries/store/clear_dictionary.sql");

@@ -16,8 +16,9 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 use rusqlite::{Connection, OpenFlags};
 
+use meta::TOOL_VERSION;
 use migrate::Migration;
-use schema::{SCHEMA_VERSION, TOOL_VERSION};
+use schema::SCHEMA_VERSION;
 
 /// How long a writer waits by default for another writer (a concurrent ingest).
 pub const WRITE_WAIT: Duration = Duration::from_secs(60);

@@ -4,7 +4,7 @@
 use anyhow::{anyhow, Context, Result};
 use rusqlite::Connection;
 
-use super::meta;
+use super::meta::{self, TOOL_VERSION};
 
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 pub const VIEWS_SQL: &str = include_str!("../../queries/views.sql");
@@ -13,7 +13,6 @@ pub const DICTIONARY_SQL: &str = include_str!("../../queries/dictionary.sql");
 /// The version `schema.sql` makes. Raised by one with every step appended to the list of
 /// migrations (`crate::migrations`), which brings older files up to it.
 pub const SCHEMA_VERSION: i64 = 2;
-pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const DEFAULT_TIMEOUT_SECONDS: i64 = 30 * 60;
 
 /// The indexes on `events` that a load into an empty table builds afterwards in one pass.
