@@ -1,0 +1,215 @@
+//! The line writer: turns each [`Rec`] into one JSON line with the real file's key
+//! order and separators, byte for byte.
+
+use std::io::{self, Write};
+
+use super::simulation::{Kind, Page, Rec, TICK_SECS};
+use super::vocabulary::{QUERY_FIRST, QUERY_LAST, QUERY_MIDDLE, REFERRERS, USER_AGENTS};
+
+/// The real timestamps sit at :03, :18, :33 and :48 seconds, all with this fraction.
+const FIRST_SECOND: u64 = 3;
+const FRACTION: &[u8] = b".648681";
+/// 2022-04-20 as days since 1970-01-01.
+pub(super) const START_DAY: i64 = days_from_civil(2022, 4, 20);
+
+const FLUSH_AT: usize = 1 << 16;
+
+pub(super) struct LineWriter {
+    buf: Vec<u8>,
+    /// "YYYY-MM-DD" by day since the start, filled on first use.
+    dates: Vec<[u8; 10]>,
+}
+
+impl LineWriter {
+    pub(super) fn new() -> LineWriter {
+        LineWriter {
+            buf: Vec::with_capacity(FLUSH_AT + 1024),
+            dates: Vec::new(),
+        }
+    }
+
+    pub(super) fn flush_if_full(&mut self, out: &mut impl Write) -> io::Result<()> {
+        if self.buf.len() >= FLUSH_AT {
+            out.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes out what is left in the buffer.
+    pub(super) fn finish(&mut self, out: &mut impl Write) -> io::Result<()> {
+        out.write_all(&self.buf)?;
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Appends `r` as one line, ending with '\n'.
+    pub(super) fn write(&mut self, r: &Rec) {
+        self.write_head(r);
+        self.write_timestamp(r.tick);
+        write_details(&mut self.buf, r);
+        self.buf.extend_from_slice(b"}}\n");
+    }
+
+    /// From `{"id": ` up to the customer-id's value: the keys every event has.
+    fn write_head(&mut self, r: &Rec) {
+        let b = &mut self.buf;
+        b.extend_from_slice(b"{\"id\": ");
+        push_u64(b, r.id);
+        b.extend_from_slice(b", \"type\": \"");
+        b.extend_from_slice(r.kind.name());
+        b.extend_from_slice(b"\", \"event\": {\"user-agent\": \"");
+        b.extend_from_slice(USER_AGENTS[r.ua as usize].as_bytes());
+        b.extend_from_slice(b"\", \"ip\": \"");
+        for (i, shift) in [24, 16, 8, 0].into_iter().enumerate() {
+            if i > 0 {
+                b.push(b'.');
+            }
+            push_u64(b, (r.ip >> shift & 0xff) as u64);
+        }
+        b.extend_from_slice(b"\", \"customer-id\": ");
+        if r.customer == 0 {
+            b.extend_from_slice(b"null");
+        } else {
+            push_u64(b, r.customer as u64);
+        }
+    }
+
+    /// The timestamp key and value of an event at `tick`.
+    fn write_timestamp(&mut self, tick: u32) {
+        let secs = FIRST_SECOND + tick as u64 * TICK_SECS;
+        let day = (secs / 86_400) as usize;
+        while self.dates.len() <= day {
+            self.dates.push(date(START_DAY + self.dates.len() as i64));
+        }
+        let b = &mut self.buf;
+        b.extend_from_slice(b", \"timestamp\": \"");
+        b.extend_from_slice(&self.dates[day]);
+        let sod = (secs % 86_400) as u32;
+        b.push(b'T');
+        b.extend_from_slice(&two_digits(sod / 3600));
+        b.push(b':');
+        b.extend_from_slice(&two_digits(sod / 60 % 60));
+        b.push(b':');
+        b.extend_from_slice(&two_digits(sod % 60));
+        b.extend_from_slice(FRACTION);
+        b.push(b'"');
+    }
+}
+
+/// "YYYY-MM-DD" of a day since 1970-01-01.
+fn date(days: i64) -> [u8; 10] {
+    let (y, m, d) = civil_from_days(days);
+    let mut s = [0u8; 10];
+    s[..4].copy_from_slice(&[
+        b'0' + (y / 1000 % 10) as u8,
+        b'0' + (y / 100 % 10) as u8,
+        b'0' + (y / 10 % 10) as u8,
+        b'0' + (y % 10) as u8,
+    ]);
+    s[4] = b'-';
+    s[5..7].copy_from_slice(&two_digits(m));
+    s[7] = b'-';
+    s[8..10].copy_from_slice(&two_digits(d));
+    s
+}
+
+/// The keys that only some types have, after the timestamp.
+fn write_details(b: &mut Vec<u8>, r: &Rec) {
+    match r.kind {
+        Kind::PageView => write_page(b, r),
+        Kind::Search => {
+            b.extend_from_slice(b", \"query\": \"");
+            b.extend_from_slice(QUERY_FIRST[(r.value & 0xff) as usize].as_bytes());
+            b.push(b' ');
+            b.extend_from_slice(QUERY_MIDDLE[(r.value >> 8 & 0xff) as usize].as_bytes());
+            b.push(b' ');
+            b.extend_from_slice(QUERY_LAST[(r.value >> 16 & 0xff) as usize].as_bytes());
+            b.push(b'"');
+        }
+        Kind::AddToCart | Kind::RemoveFromCart => {
+            b.extend_from_slice(b", \"product\": ");
+            push_u64(b, r.value as u64);
+        }
+        Kind::VisitPersonalRecommendation
+        | Kind::VisitRelatedProduct
+        | Kind::VisitRecentlyVisitedProduct => {
+            b.extend_from_slice(b", \"product\": ");
+            push_u64(b, r.value as u64);
+            b.extend_from_slice(b", \"position\": ");
+            push_u64(b, r.position as u64);
+        }
+        Kind::PlacedOrder | Kind::SignUpSuccess => {}
+    }
+}
+
+/// The page of a page view and, if it has one, its referrer.
+fn write_page(b: &mut Vec<u8>, r: &Rec) {
+    b.extend_from_slice(b", \"page\": \"https://xcc-webshop.com");
+    match r.page {
+        Page::Home => {}
+        Page::Category => {
+            b.extend_from_slice(b"/category/");
+            push_u64(b, r.value as u64);
+        }
+        Page::Product => {
+            b.extend_from_slice(b"/products/");
+            push_u64(b, r.value as u64);
+        }
+        Page::Cart => b.extend_from_slice(b"/cart"),
+        Page::Checkout => b.extend_from_slice(b"/checkout"),
+    }
+    b.push(b'"');
+    if r.referrer != 0 {
+        b.extend_from_slice(b", \"referrer\": \"");
+        b.extend_from_slice(REFERRERS[r.referrer as usize - 1].0.as_bytes());
+        b.push(b'"');
+    }
+}
+
+fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[i..]);
+}
+
+fn two_digits(n: u32) -> [u8; 2] {
+    [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]
+}
+
+// TODO(calendar): one copy. src/timestamp.rs has its own `days_from_civil` and
+// `civil_from_days` (there the month and day are u32 and nothing is `const`, which
+// START_DAY needs here); the two pairs are to become one.
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+pub(super) const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Inverse of `days_from_civil`.
+pub(super) fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
