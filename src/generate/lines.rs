@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use super::simulation::{Kind, Page, Rec, TICK_SECS};
 use super::vocabulary::{QUERY_FIRST, QUERY_LAST, QUERY_MIDDLE, REFERRERS, USER_AGENTS};
+use crate::format::calendar::{civil_from_days, days_from_civil};
 
 /// The real timestamps sit at :03, :18, :33 and :48 seconds, all with this fraction.
 const FIRST_SECOND: u64 = 3;
@@ -183,33 +184,4 @@ fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
 
 fn two_digits(n: u32) -> [u8; 2] {
     [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]
-}
-
-// TODO(calendar): one copy. src/timestamp.rs has its own `days_from_civil` and
-// `civil_from_days` (there the month and day are u32 and nothing is `const`, which
-// START_DAY needs here); the two pairs are to become one.
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-pub(super) const fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// Inverse of `days_from_civil`.
-pub(super) fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
 }

@@ -2,8 +2,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::lines::{civil_from_days, days_from_civil, START_DAY};
+use super::lines::START_DAY;
 use super::{default_customers, write_events, GenerateOptions, WINDOW};
+use crate::format::calendar::{civil_from_days, days_from_civil};
 
 fn generate(events: u64, seed: u64) -> Vec<u8> {
     let mut out = Vec::new();
@@ -27,9 +28,10 @@ struct Event {
 }
 
 fn seconds(ts: &str) -> i64 {
-    let n = |a: usize, b: usize| ts[a..b].parse::<i64>().unwrap();
-    let day = days_from_civil(n(0, 4), n(5, 7), n(8, 10)) - START_DAY;
-    day * 86_400 + n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19)
+    let n = |a: usize, b: usize| ts[a..b].parse::<u32>().unwrap();
+    let day = days_from_civil(n(0, 4) as i64, n(5, 7), n(8, 10)) - START_DAY;
+    let clock = n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19);
+    day * 86_400 + clock as i64
 }
 
 /// One line as JSON. With serde_json's `preserve_order` feature (see Cargo.toml) an
@@ -334,6 +336,6 @@ fn dates_convert_both_ways() {
     assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
     for d in 18_000..21_000 {
         let (y, m, dd) = civil_from_days(d);
-        assert_eq!(days_from_civil(y, m as i64, dd as i64), d);
+        assert_eq!(days_from_civil(y, m, dd), d);
     }
 }

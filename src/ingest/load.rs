@@ -77,7 +77,10 @@ fn write_one(
     loaded.lines_read += 1;
     let reason = match parsed.outcome {
         Ok(event) => match events.write(&event)? {
-            Written::Stored => return Ok(loaded.note_stored(&event)),
+            Written::Stored => {
+                loaded.note_stored(&event);
+                return Ok(());
+            }
             Written::Duplicate => {
                 loaded.duplicates += 1;
                 return Ok(());
