@@ -208,57 +208,33 @@ mod tests {
 
     #[test]
     fn values_land_in_the_columns_of_their_names() {
+        use rusqlite::types::Value;
         let conn = Connection::open_in_memory().unwrap();
-        store_with_one_event(&conn);
+        let ingest = store_with_one_event(&conn);
         let e = event(1);
-        let stored: (i64, String, i64, String, i64, String, Option<String>) = conn
-            .query_row(
-                "SELECT id, type, customer_id, timestamp, ts_us, user_agent, ip FROM events",
-                [],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
-                },
-            )
-            .unwrap();
-        assert_eq!(
-            stored,
-            (1, e.kind, 7, e.timestamp, e.ts_us, "UA".into(), None)
-        );
-        let rest: (String, String, String, i64, i64, String) = conn
-            .query_row(
-                "SELECT page, referrer, query, product, position, extra FROM events",
-                [],
-                |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                    ))
-                },
-            )
-            .unwrap();
-        assert_eq!(
-            rest,
-            (
-                e.page.unwrap(),
-                e.referrer.unwrap(),
-                e.query.unwrap(),
-                12,
-                3,
-                e.extra.unwrap()
-            )
-        );
+        let text = |s: &str| Value::Text(s.to_string());
+        let expected = [
+            ("id", Value::Integer(1)),
+            ("type", text(&e.kind)),
+            ("customer_id", Value::Integer(7)),
+            ("timestamp", text(&e.timestamp)),
+            ("ts_us", Value::Integer(e.ts_us)),
+            ("user_agent", text("UA")),
+            ("ip", Value::Null),
+            ("page", text("https://xcc-webshop.com/")),
+            ("referrer", text("https://google.com/")),
+            ("query", text("shoes")),
+            ("product", Value::Integer(12)),
+            ("position", Value::Integer(3)),
+            ("extra", text(r#"{"event":{"colour":"red"}}"#)),
+            ("ingest_id", Value::Integer(ingest)),
+        ];
+        for (column, value) in expected {
+            let stored: Value = conn
+                .query_row(&format!("SELECT {column} FROM events"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(stored, value, "{column}");
+        }
     }
 
     #[test]

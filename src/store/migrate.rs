@@ -50,8 +50,9 @@ pub fn migrate(
     if from == SCHEMA_VERSION {
         return Ok(());
     }
-    let steps = steps_after(migrations, from)
-        .with_context(|| format!("{label} has schema version {from}"))?;
+    let Some(steps) = steps_after(migrations, from) else {
+        bail!("{label} has schema version {from}, which this xcc cannot upgrade");
+    };
     drop_views(&tx)?;
     let mut done = Vec::new();
     for step in steps {
@@ -76,18 +77,15 @@ pub fn migrate(
     Ok(())
 }
 
-/// The steps from version `from` up to [`SCHEMA_VERSION`], which must all be there.
-fn steps_after(migrations: &[Migration], from: i64) -> Result<Vec<&Migration>> {
+/// The steps from version `from` up to [`SCHEMA_VERSION`]; None unless they are all there.
+fn steps_after(migrations: &[Migration], from: i64) -> Option<Vec<&Migration>> {
     let steps: Vec<&Migration> = migrations.iter().filter(|m| m.to > from).collect();
     let complete = steps
         .iter()
         .enumerate()
         .all(|(i, m)| m.to == from + 1 + i as i64)
         && from + steps.len() as i64 == SCHEMA_VERSION;
-    if !complete {
-        bail!("this xcc cannot upgrade schema version {from}");
-    }
-    Ok(steps)
+    complete.then_some(steps)
 }
 
 fn drop_views(conn: &Connection) -> Result<()> {
@@ -118,7 +116,7 @@ mod tests {
         assert_eq!(steps_after(&list, 1).unwrap().len(), list.len());
         assert_eq!(steps_after(&list, SCHEMA_VERSION).unwrap().len(), 0);
         // The last step missing, or a gap after the file's version.
-        assert!(steps_after(&list[..list.len() - 1], 1).is_err());
-        assert!(steps_after(&[Migration { to: 3, apply: noop }], 1).is_err());
+        assert!(steps_after(&list[..list.len() - 1], 1).is_none());
+        assert!(steps_after(&[Migration { to: 3, apply: noop }], 1).is_none());
     }
 }
