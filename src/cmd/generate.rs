@@ -14,6 +14,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
         events: args.events,
         seed: args.seed,
         customers: args.customers,
+        realistic: args.realistic,
     };
     write_events(&mut out, &options)?;
     out.flush()?;

@@ -3,6 +3,7 @@
 
 use std::io::{self, Write};
 
+use super::agents::Agents;
 use super::simulation::{Kind, Page, Rec, TICK_SECS};
 use super::vocabulary::{QUERY_FIRST, QUERY_LAST, QUERY_MIDDLE, REFERRERS, USER_AGENTS};
 use crate::format::calendar::{civil_from_days, days_from_civil};
@@ -19,13 +20,17 @@ pub(super) struct LineWriter {
     buf: Vec<u8>,
     /// "YYYY-MM-DD" by day since the start, filled on first use.
     dates: Vec<[u8; 10]>,
+    /// With `--realistic`: a new user agent and ip for every line instead of the ones
+    /// the simulation chose for the visit.
+    agents: Option<Agents>,
 }
 
 impl LineWriter {
-    pub(super) fn new() -> LineWriter {
+    pub(super) fn new(agents: Option<Agents>) -> LineWriter {
         LineWriter {
             buf: Vec::with_capacity(FLUSH_AT + 1024),
             dates: Vec::new(),
+            agents,
         }
     }
 
@@ -60,13 +65,22 @@ impl LineWriter {
         b.extend_from_slice(b", \"type\": \"");
         b.extend_from_slice(r.kind.name());
         b.extend_from_slice(b"\", \"event\": {\"user-agent\": \"");
-        b.extend_from_slice(USER_AGENTS[r.ua as usize].as_bytes());
+        let ip = match &mut self.agents {
+            Some(agents) => {
+                agents.write_user_agent(b);
+                agents.ip()
+            }
+            None => {
+                b.extend_from_slice(USER_AGENTS[r.ua as usize].as_bytes());
+                r.ip
+            }
+        };
         b.extend_from_slice(b"\", \"ip\": \"");
         for (i, shift) in [24, 16, 8, 0].into_iter().enumerate() {
             if i > 0 {
                 b.push(b'.');
             }
-            push_u64(b, (r.ip >> shift & 0xff) as u64);
+            push_u64(b, (ip >> shift & 0xff) as u64);
         }
         b.extend_from_slice(b"\", \"customer-id\": ");
         if r.customer == 0 {
@@ -99,7 +113,7 @@ impl LineWriter {
 }
 
 /// "YYYY-MM-DD" of a day since 1970-01-01.
-fn date(days: i64) -> [u8; 10] {
+pub(super) fn date(days: i64) -> [u8; 10] {
     let (y, m, d) = civil_from_days(days);
     let mut s = [0u8; 10];
     s[..4].copy_from_slice(&[
@@ -168,7 +182,7 @@ fn write_page(b: &mut Vec<u8>, r: &Rec) {
     }
 }
 
-fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
+pub(super) fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
@@ -182,6 +196,6 @@ fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
     buf.extend_from_slice(&digits[i..]);
 }
 
-fn two_digits(n: u32) -> [u8; 2] {
+pub(super) fn two_digits(n: u32) -> [u8; 2] {
     [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]
 }

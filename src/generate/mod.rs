@@ -15,6 +15,11 @@
 //!   several times, and a checkout page view sharing its timestamp with each order.
 //! - Ids grow with time, but lines come out shuffled, like the real file.
 //!
+//! User agents and ips come from the visits: one of 32 user agents from the real file
+//! and one ip per visitor or device. The real file has a Faker-made one of each on
+//! almost every line, which is what `realistic` gives (see `agents`) for measuring
+//! sizes and speeds on real-shaped text; everything else stays the same.
+//!
 //! The span is always about 30 days from 2022-04-20, so more events mean denser days.
 //!
 //! Memory hardly grows with `events`: visits are simulated in time order from a
@@ -26,6 +31,7 @@
 //!
 //! Output depends only on the options: same options, same bytes.
 
+mod agents;
 mod lines;
 mod rng;
 mod simulation;
@@ -35,6 +41,7 @@ mod vocabulary;
 
 use std::io::{self, Write};
 
+use agents::Agents;
 use lines::LineWriter;
 use rng::Rng;
 use simulation::{Rec, Simulation};
@@ -52,6 +59,10 @@ pub struct GenerateOptions {
     /// `Some(0)` makes every event anonymous. With very few customers for many events
     /// the customer share drops below 28% rather than letting sessions run together.
     pub customers: Option<u64>,
+    /// A new Faker-style user agent and a random ip on every line, like the real file.
+    /// They come from their own random stream, so all other bytes are the same as
+    /// without it.
+    pub realistic: bool,
 }
 
 /// Customers for a run of `events` lines when none is given: one per 150 events, at
@@ -72,7 +83,11 @@ pub fn write_events(out: &mut impl Write, opts: &GenerateOptions) -> io::Result<
     let mut shuffle = Rng::new(opts.seed ^ 0x5348_5546_464c_4521);
     let window_cap = WINDOW.min(opts.events as usize);
     let mut window: Vec<Rec> = Vec::with_capacity(window_cap);
-    let mut line = LineWriter::new();
+    // Its own stream ("USERAGNT"), like the shuffle's, so that the rest is unchanged.
+    let agents = opts
+        .realistic
+        .then(|| Agents::new(opts.seed ^ 0x5553_4552_4147_4e54));
+    let mut line = LineWriter::new(agents);
     for _ in 0..opts.events {
         let rec = sim.next_event();
         if window.len() < WINDOW {

@@ -556,7 +556,7 @@ fn random_query(rng: &mut Rng) -> u32 {
 }
 
 /// Public-looking IPv4 addresses: first octet 1..=223, like the real data.
-fn random_ip(rng: &mut Rng) -> u32 {
+pub(super) fn random_ip(rng: &mut Rng) -> u32 {
     let first = 1 + rng.below(223) as u32;
     first << 24 | (rng.next_u64() as u32 & 0x00ff_ffff)
 }

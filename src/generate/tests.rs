@@ -7,11 +7,16 @@ use super::{default_customers, write_events, GenerateOptions, WINDOW};
 use crate::format::calendar::{civil_from_days, days_from_civil};
 
 fn generate(events: u64, seed: u64) -> Vec<u8> {
+    generate_with(events, seed, false)
+}
+
+fn generate_with(events: u64, seed: u64, realistic: bool) -> Vec<u8> {
     let mut out = Vec::new();
     let opts = GenerateOptions {
         events,
         seed,
         customers: None,
+        realistic,
     };
     write_events(&mut out, &opts).unwrap();
     out
@@ -138,48 +143,54 @@ fn every_line_is_json_with_the_real_files_key_order() {
     let text = std::str::from_utf8(&out).unwrap();
     let mut seen_types = HashSet::new();
     for line in text.lines() {
-        assert!(line.starts_with("{\"id\": "), "{line}");
-        assert!(line.contains(", \"type\": \""), "{line}");
-        assert!(
-            line.contains("\", \"event\": {\"user-agent\": \""),
-            "{line}"
-        );
-        let v = parse_line(line);
-        assert_eq!(keys(&v), ["id", "type", "event"], "{line}");
-        let kind = string(v.get("type").unwrap());
-        let ev = v.get("event").unwrap();
-        let keys = keys(ev);
-        assert_eq!(
-            keys[..4],
-            ["user-agent", "ip", "customer-id", "timestamp"],
-            "{line}"
-        );
-        let extra: &[&str] = match kind {
-            "page_view" if ev.get("referrer").is_some() => &["page", "referrer"],
-            "page_view" => &["page"],
-            "search" => &["query"],
-            "add_product_to_cart" | "remove_product_from_cart" => &["product"],
-            "visit_personal_recommendation"
-            | "visit_related_product"
-            | "visit_recently_visited_product" => &["product", "position"],
-            "placed_order" | "sign_up_success" => &[],
-            other => panic!("unexpected type {other}"),
-        };
-        assert_eq!(keys[4..], *extra, "{line}");
-        let ip: Vec<u32> = string(ev.get("ip").unwrap())
-            .split('.')
-            .map(|p| p.parse().unwrap())
-            .collect();
-        assert!(ip.len() == 4 && ip.iter().all(|&o| o <= 255), "{line}");
-        if let Some(page) = ev.get("page") {
-            assert!(
-                string(page).starts_with("https://xcc-webshop.com"),
-                "{line}"
-            );
-        }
-        seen_types.insert(kind.to_string());
+        seen_types.insert(check_real_shape(line));
     }
     assert_eq!(seen_types.len(), 9, "all types occur: {seen_types:?}");
+}
+
+/// Asserts that `line` has the real file's keys, key order and value shapes; returns
+/// its type.
+fn check_real_shape(line: &str) -> String {
+    assert!(line.starts_with("{\"id\": "), "{line}");
+    assert!(line.contains(", \"type\": \""), "{line}");
+    assert!(
+        line.contains("\", \"event\": {\"user-agent\": \""),
+        "{line}"
+    );
+    let v = parse_line(line);
+    assert_eq!(keys(&v), ["id", "type", "event"], "{line}");
+    let kind = string(v.get("type").unwrap());
+    let ev = v.get("event").unwrap();
+    let keys = keys(ev);
+    assert_eq!(
+        keys[..4],
+        ["user-agent", "ip", "customer-id", "timestamp"],
+        "{line}"
+    );
+    let extra: &[&str] = match kind {
+        "page_view" if ev.get("referrer").is_some() => &["page", "referrer"],
+        "page_view" => &["page"],
+        "search" => &["query"],
+        "add_product_to_cart" | "remove_product_from_cart" => &["product"],
+        "visit_personal_recommendation"
+        | "visit_related_product"
+        | "visit_recently_visited_product" => &["product", "position"],
+        "placed_order" | "sign_up_success" => &[],
+        other => panic!("unexpected type {other}"),
+    };
+    assert_eq!(keys[4..], *extra, "{line}");
+    let ip: Vec<u32> = string(ev.get("ip").unwrap())
+        .split('.')
+        .map(|p| p.parse().unwrap())
+        .collect();
+    assert!(ip.len() == 4 && ip.iter().all(|&o| o <= 255), "{line}");
+    if let Some(page) = ev.get("page") {
+        assert!(
+            string(page).starts_with("https://xcc-webshop.com"),
+            "{line}"
+        );
+    }
+    kind.to_string()
 }
 
 #[test]
@@ -299,6 +310,7 @@ fn customer_pool_is_respected() {
         events: 30_000,
         seed: 41,
         customers: Some(50),
+        realistic: false,
     };
     write_events(&mut out, &opts).unwrap();
     let events = parse_all(&out);
@@ -311,6 +323,7 @@ fn customer_pool_is_respected() {
         events: 5_000,
         seed: 41,
         customers: Some(0),
+        realistic: false,
     };
     let mut out = Vec::new();
     write_events(&mut out, &opts).unwrap();
@@ -338,4 +351,71 @@ fn dates_convert_both_ways() {
         let (y, m, dd) = civil_from_days(d);
         assert_eq!(days_from_civil(y, m, dd), d);
     }
+}
+
+/// The user agent and ip of every line, as written.
+fn agents_and_ips(bytes: &[u8]) -> (Vec<String>, Vec<String>) {
+    let text = std::str::from_utf8(bytes).unwrap();
+    text.lines()
+        .map(|line| {
+            let ev = parse_line(line).get("event").unwrap().clone();
+            let ua = string(ev.get("user-agent").unwrap()).to_string();
+            (ua, string(ev.get("ip").unwrap()).to_string())
+        })
+        .unzip()
+}
+
+/// The real file's first 1,152 lines have 990 user agents and 1,048 ips.
+#[test]
+fn realistic_lines_have_a_user_agent_and_ip_almost_each() {
+    let out = generate_with(1_152, 1, true);
+    let text = std::str::from_utf8(&out).unwrap();
+    for line in text.lines() {
+        check_real_shape(line);
+    }
+    let (agents, ips) = agents_and_ips(&out);
+    assert_eq!(agents.len(), 1_152);
+    let distinct_agents = agents.iter().collect::<HashSet<_>>().len();
+    let distinct_ips = ips.iter().collect::<HashSet<_>>().len();
+    assert!(distinct_agents >= 900, "{distinct_agents} user agents");
+    assert!(distinct_ips >= 1_000, "{distinct_ips} ips");
+    // Every browser of the templates occurs, not just one that happens to vary a lot.
+    for browser in [
+        "Chrome/", "CriOS/", "Firefox/", "FxiOS/", "MSIE ", "Opera/", "Version/",
+    ] {
+        assert!(agents.iter().any(|a| a.contains(browser)), "no {browser}");
+    }
+}
+
+#[test]
+fn realistic_changes_only_user_agent_and_ip() {
+    for (events, seed) in [(5_000, 1), (WINDOW as u64 + 3_000, 43)] {
+        let plain = generate_with(events, seed, false);
+        let real = generate_with(events, seed, true);
+        let plain = std::str::from_utf8(&plain).unwrap().lines();
+        let real = std::str::from_utf8(&real).unwrap().lines();
+        assert_eq!(plain.clone().count(), real.clone().count());
+        let mut differ = 0;
+        for (a, b) in plain.zip(real) {
+            let (mut a, mut b) = (parse_line(a), parse_line(b));
+            differ += usize::from(a["event"]["user-agent"] != b["event"]["user-agent"]);
+            for v in [&mut a, &mut b] {
+                let ev = v["event"].as_object_mut().unwrap();
+                ev.shift_remove("user-agent");
+                ev.shift_remove("ip");
+            }
+            // As text, so that the key order counts too.
+            assert_eq!(a.to_string(), b.to_string());
+        }
+        assert!(
+            differ as u64 > events * 9 / 10,
+            "{differ} of {events} differ"
+        );
+    }
+}
+
+#[test]
+fn realistic_is_deterministic() {
+    assert_eq!(generate_with(3_000, 7, true), generate_with(3_000, 7, true));
+    assert_ne!(generate_with(3_000, 7, true), generate_with(3_000, 8, true));
 }

@@ -148,3 +148,59 @@ pub(super) const QUERY_LAST: [&str; 28] = [
     "toolset",
     "framework",
 ];
+
+// The parts of the Faker-style user agents of `--realistic` (see `agents`). The lists
+// are the values seen in the first 1,152 lines of the real file.
+
+pub(super) const WINDOWS_TOKENS: [&str; 13] = [
+    "Windows 95",
+    "Windows 98",
+    "Windows 98; Win 9x 4.90",
+    "Windows CE",
+    "Windows NT 4.0",
+    "Windows NT 5.0",
+    "Windows NT 5.01",
+    "Windows NT 5.1",
+    "Windows NT 5.2",
+    "Windows NT 6.0",
+    "Windows NT 6.1",
+    "Windows NT 6.2",
+    "Windows NT 10.0",
+];
+
+pub(super) const ANDROID_VERSIONS: [&str; 47] = [
+    "1.0", "1.1", "1.5", "1.6", "2.0", "2.1", "2.2", "2.2.1", "2.2.2", "2.3", "2.3.4", "2.3.6",
+    "2.3.7", "3.0", "3.1", "3.2", "3.2.2", "3.2.3", "3.2.4", "3.2.5", "4.0.1", "4.0.2", "4.0.4",
+    "4.1", "4.1.1", "4.1.2", "4.2", "4.2.1", "4.2.2", "4.3", "4.3.1", "4.4", "4.4.2", "4.4.3",
+    "4.4.4", "5.0", "5.0.1", "5.0.2", "5.1", "5.1.1", "6.0", "6.0.1", "7.0", "8.0.0", "9", "10",
+    "11",
+];
+
+/// With '_' for '.', as the user agents write them.
+pub(super) const IOS_VERSIONS: [&str; 12] = [
+    "3_1_3", "4_2_1", "5_1_1", "6_1_6", "7_1_2", "9_3_5", "9_3_6", "10_3_3", "10_3_4", "12_4_8",
+    "14_2", "14_2_1",
+];
+
+pub(super) const MAC_PROCESSORS: [&str; 4] = ["Intel", "PPC", "U; Intel", "U; PPC"];
+
+pub(super) const LOCALES: [&str; 178] = [
+    "aa-ER", "aa-ET", "ak-GH", "am-ET", "an-ES", "ar-BH", "ar-SD", "ar-SS", "as-IN", "ast-ES",
+    "ayc-PE", "az-AZ", "be-BY", "bem-ZM", "ber-DZ", "ber-MA", "bg-BG", "bhb-IN", "bho-IN", "bn-BD",
+    "bn-IN", "bo-CN", "brx-IN", "bs-BA", "ca-AD", "ca-ES", "ca-IT", "ce-RU", "ckb-IQ", "cmn-TW",
+    "crh-UA", "csb-PL", "cv-RU", "cy-GB", "da-DK", "de-BE", "de-LI", "doi-IN", "dv-MV", "dz-BT",
+    "el-CY", "el-GR", "en-PH", "eo-US", "es-CU", "es-SV", "et-EE", "eu-ES", "eu-FR", "fa-IR",
+    "ff-SN", "fi-FI", "fil-PH", "fo-FO", "fr-CA", "fr-FR", "fr-LU", "fur-IT", "fy-DE", "ga-IE",
+    "gd-GB", "gez-ER", "gez-ET", "gl-ES", "gu-IN", "gv-GB", "ha-NG", "hak-TW", "he-IL", "hi-IN",
+    "hne-IN", "hr-HR", "hsb-DE", "ht-HT", "hu-HU", "hy-AM", "ia-FR", "id-ID", "ig-NG", "ik-CA",
+    "is-IS", "iw-IL", "ja-JP", "ka-GE", "kk-KZ", "km-KH", "kn-IN", "ko-KR", "kok-IN", "ks-IN",
+    "ku-TR", "kw-GB", "lb-LU", "lg-UG", "li-NL", "lij-IT", "ln-CD", "lt-LT", "lv-LV", "lzh-TW",
+    "mag-IN", "mai-IN", "mg-MG", "mhr-RU", "mi-NZ", "mk-MK", "ml-IN", "mn-MN", "mni-IN", "mr-IN",
+    "ms-MY", "my-MM", "nan-TW", "nds-DE", "ne-NP", "nhn-MX", "niu-NU", "niu-NZ", "nl-AW", "nl-BE",
+    "nl-NL", "nn-NO", "nr-ZA", "nso-ZA", "oc-FR", "om-ET", "or-IN", "os-RU", "pa-IN", "pap-CW",
+    "pl-PL", "ps-AF", "pt-BR", "quz-PE", "raj-IN", "ro-RO", "ru-RU", "rw-RW", "sa-IN", "sat-IN",
+    "sc-IT", "sd-PK", "se-NO", "shs-CA", "sid-ET", "sl-SI", "sq-AL", "sr-ME", "sr-RS", "st-ZA",
+    "sv-FI", "szl-PL", "ta-IN", "ta-LK", "te-IN", "th-TH", "ti-ER", "ti-ET", "tig-ER", "tk-TM",
+    "tn-ZA", "tr-CY", "tr-TR", "ts-ZA", "tt-RU", "ug-CN", "unm-US", "ur-IN", "ur-PK", "uz-UZ",
+    "wa-BE", "wae-CH", "wal-ET", "xh-ZA", "yi-US", "yo-NG", "zh-CN", "zh-SG",
+];

@@ -175,6 +175,7 @@ fn generated(events: u64, seed: u64) -> Result<Box<dyn Read + Send>> {
         events,
         seed,
         customers: None,
+        realistic: false,
     };
     let reader = ThreadReader::spawn("xcc-generate", move |out| {
         crate::generate::write_events(out, &options)
