@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use crate::metrics::Metric;
+use crate::share::SharedEvents;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -66,6 +67,18 @@ pub enum Command {
         after_help = "Examples:\n  xcc demo                                     # demo.db, 200,000 events, http://127.0.0.1:8000/\n  xcc demo --events 1000000 --addr 127.0.0.1:9000"
     )]
     Demo(DemoArgs),
+
+    /// Write a new SQLite file for analysts: small enough to e-mail, without personal data,
+    /// complete on its own.
+    ///
+    /// It holds the sessions, the analyst views, the dictionary, the ingests ledger and the
+    /// rejects counted by reason; events only with --events logged-in, and visitors' IP
+    /// addresses and user agents only with --keep-personal-data. `xcc metrics` and
+    /// `xcc serve` give the same numbers from it as from the working file.
+    #[command(
+        after_help = "Examples:\n  xcc share --db sessions.db --out analysts.db\n  xcc share --db sessions.db --out analysts.db --events logged-in --force\n  sqlite3 analysts.db 'SELECT * FROM about'"
+    )]
+    Share(ShareArgs),
 
     /// Serve the metrics over HTTP as JSON.
     ///
@@ -129,6 +142,28 @@ pub struct MetricsArgs {
     pub metric: Metric,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ShareArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The file to write for analysts.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Which events to include: none (sessions and figures only) or the events of
+    /// logged-in customers.
+    #[arg(long, value_enum, default_value = "none")]
+    pub events: SharedEvents,
+    /// Keep the IP address and user agent of the events included (they identify visitors).
+    #[arg(long)]
+    pub keep_personal_data: bool,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]

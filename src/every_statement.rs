@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use crate::{metrics, sessions, store};
+use crate::{metrics, sessions, share, store};
 
 /// `(file under queries/, statement)` of every statement run as one prepared statement.
 fn statements() -> Vec<(&'static str, &'static str)> {
@@ -20,18 +20,31 @@ fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend(store::ingests::STATEMENTS);
     all.extend(sessions::rebuild::STATEMENTS);
     all.extend(metrics::STATEMENTS);
+    all.extend(share::STATEMENTS);
     all
 }
 
 /// Files run as a whole script rather than prepared: the views and the dictionary (run by
 /// `store::schema::create` in the test below) and the migrations (tested on a real old file
 /// by the integration tests).
-const SCRIPTS: [&str; 3] = ["views.sql", "dictionary.sql", "migrations/"];
+const SCRIPTS: [&str; 4] = [
+    "views.sql",
+    "dictionary.sql",
+    "migrations/",
+    "share/schema.sql",
+];
 
 #[test]
 fn every_statement_prepares_on_a_fresh_schema() {
+    // The share statements read a working file attached as `source` and write a shared one.
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("source.db");
+    store::schema::create(&Connection::open(&source).unwrap()).unwrap();
     let conn = Connection::open_in_memory().unwrap();
     store::schema::create(&conn).unwrap();
+    conn.execute_batch(share::SCHEMA_SQL).unwrap();
+    conn.execute("ATTACH DATABASE ?1 AS source", [source.to_str().unwrap()])
+        .unwrap();
     for (file, sql) in statements() {
         if let Err(e) = conn.prepare(sql) {
             panic!("queries/{file} does not prepare: {e}");

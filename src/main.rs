@@ -16,6 +16,7 @@ mod metrics;
 mod migrations;
 mod serve;
 mod sessions;
+mod share;
 mod store;
 
 use std::process::ExitCode;

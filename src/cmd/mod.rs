@@ -8,6 +8,7 @@ mod ingest;
 mod metrics;
 mod serve;
 mod sessionize;
+mod share;
 
 use std::process::ExitCode;
 
@@ -23,6 +24,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Generate(args) => generate::run(args),
         Command::Export(args) => export::run(args),
         Command::Demo(args) => demo::run(args),
+        Command::Share(args) => share::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }

@@ -81,20 +81,26 @@ fn ingest_into(
     let mut conn = store::open_for_write(&opts.db, opts.wait, MIGRATIONS)?;
     let mut progress = Progress::new(opts.quiet, opened.total_bytes);
     let mut parser = Parser::spawn(opened, label)?;
-    let rollback_journal = store::use_rollback_journal_if_empty(&conn);
+    store::use_rollback_journal_if_empty(&conn);
     let tx = store::begin_write(&mut conn, &opts.db, opts.wait)?;
     // On error the transaction is dropped, which rolls everything back.
     let written = write(&tx, opts, label, &mut parser, &mut progress, started);
-    let mut report = written.inspect_err(|_| progress.clear())?;
+    let mut report = match written {
+        Ok(report) => report,
+        Err(e) => {
+            progress.clear();
+            // Rolled back; the file goes back to the mode it rests in.
+            drop(tx);
+            store::leave_at_rest(&conn);
+            return Err(e);
+        }
+    };
     let commit_started = Instant::now();
     progress.phase("committing…");
     tx.commit()
         .with_context(|| format!("cannot commit to {}", opts.db.display()))?;
     progress.clear();
-    if rollback_journal {
-        store::use_wal(&conn);
-    }
-    store::checkpoint(&conn);
+    store::leave_at_rest(&conn);
     report.commit_seconds = commit_started.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -42,7 +42,7 @@ pub fn open_for_write(path: &Path, wait: Duration, migrations: &[Migration]) -> 
     let mut conn =
         Connection::open(path).with_context(|| format!("cannot open or create {label}"))?;
     conn.busy_timeout(wait)?;
-    configure_writer(&conn, &label)?;
+    configure_writer(&conn, path, wait)?;
     let version = check_version(&conn, &label)?;
     if version == 0 {
         schema::create(&conn).with_context(|| format!("cannot create the schema in {label}"))?;
@@ -52,19 +52,39 @@ pub fn open_for_write(path: &Path, wait: Duration, migrations: &[Migration]) -> 
     Ok(conn)
 }
 
-fn configure_writer(conn: &Connection, label: &str) -> Result<()> {
+fn configure_writer(conn: &Connection, path: &Path, wait: Duration) -> Result<()> {
+    let label = &path.display().to_string();
     // page_size must precede the first write to take effect; on an existing file it is a
     // no-op. Larger pages mean fewer b-tree splits and WAL frames for a bulk load (measured:
     // 16 KiB ingests about 20% faster than 4 KiB). It is also the first statement to touch
     // the file, so it is where a non-SQLite file shows itself.
     conn.pragma_update(None, "page_size", 16384)
         .map_err(|e| not_ours(label, e))?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| not_ours(label, e))?;
+    use_wal(conn, path, wait)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -schema::WRITER_CACHE_KIB)?;
     Ok(())
+}
+
+/// Writers work in WAL mode, so that readers never wait for them. A file at rest is in
+/// rollback-journal mode (see [`leave_at_rest`]); switching needs the file to ourselves for a
+/// moment, and SQLite does not wait for that on its own, so this waits up to `wait` for
+/// another process's write to end, as a write transaction would.
+fn use_wal(conn: &Connection, db: &Path, wait: Duration) -> Result<()> {
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Ok(()) => return Ok(()),
+            Err(e) if !is_busy(&e) => return Err(not_ours(&db.display().to_string(), e)),
+            Err(e) if std::time::Instant::now() >= deadline => return Err(busy_or(e, db, wait)),
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy)
 }
 
 /// Opens an existing database read-only, as the server and `xcc metrics` do.
@@ -191,27 +211,27 @@ pub fn explain(db: &Path, e: anyhow::Error) -> anyhow::Error {
 /// A first load into an empty file writes every page once with a rollback journal (new pages
 /// need no journal entry), where WAL writes it twice: into the log, then back into the file.
 /// Switching needs the file to ourselves; if anyone else has it open, WAL stays, which is
-/// only slower. Returns whether the switch happened.
-pub fn use_rollback_journal_if_empty(conn: &Connection) -> bool {
-    events_empty(conn).unwrap_or(false)
-        && conn
-            .query_row("PRAGMA journal_mode = DELETE", [], |r| {
-                r.get::<_, String>(0)
-            })
-            .is_ok_and(|mode| mode.eq_ignore_ascii_case("delete"))
+/// only slower. The file stays in that mode after the load (see [`leave_at_rest`]).
+pub fn use_rollback_journal_if_empty(conn: &Connection) {
+    if events_empty(conn).unwrap_or(false) {
+        let _ = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+            r.get::<_, String>(0)
+        });
+    }
 }
 
-/// Back to WAL after a first load, so that readers never wait for the next writer. Every
-/// writer's open sets WAL as well, so a failure here (someone opened the file meanwhile) is
-/// repaired by the next ingest.
-pub fn use_wal(conn: &Connection) {
-    let _ = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get::<_, String>(0));
-}
-
-/// Folds the write-ahead log into the file after a commit, so that a database e-mailed right
-/// after a write is complete on its own.
-pub fn checkpoint(conn: &Connection) {
+/// Leaves the file at rest after a write: the write-ahead log folded back into the file and,
+/// when no other connection has it open, the file returned to rollback-journal mode, so that
+/// it is complete on its own (no `-wal`, no `-shm`) and opens read-only from a read-only
+/// folder, as another user, or e-mailed. While a server or another writer has the file open
+/// the switch fails at once (no waiting) and the file stays in WAL mode, where readers never
+/// wait for a writer; the next writer to finish alone completes it.
+pub fn leave_at_rest(conn: &Connection) {
     let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+    let _ = conn.busy_timeout(Duration::ZERO);
+    let _ = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| {
+        r.get::<_, String>(0)
+    });
 }
 
 #[cfg(test)]

@@ -11,3 +11,4 @@ mod ingest;
 mod metrics;
 mod reliability;
 mod sessions;
+mod share;

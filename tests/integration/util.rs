@@ -42,6 +42,19 @@ impl Output {
     }
 }
 
+/// `program` run as user nobody when the tests run as root (root ignores file permissions),
+/// through setpriv (util-linux); as it is otherwise.
+pub fn as_nobody(program: &str) -> Command {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Command::new(program);
+    }
+    let mut c = Command::new("setpriv");
+    c.args(["--reuid", "65534", "--regid", "65534", "--clear-groups"])
+        .arg(program);
+    c
+}
+
 pub fn xcc() -> Command {
     Command::new(env!("CARGO_BIN_EXE_xcc"))
 }

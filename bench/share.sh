@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The file analysts receive, at the public file's size: N real-shaped lines (user agents and
+# IPs nearly unique per event, `xcc generate --realistic`) ingested into a working file, then
+# `xcc share` in both modes. Prints one markdown table on stdout: sizes, the ratio to the
+# input, and the time of each command (median of RUNS, wall clock). Progress on stderr.
+#
+#   bench/share.sh                 # N=680000, 5 runs each
+#   N=100000 RUNS=3 bench/share.sh
+#   XCC=path/to/xcc bench/share.sh # a given binary instead of cargo build --release
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-680000}
+RUNS=${RUNS:-5}
+WORK=${WORK:-bench/work}
+mkdir -p "$WORK"
+work=$(cd "$WORK" && pwd)
+if [[ -z ${XCC:-} ]]; then
+    echo "share: building xcc (cargo build --release)" >&2
+    cargo build --release --quiet
+    XCC=target/release/xcc
+fi
+
+input="$work/realistic-$N.jsonl"
+[[ -s $input ]] || "$XCC" generate --events "$N" --seed 1 --realistic > "$input"
+db="$work/share-working.db"
+
+# median_seconds CMD...: runs CMD RUNS times (the shell code in $BEFORE first, untimed).
+median_seconds() {
+    local times=()
+    for ((i = 0; i < RUNS; i++)); do
+        eval "${BEFORE:-true}"
+        local start end
+        start=$(date +%s.%N)
+        "$@" >/dev/null 2>&1
+        end=$(date +%s.%N)
+        times+=("$(echo "$end - $start" | bc -l)")
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
+}
+size() { stat -c %s "$1"; }
+mb() { echo "scale=1; $1 / 1000000" | bc -l; }
+
+echo "share: ingesting $N lines" >&2
+BEFORE="rm -f $db $db-wal $db-shm $db-journal" t_ingest=$(median_seconds "$XCC" ingest "$input" --db "$db" --quiet)
+rm -f "$db"*; "$XCC" ingest "$input" --db "$db" --quiet
+
+echo "| file | size | of the input | time to make it |"
+echo "|---|---:|---:|---:|"
+in_size=$(size "$input")
+echo "| input, $N real-shaped lines | $(mb "$in_size") MB | 1.00 | |"
+w_size=$(size "$db")
+echo "| working file (\`xcc ingest\`, every field) | $(mb "$w_size") MB | $(echo "scale=2; $w_size / $in_size" | bc -l) | $t_ingest s |"
+for events in none logged-in; do
+    out="$work/share-$events.db"
+    echo "share: xcc share --events $events" >&2
+    t=$(BEFORE="rm -f $out" median_seconds "$XCC" share --db "$db" --out "$out" --events "$events")
+    s=$(size "$out")
+    echo "| \`xcc share --events $events\` | $(mb "$s") MB | $(echo "scale=3; $s / $in_size" | bc -l) | $t s |"
+done

@@ -1,0 +1,1 @@
+INSERT INTO main.ingests SELECT * FROM source.ingests ORDER BY id

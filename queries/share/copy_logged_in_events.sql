@@ -1,0 +1,10 @@
+-- The events of logged-in customers without what identifies a visitor: user_agent and ip
+-- are left NULL unless ?1 (--keep-personal-data) is true.
+INSERT INTO main.events
+SELECT id, type, customer_id, timestamp, ts_us,
+       CASE WHEN ?1 THEN user_agent END,
+       CASE WHEN ?1 THEN ip END,
+       page, referrer, query, product, position, extra, ingest_id
+FROM source.events
+WHERE customer_id IS NOT NULL
+ORDER BY id
