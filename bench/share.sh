@@ -38,7 +38,7 @@ median_seconds() {
     printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "%.3f", (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'
 }
 size() { stat -c %s "$1"; }
-mb() { echo "scale=1; $1 / 1000000" | bc -l; }
+mb() { printf '%.1f' "$(echo "$1 / 1000000" | bc -l)"; }
 
 echo "share: ingesting $N lines" >&2
 BEFORE="rm -f $db $db-wal $db-shm $db-journal" t_ingest=$(median_seconds "$XCC" ingest "$input" --db "$db" --quiet)

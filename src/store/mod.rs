@@ -39,6 +39,7 @@ pub const STATEMENTS: [(&str, &str); 3] = [
 /// brought up to date by `migrations` first.
 pub fn open_for_write(path: &Path, wait: Duration, migrations: &[Migration]) -> Result<Connection> {
     let label = path.display().to_string();
+    refuse_shared_file(path)?;
     let mut conn =
         Connection::open(path).with_context(|| format!("cannot open or create {label}"))?;
     conn.busy_timeout(wait)?;
@@ -64,6 +65,25 @@ fn configure_writer(conn: &Connection, path: &Path, wait: Duration) -> Result<()
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -schema::WRITER_CACHE_KIB)?;
+    Ok(())
+}
+
+/// A file made by `xcc share` holds sessions without (all) their events: sessionizing it
+/// again would lose them, so no writer touches it. Checked through a read-only connection
+/// before the file is opened for writing.
+fn refuse_shared_file(path: &Path) -> Result<()> {
+    if !path.exists() {
+        return Ok(());
+    }
+    let Ok(conn) = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
+        return Ok(());
+    };
+    if meta::get(&conn, "shared_at").ok().flatten().is_some() {
+        bail!(
+            "{} is a file shared for analysts (made by xcc share) and is never written to; ingest into the working file it was made from, then share again",
+            path.display()
+        );
+    }
     Ok(())
 }
 

@@ -400,3 +400,25 @@ fn read_only(dir: &Path, check: impl FnOnce()) {
         std::panic::resume_unwind(panic);
     }
 }
+
+#[test]
+fn a_shared_file_is_never_written_to() {
+    let w = working_file();
+    share(&w, "a.db", &[]);
+    let path = w.path("a.db");
+    let target = path.to_str().unwrap();
+    let before = std::fs::read(&path).unwrap();
+    // Sessionizing it again would lose every session: its events are not there.
+    for args in [
+        vec!["sessionize", "--db", target],
+        vec!["ingest", REAL_HEAD, "--db", target],
+    ] {
+        let out = run(&args, b"");
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert_eq!(
+            out.stderr.trim(),
+            format!("xcc: {target} is a file shared for analysts (made by xcc share) and is never written to; ingest into the working file it was made from, then share again")
+        );
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
