@@ -65,12 +65,7 @@ pub struct Shared {
 }
 
 pub fn share(opts: &ShareOptions) -> Result<Shared> {
-    if opts.out.exists() && !opts.force {
-        bail!(
-            "{} already exists; choose another --out, or give --force to replace it",
-            opts.out.display()
-        );
-    }
+    check_target(opts)?;
     // Opening it as a reader checks that it is an xcc file of this version, before anything
     // is written anywhere.
     let version = store::user_version(&store::open_for_read(&opts.db)?)?;
@@ -92,6 +87,33 @@ pub fn share(opts: &ShareOptions) -> Result<Shared> {
         let _ = std::fs::remove_file(journal_of(&temporary));
     }
     built.with_context(|| format!("cannot write {}", opts.out.display()))
+}
+
+/// `--out` must be a new file (or, with --force, any file but the working file itself) in a
+/// folder that exists.
+fn check_target(opts: &ShareOptions) -> Result<()> {
+    let out = opts.out.display();
+    let folder = match opts.out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if !folder.is_dir() {
+        bail!(
+            "cannot write {out}: the folder {} does not exist",
+            folder.display()
+        );
+    }
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same(&opts.out, &opts.db) {
+        bail!("--out {out} is the working file itself; choose another --out");
+    }
+    if opts.out.exists() && !opts.force {
+        bail!("{out} already exists; choose another --out, or give --force to replace it");
+    }
+    Ok(())
 }
 
 /// Beside the target, so that the final rename stays on one file system.

@@ -351,6 +351,29 @@ fn share_refuses_to_overwrite_a_file_without_force() {
         )
     );
     assert_eq!(std::fs::read(&target).unwrap(), b"an analyst's own notes");
+    // Not even --force replaces the working file with a share of itself.
+    let db = w.db_str();
+    let out = run(&["share", "--db", &db, "--out", &db, "--force"], b"");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr.trim(),
+        format!("xcc: --out {db} is the working file itself; choose another --out")
+    );
+    assert!(w.count("SELECT count(*) FROM events") > 0);
+    let missing = w.path("no/such/folder/a.db");
+    let out = run(
+        &["share", "--db", &db, "--out", missing.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr.trim(),
+        format!(
+            "xcc: cannot write {}: the folder {} does not exist",
+            missing.display(),
+            missing.parent().unwrap().display()
+        )
+    );
     let out = run(
         &[
             "share",
