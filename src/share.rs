@@ -242,18 +242,7 @@ fn publish(temporary: &Path, out: &Path, force: bool) -> Result<()> {
 
 /// The working file as a read-only SQLite URI, so that attaching it can never write to it.
 fn read_only_uri(db: &Path) -> Result<String> {
-    let absolute =
-        std::path::absolute(db).with_context(|| format!("cannot resolve {}", db.display()))?;
-    let text = absolute.to_string_lossy();
-    let mut uri = String::from("file:");
-    for c in text.chars() {
-        match c {
-            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
-            _ => uri.push(c),
-        }
-    }
-    uri.push_str("?mode=ro");
-    Ok(uri)
+    Ok(format!("{}?mode=ro", store::file_uri(db)?))
 }
 
 #[cfg(test)]

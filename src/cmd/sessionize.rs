@@ -49,6 +49,6 @@ fn rebuild_all(db: &Path, timeout_seconds: Option<i64>) -> Result<(i64, u64)> {
     meta::bump_generation(&tx)?;
     tx.commit()
         .with_context(|| format!("cannot commit to {}", db.display()))?;
-    store::leave_at_rest(&conn);
+    store::leave_at_rest(&conn, db)?;
     Ok((timeout_seconds, sessions))
 }

@@ -1,7 +1,22 @@
 //! Durations typed by people: `30m`, `45m`, `1h`, `900s`, `1h30m`; a bare number is minutes.
 
-/// Parses a positive duration into whole seconds.
+/// The longest duration any flag takes: 366 days. A session timeout, a wait or a read timeout
+/// beyond a year is a typo, and would overflow the microsecond arithmetic long before
+/// `i64` seconds do.
+pub const MAX_SECONDS: i64 = 366 * 86_400;
+
+/// Parses a positive duration of at most [`MAX_SECONDS`] into whole seconds.
 pub fn parse_seconds(input: &str) -> Result<i64, String> {
+    let total = parse_any_seconds(input)?;
+    if total > MAX_SECONDS {
+        return Err(format!(
+            "'{input}' is longer than the longest duration xcc takes, 366d"
+        ));
+    }
+    Ok(total)
+}
+
+fn parse_any_seconds(input: &str) -> Result<i64, String> {
     let s = input.trim();
     let refuse = || {
         format!(
@@ -90,6 +105,18 @@ mod tests {
         );
         for bad in ["-5m", "m", "30x", "abc", "", "1.5h", "30m5"] {
             assert!(parse_seconds(bad).is_err(), "{bad}");
+        }
+        // 366 days is the longest; one second more, or a huge number, is refused.
+        assert_eq!(parse_seconds("366d"), Ok(31_622_400));
+        assert_eq!(parse_seconds("365d24h"), Ok(31_622_400));
+        for long in ["366d1s", "99999999999h", "527041"] {
+            assert_eq!(
+                parse_seconds(long),
+                Err(format!(
+                    "'{long}' is longer than the longest duration xcc takes, 366d"
+                )),
+                "{long}"
+            );
         }
     }
 

@@ -64,12 +64,20 @@ pub fn run(opts: &IngestOptions) -> Result<IngestReport> {
     // leaves no trace.
     let opened = source::open(&opts.source, &opts.http)?;
     let existed = opts.db.exists();
-    let result =
-        ingest_into(opts, &label, opened, started).map_err(|e| store::explain(&opts.db, e));
-    if result.is_err() && !existed {
-        remove_database_files(&opts.db);
-    }
-    result
+    let (mut report, conn) = match ingest_into(opts, &label, opened, started) {
+        Ok(done) => done,
+        Err(e) => {
+            if !existed {
+                remove_database_files(&opts.db);
+            }
+            return Err(store::explain(&opts.db, e));
+        }
+    };
+    // Committed: from here on nothing is removed, whatever happens.
+    let resting = Instant::now();
+    store::leave_at_rest(&conn, &opts.db)?;
+    report.commit_seconds += resting.elapsed().as_secs_f64();
+    Ok(report)
 }
 
 fn ingest_into(
@@ -77,7 +85,7 @@ fn ingest_into(
     label: &str,
     opened: source::Opened,
     started: Instant,
-) -> Result<IngestReport> {
+) -> Result<(IngestReport, Connection)> {
     let mut conn = store::open_for_write(&opts.db, opts.wait, MIGRATIONS)?;
     let mut progress = Progress::new(opts.quiet, opened.total_bytes);
     let mut parser = Parser::spawn(opened, label)?;
@@ -91,7 +99,7 @@ fn ingest_into(
             progress.clear();
             // Rolled back; the file goes back to the mode it rests in.
             drop(tx);
-            store::leave_at_rest(&conn);
+            let _ = store::leave_at_rest(&conn, &opts.db);
             return Err(e);
         }
     };
@@ -100,9 +108,8 @@ fn ingest_into(
     tx.commit()
         .with_context(|| format!("cannot commit to {}", opts.db.display()))?;
     progress.clear();
-    store::leave_at_rest(&conn);
     report.commit_seconds = commit_started.elapsed().as_secs_f64();
-    Ok(report)
+    Ok((report, conn))
 }
 
 /// Everything an ingest writes, inside its transaction: the ledger row, the events and

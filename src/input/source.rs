@@ -13,6 +13,9 @@ use anyhow::{bail, Context, Result};
 
 use crate::generate::GenerateOptions;
 
+/// Redirects a download follows before it gives up (a loop, most likely).
+const MAX_REDIRECTS: u32 = 5;
+
 pub const DEFAULT_URL: &str = "https://storage.googleapis.com/xcc-de-assessment/events.json";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +113,7 @@ pub fn open(source: &Source, policy: &HttpPolicy) -> Result<Opened> {
 
 fn download(url: &str, policy: &HttpPolicy) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
     let agent = ureq::AgentBuilder::new()
+        .redirects(MAX_REDIRECTS)
         .timeout_connect(policy.connect_timeout)
         .timeout_read(policy.read_timeout)
         .build();
@@ -124,6 +128,8 @@ fn download(url: &str, policy: &HttpPolicy) -> Result<(Box<dyn Read + Send>, Opt
                 ureq::ErrorKind::InvalidUrl
                     | ureq::ErrorKind::UnknownScheme
                     | ureq::ErrorKind::InsecureRequestHttpsOnly
+                    // A redirect loop loops again when retried.
+                    | ureq::ErrorKind::TooManyRedirects
             ),
         };
         if !retryable || attempt >= policy.retries {
@@ -285,6 +291,9 @@ fn describe_transport(t: &ureq::Transport) -> String {
         }
         Io if detail.to_lowercase().contains("timed out") => "the server stopped answering",
         InvalidUrl | UnknownScheme => "the URL is not valid",
+        TooManyRedirects => {
+            return format!("the server kept redirecting ({MAX_REDIRECTS} redirects, a loop?)");
+        }
         _ => "the request failed",
     };
     if detail.is_empty() {

@@ -48,7 +48,7 @@ pub struct Endpoints {
 
 impl Endpoints {
     pub fn route(&self, method: &Method, url: &str) -> Answer {
-        let (path, query) = url.split_once('?').unwrap_or((url, ""));
+        let path = url.split_once('?').map_or(url, |(path, _)| path);
         let metric = Metric::ALL.into_iter().find(|m| m.path() == path);
         let known = metric.is_some() || matches!(path, "/" | "/health" | "/openapi.json");
         if !known {
@@ -59,7 +59,8 @@ impl Endpoints {
             a.allow = true;
             return a;
         }
-        if !query.is_empty() {
+        // Any query string, even an empty one (`/metrics/orders?`), is refused alike.
+        if url.contains('?') {
             return Answer::error(400, "this endpoint takes no query parameters");
         }
         let result = match (metric, path) {

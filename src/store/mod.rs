@@ -39,7 +39,8 @@ pub const STATEMENTS: [(&str, &str); 3] = [
 /// brought up to date by `migrations` first.
 pub fn open_for_write(path: &Path, wait: Duration, migrations: &[Migration]) -> Result<Connection> {
     let label = path.display().to_string();
-    refuse_shared_file(path)?;
+    check_path(path, true)?;
+    identify(path)?;
     let mut conn =
         Connection::open(path).with_context(|| format!("cannot open or create {label}"))?;
     conn.busy_timeout(wait)?;
@@ -68,16 +69,43 @@ fn configure_writer(conn: &Connection, path: &Path, wait: Duration) -> Result<()
     Ok(())
 }
 
-/// A file made by `xcc share` holds sessions without (all) their events: sessionizing it
-/// again would lose them, so no writer touches it. Checked through a read-only connection
-/// before the file is opened for writing.
-fn refuse_shared_file(path: &Path) -> Result<()> {
+/// A folder given as the database, or (for a writer, which may create the file) a file in a
+/// folder that does not exist, each in a sentence of its own rather than SQLite's "unable
+/// to open" or "disk I/O error".
+fn check_path(path: &Path, creating: bool) -> Result<()> {
+    let label = path.display();
+    if path.is_dir() {
+        bail!(
+            "{label} is a folder, not a database file; give a file name, e.g. --db {}",
+            path.join("sessions.db").display()
+        );
+    }
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    if creating && !folder.is_dir() {
+        bail!(
+            "cannot create {label}: the folder {} does not exist",
+            folder.display()
+        );
+    }
+    Ok(())
+}
+
+/// Makes sure an existing file is ours before a writer touches it, through a read-only
+/// connection: another program's SQLite file, or anything else, is refused unchanged, byte
+/// for byte (setting the page size or the journal mode would already write to it). A file
+/// made by `xcc share` is refused too: it holds sessions without (all) their events, so
+/// sessionizing it again would lose them.
+fn identify(path: &Path) -> Result<()> {
     if !path.exists() {
         return Ok(());
     }
-    let Ok(conn) = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
-        return Ok(());
-    };
+    let label = path.display().to_string();
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| not_ours(&label, e))?;
+    check_version(&conn, &label)?;
     if meta::get(&conn, "shared_at").ok().flatten().is_some() {
         bail!(
             "{} is a file shared for analysts (made by xcc share) and is never written to; ingest into the working file it was made from, then share again",
@@ -110,20 +138,77 @@ fn is_busy(e: &rusqlite::Error) -> bool {
 /// Opens an existing database read-only, as the server and `xcc metrics` do.
 pub fn open_for_read(path: &Path) -> Result<Connection> {
     let label = path.display().to_string();
+    check_path(path, false)?;
     if !path.exists() {
         bail!("database {label} does not exist (create it with `xcc ingest --db {label}`)");
     }
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .with_context(|| format!("cannot open {label}"))?;
-    conn.busy_timeout(Duration::from_secs(5))?;
+    let mut conn = open_read_only(path, &label, false)?;
+    if needs_shared_memory_it_cannot_make(&conn) {
+        conn = read_immutable(path, &label)?;
+    }
     let version = check_version(&conn, &label)?;
     if version == 0 {
         bail!("{label} is empty: it holds no xcc data yet (run `xcc ingest --db {label}`)");
     }
     Ok(conn)
+}
+
+fn open_read_only(path: &Path, label: &str, immutable: bool) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = if immutable {
+        let uri = format!("{}?immutable=1", file_uri(path)?);
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+    } else {
+        Connection::open_with_flags(path, flags)
+    }
+    .with_context(|| format!("cannot open {label}"))?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// A file left in WAL mode needs a `-shm` file beside it even to be read; in a folder the
+/// reader cannot write, SQLite cannot make one and refuses to read ("attempt to write a
+/// readonly database", or "unable to open" when a `-wal` is there too).
+fn needs_shared_memory_it_cannot_make(conn: &Connection) -> bool {
+    use rusqlite::ErrorCode::{CannotOpen, ReadOnly};
+    matches!(
+        user_version(conn),
+        Err(rusqlite::Error::SqliteFailure(f, _)) if matches!(f.code, ReadOnly | CannotOpen)
+    )
+}
+
+/// Reads a WAL-mode file that cannot get its `-shm` as immutable: safe when no `-wal` file
+/// with data sits beside it (the checkpoint after every xcc write empties it), which is
+/// checked; otherwise the data in the log would be invisible, and that is said instead.
+fn read_immutable(path: &Path, label: &str) -> Result<Connection> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        bail!(
+            "{label} is in WAL mode with {label}-wal beside it, and its folder is not writable, so SQLite cannot read them; copy both files to a folder you can write, or let any xcc command that writes finish there first"
+        );
+    }
+    static NOTE: std::sync::Once = std::sync::Once::new();
+    NOTE.call_once(|| {
+        eprintln!(
+            "xcc: note: {label} was left in WAL mode and its folder is not writable; reading it as immutable (it must not change while this runs)"
+        )
+    });
+    open_read_only(path, label, true)
+}
+
+/// `path` as an SQLite `file:` URI, with the characters a URI would read as syntax escaped.
+pub fn file_uri(path: &Path) -> Result<String> {
+    let absolute =
+        std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))?;
+    let mut uri = String::from("file:");
+    for c in absolute.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+            _ => uri.push(c),
+        }
+    }
+    Ok(uri)
 }
 
 /// The schema version of an open file (`PRAGMA user_version`).
@@ -246,12 +331,40 @@ pub fn use_rollback_journal_if_empty(conn: &Connection) {
 /// folder, as another user, or e-mailed. While a server or another writer has the file open
 /// the switch fails at once (no waiting) and the file stays in WAL mode, where readers never
 /// wait for a writer; the next writer to finish alone completes it.
-pub fn leave_at_rest(conn: &Connection) {
-    let _ = conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE);");
+///
+/// A checkpoint that fails (a full disk while the log is copied into the file) is an error:
+/// what was committed is safe in the log, but the file alone is incomplete, and the sentence
+/// says so. SQLite finishes the copy at the next writer's end.
+pub fn leave_at_rest(conn: &Connection, db: &Path) -> Result<()> {
+    let checkpoint = conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+        r.get::<_, i64>(0)
+    });
+    match checkpoint {
+        Err(e) => return Err(incomplete_without_log(db, e)),
+        // Readers (a running server) still use the log: the file stays in WAL mode.
+        Ok(busy) if busy != 0 => return Ok(()),
+        Ok(_) => {}
+    }
     let _ = conn.busy_timeout(Duration::ZERO);
     let _ = conn.query_row("PRAGMA journal_mode = DELETE", [], |r| {
         r.get::<_, String>(0)
     });
+    Ok(())
+}
+
+fn incomplete_without_log(db: &Path, e: rusqlite::Error) -> anyhow::Error {
+    let db = db.display();
+    let why = match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::DiskFull || f.extended_code == 778 =>
+        {
+            "the disk filled up".to_string()
+        }
+        other => other.to_string(),
+    };
+    anyhow!(
+        "the data is committed and safe in {db}-wal, but {db} is incomplete without it: {why} while the log was copied into the file; keep the two files together, free some space, and run any xcc command that writes (e.g. `xcc sessionize --db {db}`) to finish the copy"
+    )
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod analysts;
 mod dashboard;
 mod ingest;
 mod metrics;
+mod regressions;
 mod reliability;
 mod sessions;
 mod share;

@@ -9,6 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::util::{raw_request, run, xcc, Rng, Served, Workspace, REAL_HEAD};
+use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 
 /// Generated events with ids shifted by `offset`, so that several inputs never collide.
@@ -676,4 +677,79 @@ fn a_parser_that_panics_halfway_commits_nothing() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.lines().last(), Some(expected.as_str()), "{stderr}");
     assert!(!fresh.exists());
+}
+
+/// Unmounts a test's tmpfs when the test ends, whichever way.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+    }
+}
+
+/// Regression: a disk that filled while the final checkpoint copied the log into the file
+/// exited 0 and left a `.db` that is corrupt on its own. On a 5 MB tmpfs, a first ingest,
+/// a filler file, and a second ingest whose log fits but whose copy into the file does not
+/// (the filler's size is tried until the copy fails: file sizes vary with the data).
+#[test]
+fn a_disk_that_fills_at_the_final_checkpoint_is_said_and_the_next_writer_finishes_it() {
+    let w = Workspace::new();
+    let disk = w.path("small-disk");
+    std::fs::create_dir(&disk).unwrap();
+    let mount = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=5m", "tmpfs"])
+        .arg(&disk)
+        .output()
+        .unwrap();
+    if !mount.status.success() {
+        eprintln!(
+            "skipped: mounting a 5 MB tmpfs is not permitted here ({}); CI runs as root and mounts it",
+            String::from_utf8_lossy(&mount.stderr).trim()
+        );
+        return;
+    }
+    let _unmount = Mounted(disk.clone());
+    let first = w.write("first.jsonl", &generated(8_000, 4, 0));
+    let second = w.write("second.jsonl", &generated(4_000, 5, 1_000_000));
+    let db = disk.join("x.db");
+    let db_str = db.to_str().unwrap().to_string();
+    let filler = disk.join("filler");
+    let expected = format!(
+        "xcc: the data is committed and safe in {db_str}-wal, but {db_str} is incomplete without it: the disk filled up while the log was copied into the file; keep the two files together, free some space, and run any xcc command that writes (e.g. `xcc sessionize --db {db_str}`) to finish the copy"
+    );
+    let mut reproduced = false;
+    for filler_kb in [900, 1000, 800, 1100, 700, 1200, 600] {
+        for entry in std::fs::read_dir(&disk).unwrap() {
+            std::fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+        std::fs::write(&filler, vec![7u8; filler_kb * 1024]).unwrap();
+        let out = run(&["ingest", &first, "--db", &db_str, "--quiet"], b"");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let out = run(&["ingest", &second, "--db", &db_str, "--quiet"], b"");
+        if out.stderr.trim() == expected {
+            assert_eq!(out.code, 1);
+            reproduced = true;
+            break;
+        }
+    }
+    assert!(reproduced, "no filler size made the final checkpoint fail");
+
+    // Committed and readable together with the log (read-only: closing a writable connection
+    // would checkpoint, doing the next writer's work).
+    let with_log = Connection::open_with_flags(&db, OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let count: i64 = with_log
+        .query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(count, 12_000);
+    drop(with_log);
+    // Space freed, the next writer finishes the copy: the file alone is whole.
+    std::fs::remove_file(&filler).unwrap();
+    let out = run(&["sessionize", "--db", &db_str, "--quiet"], b"");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!disk.join("x.db-wal").exists());
+    let alone = Workspace::new();
+    std::fs::copy(&db, alone.db()).unwrap();
+    integrity_ok(&alone);
+    assert_eq!(alone.count("SELECT count(*) FROM events"), 12_000);
 }

@@ -225,6 +225,8 @@ pub enum Reply {
     CutAfter(Vec<u8>, usize),
     /// Sends headers and `sent` bytes of the body, then sends nothing for `seconds`.
     Stall(Vec<u8>, usize, u64),
+    /// 302 to the same URL again: a redirect loop.
+    RedirectToSelf,
 }
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 answering requests with `replies` in turn (the last
@@ -270,6 +272,9 @@ fn answer(mut stream: TcpStream, reply: Reply) {
             };
             stream.write_all(head(&format!("{code} {reason}"), 0).as_bytes())
         }
+        Reply::RedirectToSelf => stream.write_all(
+            b"HTTP/1.1 302 Found\r\nLocation: /events.json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        ),
         Reply::CutAfter(body, sent) => stream
             .write_all(head("200 OK", body.len()).as_bytes())
             .and_then(|_| stream.write_all(&body[..sent])),

@@ -1,0 +1,226 @@
+//! One test per break found when xcc was tried as an attacker would (reliability, second
+//! round), each named after what it proves. RELIABILITY.md lists them.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+use rusqlite::Connection;
+
+use crate::util::{as_nobody, http_server, run, Reply, Served, Workspace, REAL_HEAD};
+
+/// Regression: `xcc ingest` set the page size and WAL mode on another program's SQLite file
+/// before refusing it. Now such a file, and any file that is not ours, is unchanged.
+#[test]
+fn a_file_that_is_not_ours_is_refused_byte_for_byte_unchanged() {
+    let w = Workspace::new();
+    let cases: [(&str, &str, &str); 3] = [
+        (
+            "other-tables.db",
+            "CREATE TABLE t (x); INSERT INTO t VALUES (1);",
+            "is not an xcc database (it is an SQLite file with other tables)",
+        ),
+        (
+            "versioned.db",
+            "PRAGMA user_version = 3; CREATE TABLE meta (key, value);",
+            "is not an xcc database (no xcc marker in its meta table)",
+        ),
+        (
+            "versioned-empty.db",
+            "PRAGMA user_version = 2; CREATE TABLE notes (x);",
+            "is not an xcc database (no xcc marker in its meta table)",
+        ),
+    ];
+    for (name, sql, reason) in cases {
+        let path = w.path(name);
+        Connection::open(&path).unwrap().execute_batch(sql).unwrap();
+        let before = std::fs::read(&path).unwrap();
+        let db = path.to_str().unwrap();
+        for args in [
+            vec!["ingest", REAL_HEAD, "--db", db, "--quiet"],
+            vec!["sessionize", "--db", db],
+        ] {
+            let out = run(&args, b"");
+            assert_eq!(out.code, 1, "{}", out.stderr);
+            assert_eq!(out.stderr.trim(), format!("xcc: {db} {reason}"));
+            assert_eq!(std::fs::read(&path).unwrap(), before, "{name} changed");
+            assert!(!w.path(&format!("{name}-wal")).exists());
+        }
+    }
+}
+
+/// Regression: a file left in WAL mode (a server was running when the last ingest ended)
+/// could not be read from a folder its reader cannot write: SQLite cannot make the `-shm`.
+#[test]
+fn a_file_left_in_wal_mode_is_read_from_a_read_only_folder() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let expected = run(&["metrics", "orders", "--db", &w.db_str()], b"").stdout;
+    let dir = w.path("outbox");
+    std::fs::create_dir(&dir).unwrap();
+    let file = dir.join("wal.db");
+    std::fs::copy(w.db(), &file).unwrap();
+    Connection::open(&file)
+        .unwrap()
+        .pragma_update(None, "journal_mode", "WAL")
+        .unwrap();
+    let path = file.to_str().unwrap();
+    let read = |args: &[&str]| {
+        as_nobody(env!("CARGO_BIN_EXE_xcc"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    with_read_only_folder(&dir, || {
+        let out = read(&["metrics", "orders", "--db", path]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim(),
+            format!("xcc: note: {path} was left in WAL mode and its folder is not writable; reading it as immutable (it must not change while this runs)")
+        );
+        let out = read(&["export", "sessions", "--db", path]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&out.stdout).lines().count() > 300);
+    });
+    // With data in a -wal beside it, reading the file alone would miss it: one sentence.
+    std::fs::write(dir.join("wal.db-wal"), b"not empty").unwrap();
+    with_read_only_folder(&dir, || {
+        let out = read(&["metrics", "orders", "--db", path]);
+        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(
+            String::from_utf8_lossy(&out.stderr).trim(),
+            format!("xcc: {path} is in WAL mode with {path}-wal beside it, and its folder is not writable, so SQLite cannot read them; copy both files to a folder you can write, or let any xcc command that writes finish there first")
+        );
+    });
+}
+
+/// Makes `dir` (and the folders above it) readable by anyone and `dir` itself read-only for
+/// the length of `check`.
+fn with_read_only_folder(dir: &Path, check: impl FnOnce()) {
+    for folder in dir.ancestors().skip(1).take_while(|p| *p != Path::new("/")) {
+        let mode = std::fs::metadata(folder).unwrap().permissions().mode();
+        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(mode | 0o755)).unwrap();
+    }
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+/// Regression: `--timeout 99999999999h` was accepted and stored, giving one session per event.
+#[test]
+fn a_duration_beyond_366_days_is_refused_for_every_flag() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let before = w.snapshot();
+    let db = w.db_str();
+    for (args, flag) in [
+        (
+            vec!["sessionize", "--db", &db, "--timeout", "99999999999h"],
+            "--timeout",
+        ),
+        (
+            vec!["ingest", REAL_HEAD, "--db", &db, "--wait", "367d"],
+            "--wait",
+        ),
+        (
+            vec!["ingest", REAL_HEAD, "--db", &db, "--read-timeout", "366d1s"],
+            "--read-timeout",
+        ),
+    ] {
+        let value = args.last().unwrap().to_string();
+        let out = run(&args, b"");
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert_eq!(
+            out.stderr.lines().next().unwrap(),
+            format!("error: invalid value '{value}' for '{flag} <DURATION>': '{value}' is longer than the longest duration xcc takes, 366d")
+        );
+    }
+    assert_eq!(w.snapshot(), before);
+    assert_eq!(
+        w.rows("SELECT value FROM meta WHERE key = 'session_timeout_seconds'"),
+        vec!["Text(\"1800\")"]
+    );
+}
+
+/// Regression: a missing folder and a folder given as --db both said "the file or its
+/// directory is read-only", and `serve --db FOLDER` said "disk I/O error".
+#[test]
+fn a_missing_folder_and_a_folder_as_db_each_get_their_own_sentence() {
+    let w = Workspace::new();
+    let missing = w.path("no/such/folder/x.db");
+    let missing_str = missing.to_str().unwrap();
+    let out = run(&["ingest", REAL_HEAD, "--db", missing_str, "--quiet"], b"");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr.trim(),
+        format!(
+            "xcc: cannot create {missing_str}: the folder {} does not exist",
+            missing.parent().unwrap().display()
+        )
+    );
+    let folder = w.path("");
+    let folder_str = folder.to_str().unwrap().trim_end_matches('/').to_string();
+    let sentence = format!(
+        "xcc: {folder_str} is a folder, not a database file; give a file name, e.g. --db {folder_str}/sessions.db"
+    );
+    for args in [
+        vec!["ingest", REAL_HEAD, "--db", &folder_str, "--quiet"],
+        vec!["sessionize", "--db", &folder_str],
+        vec!["metrics", "orders", "--db", &folder_str],
+        vec!["serve", "--db", &folder_str, "--addr", "127.0.0.1:0"],
+    ] {
+        let out = run(&args, b"");
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert_eq!(out.stderr.trim(), sentence, "{args:?}");
+    }
+}
+
+/// Regression: `/metrics/orders?` (an empty query string) answered 200 while any other
+/// query string got 400.
+#[test]
+fn an_empty_query_string_is_refused_like_any_other() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let served = Served::start(&w.db(), &["--quiet"]);
+    for path in ["/metrics/orders?", "/metrics/orders?x=1", "/health?"] {
+        let (status, _, body) = served.request("GET", path);
+        assert_eq!(status, 400, "{path}");
+        assert_eq!(
+            body,
+            r#"{"error":"this endpoint takes no query parameters"}"#
+        );
+    }
+    assert_eq!(served.request("GET", "/metrics/orders").0, 200);
+}
+
+/// Regression: a redirect loop was followed, then retried 4 times.
+#[test]
+fn a_redirect_loop_is_one_sentence_without_retries() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let before = w.snapshot();
+    let (url, served) = http_server(vec![Reply::RedirectToSelf]);
+    let out = run(&["ingest", &url, "--db", &w.db_str(), "--quiet"], b"");
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr.trim(),
+        format!(
+            "xcc: download of {url} failed: the server kept redirecting (5 redirects, a loop?)"
+        )
+    );
+    // 5 requests, each answered with a redirect, once: no retry (3 retries would make 20).
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 5);
+    assert_eq!(w.snapshot(), before);
+}
