@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand};
 
 use crate::metrics::Metric;
@@ -117,6 +118,10 @@ pub struct IngestArgs {
     /// How long to wait for another ingest into the same file to finish.
     #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_duration)]
     pub wait: i64,
+    /// The longest line (or array element) read; a longer one is rejected with its length
+    /// and first bytes, without being held in memory.
+    #[arg(long, default_value_t = crate::input::records::DEFAULT_MAX_RECORD_BYTES, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=1 << 30).map(|n| n as usize))]
+    pub max_line_bytes: usize,
     /// Extra attempts for a download that fails to connect or answers 5xx.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub retries: u32,

@@ -9,6 +9,7 @@ use anyhow::Result;
 use crate::cli::DemoArgs;
 use crate::format::thousands;
 use crate::ingest::{self, IngestOptions};
+use crate::input::records::DEFAULT_MAX_RECORD_BYTES;
 use crate::input::source::{HttpPolicy, Source};
 use crate::serve::{self, ServeOptions};
 use crate::store::WRITE_WAIT;
@@ -31,6 +32,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         http: HttpPolicy::default(),
         started_us: super::now_us(),
         wait: WRITE_WAIT,
+        max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
     })?;
     eprintln!("{}", report.describe(started.elapsed()));
     let db = args.db.display();

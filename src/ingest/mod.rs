@@ -35,6 +35,8 @@ pub struct IngestOptions {
     pub started_us: i64,
     /// How long to wait for another writer of the same file.
     pub wait: Duration,
+    /// The longest line (or array element) held and parsed; longer ones are rejected.
+    pub max_record_bytes: usize,
 }
 
 /// What one ingest did; `lines_read = stored + duplicates + rejected`.
@@ -88,7 +90,7 @@ fn ingest_into(
 ) -> Result<(IngestReport, Connection)> {
     let mut conn = store::open_for_write(&opts.db, opts.wait, MIGRATIONS)?;
     let mut progress = Progress::new(opts.quiet, opened.total_bytes);
-    let mut parser = Parser::spawn(opened, label)?;
+    let mut parser = Parser::spawn(opened, label, opts.max_record_bytes)?;
     store::use_rollback_journal_if_empty(&conn);
     let tx = store::begin_write(&mut conn, &opts.db, opts.wait)?;
     // On error the transaction is dropped, which rolls everything back.

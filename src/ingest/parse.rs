@@ -15,6 +15,7 @@ use std::thread::{self, JoinHandle};
 
 use anyhow::{anyhow, bail, Context, Result};
 
+use crate::format::{shorten, thousands};
 use crate::input::event::{parse_event, Event};
 use crate::input::records::RecordReader;
 use crate::input::source::Opened;
@@ -52,7 +53,8 @@ pub struct Parser {
 
 impl Parser {
     /// Starts parsing `opened` on its own thread; `label` names the source in errors.
-    pub fn spawn(opened: Opened, label: &str) -> Result<Parser> {
+    /// Records longer than `max_record_bytes` are rejected without being held.
+    pub fn spawn(opened: Opened, label: &str, max_record_bytes: usize) -> Result<Parser> {
         let (sender, messages) = sync_channel(BATCHES_IN_FLIGHT);
         let bytes_read = opened.bytes_read.clone();
         let context = format!("reading {label}");
@@ -60,7 +62,8 @@ impl Parser {
             .name("xcc-parse".into())
             .spawn(move || {
                 let reader = BufReader::with_capacity(READ_BUFFER, opened.reader);
-                let last = match parse_records(reader, &sender) {
+                let records = RecordReader::with_max(reader, max_record_bytes);
+                let last = match parse_records(records, max_record_bytes, &sender) {
                     Ok(()) => Message::End,
                     Err(e) => Message::Failed(e.context(context)),
                 };
@@ -119,13 +122,20 @@ impl Parser {
     }
 }
 
-fn parse_records(reader: impl BufRead, sender: &SyncSender<Message>) -> Result<()> {
-    let mut records = RecordReader::new(reader);
+fn parse_records(
+    mut records: RecordReader<impl BufRead>,
+    max_record_bytes: usize,
+    sender: &SyncSender<Message>,
+) -> Result<()> {
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(record) = records.next_record()? {
+        let outcome = match record.oversized {
+            None => parse_event(&record.bytes),
+            Some(length) => Err(too_long(length, max_record_bytes, &record.bytes)),
+        };
         batch.push(Parsed {
             line_number: record.line_number,
-            outcome: parse_event(&record.bytes),
+            outcome,
             raw: record.bytes,
         });
         if batch.len() == BATCH {
@@ -139,4 +149,14 @@ fn parse_records(reader: impl BufRead, sender: &SyncSender<Message>) -> Result<(
         bail!("the writer stopped");
     }
     Ok(())
+}
+
+/// The reject reason of a record too long to hold; its first bytes are the raw text kept.
+fn too_long(length: u64, max: usize, start: &[u8]) -> String {
+    format!(
+        "line of {} bytes is longer than the maximum of {} bytes (--max-line-bytes); it starts with '{}'",
+        thousands(length),
+        thousands(max as u64),
+        shorten(&String::from_utf8_lossy(start), 60)
+    )
 }

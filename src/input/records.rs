@@ -5,10 +5,77 @@ use std::io::{self, BufRead};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// The longest record read whole by default: 16 MiB, some 50,000 times a real line. Longer
+/// ones are never held: only their first bytes are kept, for the reject reason.
+pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 << 20;
+/// How much of an overlong record is kept to show what it was.
+const PREVIEW_BYTES: usize = 200;
+
 /// One record of the input, numbered by the line it starts on (1-based).
 pub struct Record {
     pub line_number: u64,
+    /// The record, or only its first bytes when it is `oversized`.
     pub bytes: Vec<u8>,
+    /// The record's length in bytes when it was longer than the maximum.
+    pub oversized: Option<u64>,
+}
+
+/// The bytes of one record as they are read: all of them up to the maximum, past it only
+/// counted, so that an endless line costs no memory.
+struct Capped {
+    bytes: Vec<u8>,
+    total: u64,
+    max: usize,
+}
+
+impl Capped {
+    fn new(max: usize) -> Self {
+        // Most lines of the real data are 250-350 bytes: one allocation, no regrowth.
+        Capped {
+            bytes: Vec::with_capacity(512.min(max + 1)),
+            total: 0,
+            max,
+        }
+    }
+
+    fn extend(&mut self, chunk: &[u8]) {
+        self.total += chunk.len() as u64;
+        if self.total <= self.max as u64 {
+            self.bytes.extend_from_slice(chunk);
+            return;
+        }
+        // Over the maximum: only the first bytes stay, to show what the record was.
+        let room = PREVIEW_BYTES.saturating_sub(self.bytes.len());
+        self.bytes
+            .extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if self.bytes.len() > PREVIEW_BYTES {
+            self.bytes.truncate(PREVIEW_BYTES);
+            self.bytes.shrink_to_fit();
+        }
+    }
+
+    fn push(&mut self, c: u8) {
+        self.extend(&[c]);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// The record, without the trailing `trim` bytes unless it was too long to hold.
+    fn record(mut self, line_number: u64, trim: &[u8]) -> Record {
+        let oversized = (self.total > self.max as u64).then_some(self.total);
+        if oversized.is_none() {
+            while self.bytes.last().is_some_and(|c| trim.contains(c)) {
+                self.bytes.pop();
+            }
+        }
+        Record {
+            line_number,
+            bytes: self.bytes,
+            oversized,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,14 +90,23 @@ pub struct RecordReader<R> {
     mode: Mode,
     /// The line the reader's position is on.
     line: u64,
+    /// The longest record held whole.
+    max_bytes: usize,
 }
 
 impl<R: BufRead> RecordReader<R> {
+    #[cfg(test)]
     pub fn new(input: R) -> Self {
+        Self::with_max(input, DEFAULT_MAX_RECORD_BYTES)
+    }
+
+    /// A reader that holds records of at most `max_bytes` whole.
+    pub fn with_max(input: R, max_bytes: usize) -> Self {
         RecordReader {
             input,
             mode: Mode::Unknown,
             line: 1,
+            max_bytes,
         }
     }
 
@@ -83,25 +159,41 @@ impl<R: BufRead> RecordReader<R> {
     }
 
     fn next_line(&mut self) -> io::Result<Option<Record>> {
+        let whitespace = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
         loop {
-            // Most lines of the real data are 250-350 bytes: one allocation, no regrowth.
-            let mut bytes = Vec::with_capacity(512);
-            let n = self.input.read_until(b'\n', &mut bytes)?;
-            if n == 0 {
+            let mut line = Capped::new(self.max_bytes);
+            let mut blank = true;
+            let mut read_any = false;
+            loop {
+                let buf = self.input.fill_buf()?;
+                if buf.is_empty() {
+                    break;
+                }
+                read_any = true;
+                let newline = buf.iter().position(|&c| c == b'\n');
+                let mut chunk = &buf[..newline.unwrap_or(buf.len())];
+                if newline.is_some() {
+                    // CRLF: the CR is not part of the record (nor of its length).
+                    while let [rest @ .., b'\r'] = chunk {
+                        chunk = rest;
+                    }
+                }
+                blank = blank && chunk.iter().all(whitespace);
+                line.extend(chunk);
+                let used = newline.map_or(buf.len(), |i| i + 1);
+                self.input.consume(used);
+                if newline.is_some() {
+                    break;
+                }
+            }
+            if !read_any {
                 return Ok(None);
             }
             let line_number = self.line;
             self.line += 1;
-            while matches!(bytes.last(), Some(b'\n' | b'\r')) {
-                bytes.pop();
+            if !blank {
+                return Ok(Some(line.record(line_number, b"\r")));
             }
-            if bytes
-                .iter()
-                .all(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-            {
-                continue;
-            }
-            return Ok(Some(Record { line_number, bytes }));
         }
     }
 
@@ -111,7 +203,7 @@ impl<R: BufRead> RecordReader<R> {
     fn next_array_element(&mut self) -> io::Result<Option<Record>> {
         self.skip_whitespace()?;
         let line_number = self.line;
-        let mut bytes = Vec::new();
+        let mut element = Capped::new(self.max_bytes);
         let mut depth = 0usize;
         let mut in_string = false;
         let mut escaped = false;
@@ -120,10 +212,10 @@ impl<R: BufRead> RecordReader<R> {
             if buf.is_empty() {
                 // An unterminated array: what was read so far is still a record to judge.
                 self.mode = Mode::Lines;
-                return Ok(if bytes.is_empty() {
+                return Ok(if element.is_empty() {
                     None
                 } else {
-                    Some(Record { line_number, bytes })
+                    Some(element.record(line_number, b""))
                 });
             }
             let mut used = 0;
@@ -154,21 +246,19 @@ impl<R: BufRead> RecordReader<R> {
                         _ => {}
                     }
                 }
-                bytes.push(c);
+                element.push(c);
             }
             self.input.consume(used);
             if let Some(terminator) = end {
-                while matches!(bytes.last(), Some(b' ' | b'\t' | b'\r' | b'\n')) {
-                    bytes.pop();
-                }
+                let record = element.record(line_number, b" \t\r\n");
                 if terminator == b']' {
                     self.mode = Mode::Lines;
-                    if bytes.is_empty() {
+                    if record.bytes.is_empty() {
                         // `[]` or the end after a trailing element: nothing more in the array.
                         return self.next_line();
                     }
                 }
-                return Ok(Some(Record { line_number, bytes }));
+                return Ok(Some(record));
             }
         }
     }
@@ -185,6 +275,50 @@ mod tests {
             out.push((r.line_number, String::from_utf8(r.bytes).unwrap()));
         }
         out
+    }
+
+    /// `(line, bytes kept, length if oversized)` of every record, with a maximum of `max`.
+    fn capped(input: &str, max: usize) -> Vec<(u64, String, Option<u64>)> {
+        let mut reader = RecordReader::with_max(input.as_bytes(), max);
+        let mut out = Vec::new();
+        while let Some(r) = reader.next_record().unwrap() {
+            out.push((
+                r.line_number,
+                String::from_utf8(r.bytes).unwrap(),
+                r.oversized,
+            ));
+        }
+        out
+    }
+
+    #[test]
+    fn a_record_over_the_maximum_is_counted_not_held() {
+        let long = "y".repeat(1000);
+        // Lines: 10 bytes are kept whole, 11 are over; the line after is read as usual.
+        let input = format!("0123456789\r\n0123456789A\n{long}\n{{}}\n");
+        assert_eq!(
+            capped(&input, 10),
+            vec![
+                (1, "0123456789".to_string(), None),
+                (2, "0123456789A".to_string(), Some(11)),
+                (3, "y".repeat(PREVIEW_BYTES), Some(1000)),
+                (4, "{}".to_string(), None),
+            ]
+        );
+        // An array element likewise.
+        let input = format!("[1, \"{long}\", 2]");
+        assert_eq!(
+            capped(&input, 10),
+            vec![
+                (1, "1".to_string(), None),
+                (
+                    1,
+                    format!("\"{}", "y".repeat(PREVIEW_BYTES - 1)),
+                    Some(1002)
+                ),
+                (1, "2".to_string(), None),
+            ]
+        );
     }
 
     #[test]

@@ -224,3 +224,97 @@ fn a_redirect_loop_is_one_sentence_without_retries() {
     assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 5);
     assert_eq!(w.snapshot(), before);
 }
+
+/// Regression: one 300 MB line peaked at 2.07 GB of memory. Now a line over the maximum
+/// (16 MiB by default) is rejected with its length and first bytes, never held, and the
+/// count identity holds. The line is streamed into stdin; peak RSS is the kernel's own
+/// figure for the child (wait4).
+#[test]
+// The child is waited for with wait4, which also gives its peak memory; clippy sees no wait().
+#[allow(clippy::zombie_processes)]
+fn a_300_mb_line_is_rejected_without_being_held() {
+    let w = Workspace::new();
+    let mut child = crate::util::xcc()
+        .args(["ingest", "-", "--db", &w.db_str(), "--json", "--quiet"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let real = std::fs::read_to_string(REAL_HEAD).unwrap();
+    let first_two: Vec<&str> = real.lines().take(2).collect();
+    let mut stdin = child.stdin.take().unwrap();
+    let lines = (first_two[0].to_string(), first_two[1].to_string());
+    let feeder = std::thread::spawn(move || {
+        use std::io::Write;
+        writeln!(stdin, "{}", lines.0).unwrap();
+        stdin.write_all(PREFIX.as_bytes()).unwrap();
+        let chunk = vec![b'x'; 1 << 20];
+        for _ in 0..300 {
+            stdin.write_all(&chunk).unwrap();
+        }
+        writeln!(stdin, "\"}}}}\n{}", lines.1).unwrap();
+    });
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(child.stdout.as_mut().unwrap(), &mut stdout).unwrap();
+    feeder.join().unwrap();
+    let (status, peak_kb) = wait_with_peak_rss(child.id() as i32);
+    assert_eq!(status, 0);
+    assert!(peak_kb < 200 * 1024, "peak RSS {peak_kb} KB");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(
+        (
+            report["lines_read"].as_u64(),
+            report["stored"].as_u64(),
+            report["rejected"].as_u64()
+        ),
+        (Some(3), Some(2), Some(1))
+    );
+    // The prefix, 300 MiB of x, and `"}}` before the newline.
+    let length = (PREFIX.len() + 300 * (1 << 20) + 3) as u64;
+    let start: String = format!("{PREFIX}{}", "x".repeat(60))
+        .chars()
+        .take(60)
+        .collect();
+    let (line, reason, raw): (i64, String, i64) = w
+        .conn()
+        .query_row(
+            "SELECT line_number, reason, length(raw) FROM rejects",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((line, raw), (2, 200));
+    assert_eq!(
+        reason,
+        format!(
+            "line of {} bytes is longer than the maximum of 16,777,216 bytes (--max-line-bytes); it starts with '{start}…'",
+            thousands(length)
+        )
+    );
+}
+
+/// The start of the long line: a page view whose page never seems to end.
+const PREFIX: &str = r#"{"id": 1, "type": "page_view", "event": {"page": ""#;
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Waits for the child `pid`; its exit status and its peak resident memory in KB.
+fn wait_with_peak_rss(pid: i32) -> (i32, i64) {
+    let mut status = 0;
+    // SAFETY: rusage is plain data; wait4 writes it for a child of ours that we wait for once.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid);
+    (libc::WEXITSTATUS(status), usage.ru_maxrss)
+}
