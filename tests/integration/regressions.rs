@@ -318,3 +318,51 @@ fn wait_with_peak_rss(pid: i32) -> (i32, i64) {
     assert_eq!(waited, pid);
     (libc::WEXITSTATUS(status), usage.ru_maxrss)
 }
+
+/// Regression: tiny_http buffered a request head without limit: a 400 MB header took the
+/// server from 131 MB to 731 MB, for good. Now the head is cut at 64 KiB with a 431.
+#[test]
+fn a_100_mb_header_gets_431_and_costs_the_server_no_memory() {
+    use std::io::{Read, Write};
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let served = Served::start(&w.db(), &["--quiet"]);
+    let pid = served.child.id();
+    assert_eq!(served.request("GET", "/metrics/orders").0, 200);
+    let before = rss_kb(pid);
+    let mut stream =
+        std::net::TcpStream::connect(served.base.trim_start_matches("http://")).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ")
+        .unwrap();
+    let chunk = vec![b'h'; 1 << 20];
+    // The server stops reading and closes after 64 KiB: sending fails somewhere on the way.
+    for _ in 0..100 {
+        if stream.write_all(&chunk).is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 431 Request Header Fields Too Large"),
+        "{answer}"
+    );
+    let after = rss_kb(pid);
+    assert!(
+        after < before + 20 * 1024,
+        "RSS {before} KB before, {after} KB after"
+    );
+    assert_eq!(served.request("GET", "/health").0, 200);
+}
+
+/// The resident memory of a process, from /proc.
+fn rss_kb(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
