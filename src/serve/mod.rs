@@ -32,15 +32,17 @@ pub fn run(opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
     let connections = (0..opts.threads.max(1))
         .map(|_| store::open_for_read(&opts.db))
         .collect::<Result<Vec<_>>>()?;
-    let server = Arc::new(listen(&opts.addr)?);
+    let max_connections = max_connections(raise_descriptor_limit());
+    let server = Arc::new(listen(&opts.addr, max_connections)?);
     let shown = server
         .server_addr()
         .to_ip()
         .map_or(opts.addr.clone(), |a| a.to_string());
     eprintln!(
-        "xcc: serving {} on http://{shown}/ with {} threads (dashboard at /, JSON at /metrics/orders, /metrics/referrers, /metrics/summary, /metrics/daily, /metrics/distributions, /health, /openapi.json)",
+        "xcc: serving {} on http://{shown}/ with {} threads and at most {} connections (dashboard at /, JSON at /metrics/orders, /metrics/referrers, /metrics/summary, /metrics/daily, /metrics/distributions, /health, /openapi.json)",
         opts.db.display(),
-        connections.len()
+        connections.len(),
+        crate::format::thousands(max_connections as u64)
     );
     let banner = banner(&format!("http://{shown}/"));
     if !banner.is_empty() {
@@ -72,7 +74,52 @@ pub fn run(opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
     Ok(())
 }
 
-fn listen(addr: &str) -> Result<Server> {
+/// File descriptors kept for all but the connections: the database connections and their
+/// journals, the listener, stdio.
+const RESERVED_DESCRIPTORS: u64 = 64;
+/// More connections than this would mean as many threads (tiny_http reads each connection on
+/// a thread of its own).
+const MOST_CONNECTIONS: u64 = 10_000;
+
+/// How many connections may be open at once: each takes two descriptors (tiny_http reads and
+/// writes through two handles), the rest is reserved, and there are at most
+/// [`MOST_CONNECTIONS`]. Past the cap a new connection is closed at once, so that the
+/// server never runs out of descriptors and stops accepting.
+fn max_connections(descriptor_limit: u64) -> usize {
+    let by_descriptors = descriptor_limit.saturating_sub(RESERVED_DESCRIPTORS) / 2;
+    by_descriptors.clamp(1, MOST_CONNECTIONS) as usize
+}
+
+/// Raises the soft limit of open files to the hard one, as far as it goes; returns the limit
+/// in force.
+#[cfg(unix)]
+fn raise_descriptor_limit() -> u64 {
+    // SAFETY: getrlimit and setrlimit only read and write the struct given.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
+            return 1024;
+        }
+        if limit.rlim_cur < limit.rlim_max {
+            let raised = libc::rlimit {
+                rlim_cur: limit.rlim_max,
+                rlim_max: limit.rlim_max,
+            };
+            if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
+                return raised.rlim_cur as u64;
+            }
+        }
+        limit.rlim_cur as u64
+    }
+}
+
+#[cfg(not(unix))]
+fn raise_descriptor_limit() -> u64 {
+    // Windows has no such per-process limit worth raising; the thread bound rules.
+    MOST_CONNECTIONS * 2 + RESERVED_DESCRIPTORS
+}
+
+fn listen(addr: &str, max_connections: usize) -> Result<Server> {
     let listener = std::net::TcpListener::bind(addr).map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => anyhow!(
             "cannot listen on {addr}: the address is already in use (is another xcc serve running? choose another port with --addr)"
@@ -84,7 +131,8 @@ fn listen(addr: &str) -> Result<Server> {
     socket2::SockRef::from(&listener)
         .set_nodelay(true)
         .with_context(|| format!("cannot configure the socket on {addr}"))?;
-    Server::from_listener(listener, None).map_err(|e| anyhow!("cannot listen on {addr}: {e}"))
+    Server::from_listener_capped(listener, None, max_connections)
+        .map_err(|e| anyhow!("cannot listen on {addr}: {e}"))
 }
 
 struct Worker {

@@ -366,3 +366,43 @@ fn rss_kb(pid: u32) -> u64 {
     let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
+
+/// Regression: under `ulimit -n 1024`, about 505 connections made tiny_http's accept loop
+/// panic or stop (EMFILE), and the server refused every later connection for good. Now
+/// connections are capped by the descriptor limit, accept errors back off, and it goes on.
+#[test]
+fn running_out_of_descriptors_never_stops_the_server_accepting() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    // This test's own 600 sockets need room, whatever the rest of the suite holds open.
+    raise_own_descriptor_limit();
+    let served = Served::start_with_descriptor_limit(&w.db(), 256);
+    let address = served.base.trim_start_matches("http://").to_string();
+    let sockets: Vec<std::net::TcpStream> = (0..600)
+        .filter_map(|_| std::net::TcpStream::connect(&address).ok())
+        .collect();
+    assert!(
+        sockets.len() > 256,
+        "only {} connections opened",
+        sockets.len()
+    );
+    drop(sockets);
+    let started = std::time::Instant::now();
+    let (status, _, body) = served.request("GET", "/health");
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+fn raise_own_descriptor_limit() {
+    // SAFETY: getrlimit and setrlimit only read and write the struct given.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        limit.rlim_cur = limit.rlim_max.min(65_536).max(limit.rlim_cur);
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+    }
+}

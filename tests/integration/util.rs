@@ -297,7 +297,8 @@ pub struct Served {
 
 impl Served {
     pub fn start(db: &Path, extra: &[&str]) -> Served {
-        let mut child = xcc()
+        let mut command = xcc();
+        command
             .args([
                 "serve",
                 "--db",
@@ -305,7 +306,23 @@ impl Served {
                 "--addr",
                 "127.0.0.1:0",
             ])
-            .args(extra)
+            .args(extra);
+        Served::from_command(command)
+    }
+
+    /// `xcc serve` under `ulimit -n limit` (soft and hard), through bash.
+    pub fn start_with_descriptor_limit(db: &Path, limit: u32) -> Served {
+        let mut command = Command::new("bash");
+        command.arg("-c").arg(format!(
+            "ulimit -n {limit} && exec {} serve --db {} --addr 127.0.0.1:0 --quiet",
+            env!("CARGO_BIN_EXE_xcc"),
+            db.to_str().unwrap()
+        ));
+        Served::from_command(command)
+    }
+
+    fn from_command(mut command: Command) -> Served {
+        let mut child = command
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

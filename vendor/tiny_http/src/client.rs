@@ -43,8 +43,9 @@ const MAX_REQUEST_HEAD: usize = 64 * 1024;
 #[derive(Debug)]
 enum ReadError {
     WrongRequestLine,
-    /// The request line and headers together are longer than `MAX_REQUEST_HEAD` (patched in).
-    HeadTooLarge,
+    /// The request line and headers together are longer than `MAX_REQUEST_HEAD` (patched in):
+    /// 414 when the request line alone is, 431 otherwise.
+    HeadTooLarge(u16),
     WrongHeader(HTTPVersion),
     /// the client sent an unrecognized `Expect` header
     ExpectationFailed(HTTPVersion),
@@ -102,7 +103,7 @@ impl ClientConnection {
                 }
             };
             if *budget == 0 {
-                return Err(ReadError::HeadTooLarge);
+                return Err(ReadError::HeadTooLarge(431));
             }
             *budget -= 1;
 
@@ -129,7 +130,10 @@ impl ClientConnection {
         let (method, path, version, headers) = {
             // reading the request line
             let (method, path, version) = {
-                let line = self.read_next_line(&mut budget)?;
+                let line = self.read_next_line(&mut budget).map_err(|e| match e {
+                    ReadError::HeadTooLarge(_) => ReadError::HeadTooLarge(414),
+                    e => e,
+                })?;
 
                 parse_request_line(
                     line.as_str().trim(), // TODO: remove this conversion
@@ -217,9 +221,9 @@ impl Iterator for ClientConnection {
                                  // se we have to close
                 }
 
-                Err(ReadError::HeadTooLarge) => {
+                Err(ReadError::HeadTooLarge(status)) => {
                     let writer = self.sink.next().unwrap();
-                    let response = Response::new_empty(StatusCode(431));
+                    let response = Response::new_empty(StatusCode(status));
                     response
                         .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
                         .ok();

@@ -243,6 +243,17 @@ impl Server {
         listener: L,
         ssl_config: Option<SslConfig>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
+        Self::from_listener_capped(listener, ssl_config, usize::MAX)
+    }
+
+    /// Patched in: as `from_listener`, with at most `max_connections` connections open at
+    /// once; one accepted beyond that is closed at once, so that the server keeps the file
+    /// descriptors it needs to go on.
+    pub fn from_listener_capped<L: Into<Listener>>(
+        listener: L,
+        ssl_config: Option<SslConfig>,
+        max_connections: usize,
+    ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
         let listener = listener.into();
         // building the "close" variable
         let close_trigger = Arc::new(AtomicBool::new(false));
@@ -289,13 +300,26 @@ impl Server {
             // a tasks pool is used to dispatch the connections into threads
             let tasks_pool = util::TaskPool::new();
 
+            // Patched: connections open now, counted down when a connection's task ends.
+            let open = Arc::new(std::sync::atomic::AtomicUsize::new(0));
             log::debug!("Running accept thread");
             while !inside_close_trigger.load(Relaxed) {
                 let new_client = match server.accept() {
+                    Ok((sock, _)) if open.load(Relaxed) >= max_connections => {
+                        drop(sock); // over the cap: closed at once
+                        continue;
+                    }
                     Ok((sock, _)) => {
                         use util::RefinedTcpStream;
                         let (read_closable, write_closable) = match ssl {
-                            None => RefinedTcpStream::new(sock),
+                            None => match RefinedTcpStream::new(sock) {
+                                Ok(pair) => pair,
+                                Err(e) => {
+                                    log::error!("Cannot use a new client: {}", e);
+                                    thread::sleep(std::time::Duration::from_millis(50));
+                                    continue;
+                                }
+                            },
                             #[cfg(any(feature = "ssl-openssl", feature = "ssl-rustls"))]
                             Some(ref ssl) => {
                                 // trying to apply SSL over the connection
@@ -305,7 +329,10 @@ impl Server {
                                     Err(_) => continue,
                                 };
 
-                                RefinedTcpStream::new(sock)
+                                match RefinedTcpStream::new(sock) {
+                                    Ok(pair) => pair,
+                                    Err(_) => continue,
+                                }
                             }
                             #[cfg(not(any(feature = "ssl-openssl", feature = "ssl-rustls")))]
                             Some(ref _ssl) => unreachable!(),
@@ -320,7 +347,10 @@ impl Server {
                     Ok(client) => {
                         let messages = inside_messages.clone();
                         let mut client = Some(client);
+                        open.fetch_add(1, Relaxed);
+                        let counted = ConnectionCounted(open.clone());
                         tasks_pool.spawn(Box::new(move || {
+                            let _counted = &counted;
                             if let Some(client) = client.take() {
                                 // Synchronization is needed for HTTPS requests to avoid a deadlock
                                 if client.secure() {
@@ -338,10 +368,12 @@ impl Server {
                         }));
                     }
 
+                    // Patched: an accept error (EMFILE, ENFILE, ECONNABORTED, ...) never
+                    // ends the accept loop; it backs off briefly and goes on, where the
+                    // original `break` stopped the server accepting for good.
                     Err(e) => {
                         log::error!("Error accepting new client: {}", e);
-                        inside_messages.push(e.into());
-                        break;
+                        thread::sleep(std::time::Duration::from_millis(50));
                     }
                 }
             }
@@ -441,5 +473,14 @@ impl Drop for Server {
                 let _ = std::fs::remove_file(path);
             }
         }
+    }
+}
+
+/// Patched in: counts a connection down when its task ends, however it ends.
+struct ConnectionCounted(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for ConnectionCounted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
     }
 }
