@@ -6,6 +6,7 @@
 //! ("customer-id must be an integer or null") rather than serde's.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -384,8 +385,10 @@ fn optional_integer(value: Option<Scalar>, name: &str) -> Result<Option<i64>, St
     }
 }
 
-/// The unknown fields as canonical compact JSON (keys sorted), so that the same content
-/// written with other spacing or key order compares equal when an id is seen again.
+/// The unknown fields as canonical compact JSON (keys sorted, no spaces), so that the same
+/// content written with other spacing or key order compares equal when an id is seen again.
+/// Numbers keep the text they came with (`123456789012345678901234567890`, `-0`, `1.50`):
+/// going through `f64` would change them.
 fn extra_json(
     top: &[(Cow<str>, &RawValue)],
     body: &[(Cow<str>, &RawValue)],
@@ -393,37 +396,63 @@ fn extra_json(
     if top.is_empty() && body.is_empty() {
         return Ok(None);
     }
-    // Raw values were only skimmed; a value nested beyond serde_json's recursion limit
-    // shows here and is refused rather than stored as something else.
-    let to_value = |name: String, raw: &RawValue| {
-        serde_json::from_str::<serde_json::Value>(raw.get())
-            .map_err(|e| format!("{name} cannot be kept: {}", json_error_reason(&e)))
-    };
-    let mut object = serde_json::Map::new();
+    let mut fields: BTreeMap<&str, String> = BTreeMap::new();
     for (k, v) in top {
-        object.insert(k.to_string(), to_value(k.to_string(), v)?);
+        fields.insert(k, keep(k, v)?);
     }
     if !body.is_empty() {
-        let mut inner = serde_json::Map::new();
+        let mut inner: BTreeMap<&str, String> = BTreeMap::new();
         for (k, v) in body {
-            inner.insert(k.to_string(), to_value(format!("event.{k}"), v)?);
+            inner.insert(k, keep(&format!("event.{k}"), v)?);
         }
-        object.insert("event".into(), serde_json::Value::Object(inner));
+        fields.insert("event", object_text(inner));
     }
-    let mut value = serde_json::Value::Object(object);
-    sort_keys(&mut value);
-    Ok(Some(value.to_string()))
+    Ok(Some(object_text(fields)))
 }
 
-fn sort_keys(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            map.sort_keys();
-            map.values_mut().for_each(sort_keys);
+/// One unknown field's value as canonical text, or why it cannot be kept. Raw values were
+/// only skimmed so far: a value nested beyond serde_json's recursion limit shows when it is
+/// parsed once as a plain value (which enforces the limit; skipping a value does not), and is
+/// refused rather than stored as something else; below the limit, [`canonical`]'s recursion
+/// is bounded by it too.
+fn keep(name: &str, raw: &RawValue) -> Result<String, String> {
+    let cannot_keep =
+        |e: serde_json::Error| format!("{name} cannot be kept: {}", json_error_reason(&e));
+    serde_json::from_str::<serde_json::Value>(raw.get()).map_err(cannot_keep)?;
+    canonical(raw).map_err(cannot_keep)
+}
+
+/// One JSON value as canonical text, numbers as written.
+fn canonical(raw: &RawValue) -> Result<String, serde_json::Error> {
+    let text = raw.get().trim();
+    match text.as_bytes().first() {
+        Some(b'{') => {
+            let map: BTreeMap<String, &RawValue> = serde_json::from_str(text)?;
+            let mut fields = BTreeMap::new();
+            for (k, v) in &map {
+                fields.insert(k.as_str(), canonical(v)?);
+            }
+            Ok(object_text(fields))
         }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(sort_keys),
-        _ => {}
+        Some(b'[') => {
+            let items: Vec<&RawValue> = serde_json::from_str(text)?;
+            let items: Vec<String> = items.into_iter().map(canonical).collect::<Result<_, _>>()?;
+            Ok(format!("[{}]", items.join(",")))
+        }
+        // Strings re-escaped the one canonical way.
+        Some(b'"') => serde_json::to_string(&serde_json::from_str::<String>(text)?),
+        // Numbers, true, false, null: exactly as written.
+        _ => Ok(text.to_string()),
     }
+}
+
+/// `{"key":value,…}` in the map's (sorted) order; the values are canonical text already.
+fn object_text(fields: BTreeMap<&str, String>) -> String {
+    let fields: Vec<String> = fields
+        .into_iter()
+        .map(|(k, v)| format!("{}:{v}", serde_json::Value::from(k)))
+        .collect();
+    format!("{{{}}}", fields.join(","))
 }
 
 #[cfg(test)]
@@ -496,6 +525,18 @@ mod tests {
         assert_eq!(
             e.extra.as_deref(),
             Some(r#"{"event":{"a":{"z":1},"b":[1,2]},"source":"app"}"#)
+        );
+    }
+
+    #[test]
+    fn unknown_numbers_keep_their_text() {
+        let line = r#"{"id": 1, "type": "x", "big": 123456789012345678901234567890, "event": {"timestamp": "2022-05-25T05:20:18", "z": -0, "a": [1.50, 1e5, {"k": "\u00e9\n"}]}}"#;
+        let e = parse_event(line.as_bytes()).unwrap();
+        assert_eq!(
+            e.extra.as_deref(),
+            Some(
+                r#"{"big":123456789012345678901234567890,"event":{"a":[1.50,1e5,{"k":"é\n"}],"z":-0}}"#
+            )
         );
     }
 

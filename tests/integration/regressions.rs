@@ -406,3 +406,23 @@ fn raise_own_descriptor_limit() {
         libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
     }
 }
+
+/// Regression: unknown fields were stored through f64: `123456789012345678901234567890`
+/// became `1.2345678901234568e+29` and `-0` became `-0.0`. Now their number text is kept.
+#[test]
+fn unknown_fields_keep_their_numbers_as_written() {
+    let w = Workspace::new();
+    let line = r#"{"id": 7, "type": "page_view", "big": 123456789012345678901234567890, "event": {"timestamp": "2022-05-25T05:44:03", "zero": -0, "list": [1.50, 2e3]}}"#;
+    let (out, _) = w.ingest("-", line.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        w.rows("SELECT extra FROM events"),
+        vec![
+            r#"Text("{\"big\":123456789012345678901234567890,\"event\":{\"list\":[1.50,2e3],\"zero\":-0}}")"#
+        ]
+    );
+    // The same line again is a duplicate, not a conflict.
+    let (out, report) = w.ingest("-", line.as_bytes());
+    assert_eq!(out.code, 0);
+    assert_eq!(report.unwrap()["duplicates"], 1);
+}
