@@ -1,12 +1,12 @@
 //! One test per break found when xcc was tried as an attacker would (reliability, second
 //! round), each named after what it proves. RELIABILITY.md lists them.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
 use rusqlite::Connection;
 
-use crate::util::{as_nobody, http_server, run, Reply, Served, Workspace, REAL_HEAD};
+use crate::util::{
+    as_nobody, http_server, run, with_read_only_folder, Reply, Served, Workspace, REAL_HEAD,
+};
 
 /// Regression: `xcc ingest` set the page size and WAL mode on another program's SQLite file
 /// before refusing it. Now such a file, and any file that is not ours, is unchanged.
@@ -97,25 +97,6 @@ fn a_file_left_in_wal_mode_is_read_from_a_read_only_folder() {
             format!("xcc: {path} is in WAL mode with {path}-wal beside it, and its folder is not writable, so SQLite cannot read them; copy both files to a folder you can write, or let any xcc command that writes finish there first")
         );
     });
-}
-
-/// Makes `dir` (and the folders above it) readable by anyone and `dir` itself read-only for
-/// the length of `check`.
-fn with_read_only_folder(dir: &Path, check: impl FnOnce()) {
-    for folder in dir.ancestors().skip(1).take_while(|p| *p != Path::new("/")) {
-        let mode = std::fs::metadata(folder).unwrap().permissions().mode();
-        std::fs::set_permissions(folder, std::fs::Permissions::from_mode(mode | 0o755)).unwrap();
-    }
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-    }
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
-    }
 }
 
 /// Regression: `--timeout 99999999999h` was accepted and stored, giving one session per event.

@@ -1,10 +1,9 @@
 //! `xcc share` and the working file at rest: the file people e-mail to analysts.
 
 use std::collections::{BTreeSet, HashSet};
-use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use crate::util::{as_nobody, run, Served, Workspace, REAL_HEAD};
+use crate::util::{as_nobody, run, with_read_only_folder, Served, Workspace, REAL_HEAD};
 
 const METRICS: [&str; 5] = ["orders", "referrers", "summary", "daily", "distributions"];
 
@@ -268,7 +267,7 @@ fn a_shared_file_is_complete_on_its_own_and_opens_read_only_as_another_user() {
     assert_eq!(check.count("PRAGMA freelist_count"), 0, "VACUUMed");
 
     // A read-only folder, read by another user: the shell, Python, xcc itself.
-    read_only(&dir, || {
+    with_read_only_folder(&dir, || {
         let path = file.to_str().unwrap();
         let sessions = check.count("SELECT count(*) FROM sessions").to_string();
         let uri = format!("file:{path}?immutable=1");
@@ -326,7 +325,7 @@ fn the_working_file_at_rest_opens_read_only_as_another_user() {
     std::fs::create_dir(&dir).unwrap();
     let file = dir.join("sessions.db");
     std::fs::copy(&db, &file).unwrap();
-    read_only(&dir, || {
+    with_read_only_folder(&dir, || {
         let out = as_nobody(env!("CARGO_BIN_EXE_xcc"))
             .args(["metrics", "summary", "--db", file.to_str().unwrap()])
             .output()
@@ -401,30 +400,6 @@ fn share_refuses_to_overwrite_a_file_without_force() {
         .filter(|n| n.contains(".tmp-"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
-}
-
-/// Runs `check` with `dir` and the path to it readable and traversable by anyone, and `dir`
-/// and its files read-only, then makes them writable again.
-fn read_only(dir: &Path, check: impl FnOnce()) {
-    let mut parent = dir.parent();
-    while let Some(p) = parent {
-        if p == Path::new("/") {
-            break;
-        }
-        let mode = std::fs::metadata(p).unwrap().permissions().mode();
-        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode | 0o755)).unwrap();
-        parent = p.parent();
-    }
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o444)).unwrap();
-    }
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-    if let Err(panic) = result {
-        std::panic::resume_unwind(panic);
-    }
 }
 
 #[test]

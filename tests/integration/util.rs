@@ -465,3 +465,27 @@ pub fn brief_picture() -> Vec<String> {
         event(16, 2, 410 * m + 30, "placed_order", None),
     ]
 }
+
+/// Runs `check` with the folders above `dir` traversable by anyone and `dir` and its files
+/// read-only (for another user too), then makes `dir` writable again, however `check` ends.
+pub fn with_read_only_folder(dir: &Path, check: impl FnOnce()) {
+    use std::os::unix::fs::PermissionsExt;
+    let set = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap()
+    };
+    for folder in dir.ancestors().skip(1).take_while(|p| *p != Path::new("/")) {
+        set(
+            folder,
+            std::fs::metadata(folder).unwrap().permissions().mode() | 0o755,
+        );
+    }
+    for entry in std::fs::read_dir(dir).unwrap() {
+        set(&entry.unwrap().path(), 0o444);
+    }
+    set(dir, 0o555);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
+    set(dir, 0o755);
+    if let Err(panic) = result {
+        std::panic::resume_unwind(panic);
+    }
+}
