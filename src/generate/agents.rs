@@ -6,7 +6,7 @@
 //! The bytes go straight into the line buffer, without `format!`, because the generator
 //! writes millions of lines a second and a user agent is a third of a line.
 
-use super::lines::{date, push_u64, two_digits, START_DAY};
+use super::digits::{date, push_u64, two_digits, START_DAY};
 use super::rng::Rng;
 use super::simulation::random_ip;
 use super::vocabulary::{ANDROID_VERSIONS, IOS_VERSIONS, LOCALES, MAC_PROCESSORS, WINDOWS_TOKENS};

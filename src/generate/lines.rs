@@ -4,15 +4,13 @@
 use std::io::{self, Write};
 
 use super::agents::Agents;
+use super::digits::{date, push_u64, two_digits, START_DAY};
 use super::simulation::{Kind, Page, Rec, TICK_SECS};
 use super::vocabulary::{QUERY_FIRST, QUERY_LAST, QUERY_MIDDLE, REFERRERS, USER_AGENTS};
-use crate::format::calendar::{civil_from_days, days_from_civil};
 
 /// The real timestamps sit at :03, :18, :33 and :48 seconds, all with this fraction.
 const FIRST_SECOND: u64 = 3;
 const FRACTION: &[u8] = b".648681";
-/// 2022-04-20 as days since 1970-01-01.
-pub(super) const START_DAY: i64 = days_from_civil(2022, 4, 20);
 
 const FLUSH_AT: usize = 1 << 16;
 
@@ -112,23 +110,6 @@ impl LineWriter {
     }
 }
 
-/// "YYYY-MM-DD" of a day since 1970-01-01.
-pub(super) fn date(days: i64) -> [u8; 10] {
-    let (y, m, d) = civil_from_days(days);
-    let mut s = [0u8; 10];
-    s[..4].copy_from_slice(&[
-        b'0' + (y / 1000 % 10) as u8,
-        b'0' + (y / 100 % 10) as u8,
-        b'0' + (y / 10 % 10) as u8,
-        b'0' + (y % 10) as u8,
-    ]);
-    s[4] = b'-';
-    s[5..7].copy_from_slice(&two_digits(m));
-    s[7] = b'-';
-    s[8..10].copy_from_slice(&two_digits(d));
-    s
-}
-
 /// The keys that only some types have, after the timestamp.
 fn write_details(b: &mut Vec<u8>, r: &Rec) {
     match r.kind {
@@ -180,22 +161,4 @@ fn write_page(b: &mut Vec<u8>, r: &Rec) {
         b.extend_from_slice(REFERRERS[r.referrer as usize - 1].0.as_bytes());
         b.push(b'"');
     }
-}
-
-pub(super) fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[i..]);
-}
-
-pub(super) fn two_digits(n: u32) -> [u8; 2] {
-    [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]
 }

@@ -32,6 +32,7 @@
 //! Output depends only on the options: same options, same bytes.
 
 mod agents;
+mod digits;
 mod lines;
 mod rng;
 mod simulation;

@@ -2,7 +2,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::lines::START_DAY;
+use super::digits::START_DAY;
 use super::{default_customers, write_events, GenerateOptions, WINDOW};
 use crate::format::calendar::{civil_from_days, days_from_civil};
 

@@ -1,7 +1,6 @@
 //! One test per break found when xcc was tried as an attacker would (reliability, second
 //! round), each named after what it proves. RELIABILITY.md lists them.
 
-
 use rusqlite::Connection;
 
 use crate::util::{
