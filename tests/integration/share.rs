@@ -270,34 +270,29 @@ fn a_shared_file_is_complete_on_its_own_and_opens_read_only_as_another_user() {
     with_read_only_folder(&dir, || {
         let path = file.to_str().unwrap();
         let sessions = check.count("SELECT count(*) FROM sessions").to_string();
+        // What a command run as nobody prints, with its stderr if it fails.
+        let printed = |program: &str, args: &[&str]| {
+            let out = as_nobody(program).args(args).output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+            (
+                String::from_utf8_lossy(&out.stdout).trim().to_string(),
+                stderr,
+            )
+        };
+        let count = "SELECT count(*) FROM sessions";
         let uri = format!("file:{path}?immutable=1");
-        for args in [vec!["-readonly", path], vec![uri.as_str()]] {
-            let out = as_nobody("sqlite3")
-                .args(&args)
-                .arg("SELECT count(*) FROM sessions")
-                .output()
-                .unwrap();
-            assert_eq!(
-                String::from_utf8_lossy(&out.stdout).trim(),
-                sessions,
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
+        for mut args in [vec!["-readonly", path], vec![uri.as_str()]] {
+            args.push(count);
+            let (stdout, stderr) = printed("sqlite3", &args);
+            assert_eq!(stdout, sessions, "{stderr}");
         }
         // Debian's python3: the one on root's PATH may live where nobody cannot read.
         let python = ["/usr/bin/python3", "python3"]
             .into_iter()
             .find(|p| Path::new(p).exists());
-        let out = as_nobody(python.unwrap_or("python3"))
-            .args(["-c", &format!("import sqlite3; print(sqlite3.connect('file:{path}?mode=ro', uri=True).execute('SELECT count(*) FROM sessions').fetchone()[0])")])
-            .output()
-            .unwrap();
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout).trim(),
-            sessions,
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        let script = format!("import sqlite3; print(sqlite3.connect('file:{path}?mode=ro', uri=True).execute('{count}').fetchone()[0])");
+        let (stdout, stderr) = printed(python.unwrap_or("python3"), &["-c", &script]);
+        assert_eq!(stdout, sessions, "{stderr}");
         let out = as_nobody(env!("CARGO_BIN_EXE_xcc"))
             .args(["metrics", "orders", "--db", path])
             .output()
