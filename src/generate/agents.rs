@@ -6,7 +6,7 @@
 //! The bytes go straight into the line buffer, without `format!`, because the generator
 //! writes millions of lines a second and a user agent is a third of a line.
 
-use super::digits::{date, push_u64, two_digits, START_DAY};
+use super::digits::{date, push_clock, push_u64, START_DAY};
 use super::rng::Rng;
 use super::simulation::random_ip;
 use super::vocabulary::{ANDROID_VERSIONS, IOS_VERSIONS, LOCALES, MAC_PROCESSORS, WINDOWS_TOKENS};
@@ -325,11 +325,7 @@ impl Agents {
         b.extend_from_slice(&date(GECKO_FIRST_DAY + day as i64));
         let second = self.int(0, 86_399);
         b.push(b' ');
-        b.extend_from_slice(&two_digits(second / 3600));
-        b.push(b':');
-        b.extend_from_slice(&two_digits(second / 60 % 60));
-        b.push(b':');
-        b.extend_from_slice(&two_digits(second % 60));
+        push_clock(b, second);
     }
 }
 

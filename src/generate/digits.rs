@@ -39,6 +39,15 @@ pub(super) fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
     buf.extend_from_slice(&digits[i..]);
 }
 
+/// "HH:MM:SS" of a second of the day.
+pub(super) fn push_clock(b: &mut Vec<u8>, second_of_day: u32) {
+    b.extend_from_slice(&two_digits(second_of_day / 3600));
+    b.push(b':');
+    b.extend_from_slice(&two_digits(second_of_day / 60 % 60));
+    b.push(b':');
+    b.extend_from_slice(&two_digits(second_of_day % 60));
+}
+
 /// The last two decimal digits of `n`.
 pub(super) fn two_digits(n: u32) -> [u8; 2] {
     [b'0' + (n / 10 % 10) as u8, b'0' + (n % 10) as u8]

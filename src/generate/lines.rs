@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use super::agents::Agents;
-use super::digits::{date, push_u64, two_digits, START_DAY};
+use super::digits::{date, push_clock, push_u64, START_DAY};
 use super::simulation::{Kind, Page, Rec, TICK_SECS};
 use super::vocabulary::{QUERY_FIRST, QUERY_LAST, QUERY_MIDDLE, REFERRERS, USER_AGENTS};
 
@@ -100,11 +100,7 @@ impl LineWriter {
         b.extend_from_slice(&self.dates[day]);
         let sod = (secs % 86_400) as u32;
         b.push(b'T');
-        b.extend_from_slice(&two_digits(sod / 3600));
-        b.push(b':');
-        b.extend_from_slice(&two_digits(sod / 60 % 60));
-        b.push(b':');
-        b.extend_from_slice(&two_digits(sod % 60));
+        push_clock(b, sod);
         b.extend_from_slice(FRACTION);
         b.push(b'"');
     }
