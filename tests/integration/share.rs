@@ -53,6 +53,17 @@ fn metric(db: &Path, name: &str) -> String {
     out.stdout
 }
 
+/// `xcc metrics NAME` on `db` run as user nobody, which must succeed.
+fn metric_as_nobody(db: &Path, name: &str) -> String {
+    let out = as_nobody(env!("CARGO_BIN_EXE_xcc"))
+        .args(["metrics", name, "--db", db.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// Every user agent and IP of the input lines, read with serde_json.
 fn personal_values(lines: &[u8]) -> Vec<String> {
     let mut values = Vec::new();
@@ -293,20 +304,7 @@ fn a_shared_file_is_complete_on_its_own_and_opens_read_only_as_another_user() {
         let script = format!("import sqlite3; print(sqlite3.connect('file:{path}?mode=ro', uri=True).execute('{count}').fetchone()[0])");
         let (stdout, stderr) = printed(python.unwrap_or("python3"), &["-c", &script]);
         assert_eq!(stdout, sessions, "{stderr}");
-        let out = as_nobody(env!("CARGO_BIN_EXE_xcc"))
-            .args(["metrics", "orders", "--db", path])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(
-            String::from_utf8_lossy(&out.stdout),
-            metric(&w.db(), "orders")
-        );
+        assert_eq!(metric_as_nobody(&file, "orders"), metric(&w.db(), "orders"));
     });
 }
 
@@ -321,17 +319,7 @@ fn the_working_file_at_rest_opens_read_only_as_another_user() {
     let file = dir.join("sessions.db");
     std::fs::copy(&db, &file).unwrap();
     with_read_only_folder(&dir, || {
-        let out = as_nobody(env!("CARGO_BIN_EXE_xcc"))
-            .args(["metrics", "summary", "--db", file.to_str().unwrap()])
-            .output()
-            .unwrap();
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        assert_eq!(String::from_utf8_lossy(&out.stdout), metric(&db, "summary"));
+        assert_eq!(metric_as_nobody(&file, "summary"), metric(&db, "summary"));
     });
 }
 
