@@ -93,10 +93,7 @@ pub fn share(opts: &ShareOptions) -> Result<Shared> {
 /// folder that exists.
 fn check_target(opts: &ShareOptions) -> Result<()> {
     let out = opts.out.display();
-    let folder = match opts.out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let folder = store::folder_of(&opts.out);
     if !folder.is_dir() {
         bail!(
             "cannot write {out}: the folder {} does not exist",

@@ -80,10 +80,7 @@ fn check_path(path: &Path, creating: bool) -> Result<()> {
             path.join("sessions.db").display()
         );
     }
-    let folder = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
+    let folder = folder_of(path);
     if creating && !folder.is_dir() {
         bail!(
             "cannot create {label}: the folder {} does not exist",
@@ -91,6 +88,14 @@ fn check_path(path: &Path, creating: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The folder a file is (or would be) in; `.` for a bare file name.
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
 }
 
 /// Makes sure an existing file is ours before a writer touches it, through a read-only
