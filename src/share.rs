@@ -83,8 +83,7 @@ pub fn share(opts: &ShareOptions) -> Result<Shared> {
         Ok(shared)
     });
     if built.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-        let _ = std::fs::remove_file(journal_of(&temporary));
+        store::remove_database_files(&temporary);
     }
     built.with_context(|| format!("cannot write {}", opts.out.display()))
 }
@@ -118,12 +117,6 @@ fn temporary_path(out: &Path) -> PathBuf {
     let mut name = out.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".tmp-{}", std::process::id()));
     out.with_file_name(name)
-}
-
-fn journal_of(db: &Path) -> PathBuf {
-    let mut name = db.as_os_str().to_owned();
-    name.push("-journal");
-    PathBuf::from(name)
 }
 
 fn build(opts: &ShareOptions, path: &Path) -> Result<Shared> {

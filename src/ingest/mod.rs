@@ -9,7 +9,7 @@ mod load;
 mod parse;
 mod progress;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -70,7 +70,7 @@ pub fn run(opts: &IngestOptions) -> Result<IngestReport> {
         Ok(done) => done,
         Err(e) => {
             if !existed {
-                remove_database_files(&opts.db);
+                store::remove_database_files(&opts.db);
             }
             return Err(store::explain(&opts.db, e));
         }
@@ -180,14 +180,6 @@ fn ledger(loaded: &Loaded, finished_us: i64) -> ingests::Finished {
         bytes: loaded.bytes,
         first_event_at: loaded.time_range.map(|(first, _)| format_micros(first)),
         last_event_at: loaded.time_range.map(|(_, last)| format_micros(last)),
-    }
-}
-
-fn remove_database_files(db: &Path) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut p = db.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(PathBuf::from(p));
     }
 }
 

@@ -90,6 +90,15 @@ fn check_path(path: &Path, creating: bool) -> Result<()> {
     Ok(())
 }
 
+/// Removes a database file that a failed run created, with whatever SQLite made beside it.
+pub fn remove_database_files(db: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut path = db.as_os_str().to_owned();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+}
+
 /// The folder a file is (or would be) in; `.` for a bare file name.
 pub fn folder_of(path: &Path) -> &Path {
     match path.parent() {
