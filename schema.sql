@@ -1,4 +1,4 @@
--- xcc database schema, version 2 (older files are migrated in place: see src/migrations.rs).
+-- xcc database schema, version 3 (older files are migrated in place: see src/migrations.rs).
 -- Applied once to a new file; `PRAGMA user_version` records the version so that a
 -- database written by another xcc version is refused instead of misread.
 -- Times: `*_us` columns are microseconds since 1970-01-01T00:00:00Z (sortable integers);
@@ -11,6 +11,9 @@ CREATE TABLE meta (
 ) WITHOUT ROWID;
 
 -- One row per `xcc ingest` run that committed. lines_read = stored + duplicates + rejected.
+-- max_line_bytes is the --max-line-bytes the input was read with (NULL before schema version
+-- 3); it sits where `ALTER TABLE … ADD COLUMN` put it in files made by older versions, so
+-- that a migrated file's schema reads exactly like a new one's.
 CREATE TABLE ingests (
     id           INTEGER PRIMARY KEY,
     source       TEXT    NOT NULL,
@@ -24,9 +27,24 @@ CREATE TABLE ingests (
     bytes        INTEGER NOT NULL,
     -- the earliest and latest timestamp among the events this ingest stored
     first_event_at TEXT,
-    last_event_at  TEXT,
+    last_event_at  TEXT, max_line_bytes INTEGER,
     CHECK (lines_read = stored + duplicates + rejected)
 );
+
+-- The input of each ingest of JSON lines, cut into blocks by its content: a block ends at
+-- the first line break at or after 1 MiB from its start, or with the input. Inputs that begin
+-- with the same bytes begin with the same blocks, so a later ingest of the same file, or of
+-- the same file with lines appended, recognises those blocks by their hashes and does not
+-- parse them again (src/input/blocks.rs).
+CREATE TABLE ingest_blocks (
+    ingest_id  INTEGER NOT NULL REFERENCES ingests(id),
+    block      INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    end_line   INTEGER NOT NULL,
+    records    INTEGER NOT NULL,
+    hash       BLOB    NOT NULL,
+    PRIMARY KEY (ingest_id, block)
+) WITHOUT ROWID;
 
 -- Every accepted event. Fields without a column of their own are kept in `extra`.
 -- `id` has a unique index rather than being the rowid: input arrives in random id order, and
@@ -64,6 +82,8 @@ CREATE TABLE rejects (
     reason      TEXT    NOT NULL,
     raw         BLOB    NOT NULL
 );
+-- A recognised block's rejects are copied from the ingest that read it first.
+CREATE INDEX rejects_by_ingest_line ON rejects (ingest_id, line_number);
 
 -- One row per session of a logged-in customer (see README: Sessions).
 -- `id` is not the rowid: sessions are written in (customer_id, session_number) order, which
@@ -95,6 +115,29 @@ CREATE INDEX sessions_ordering ON sessions (customer_id, session_number) WHERE o
 CREATE INDEX sessions_timeline ON sessions
     (customer_id, session_number, order_count, started_us, ended_us, first_order_us);
 CREATE INDEX sessions_by_referrer_host ON sessions (referrer_host, duration_seconds, order_count);
+
+-- The two order metrics per ordering session and per ordering customer: what the window
+-- functions of queries/sessions/order_visits.sql and first_orders.sql give over `sessions`,
+-- written again for a customer whenever their sessions are, in the same transaction. The
+-- medians of GET /metrics/orders then read two small indexes in order instead of computing
+-- windows over every session. v_order_visits and v_first_order show them.
+CREATE TABLE order_visits (
+    customer_id         INTEGER NOT NULL,
+    order_number        INTEGER NOT NULL,
+    session_id          INTEGER NOT NULL,
+    session_number      INTEGER NOT NULL,
+    visits_before_order INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, order_number)
+) WITHOUT ROWID;
+CREATE INDEX order_visits_by_visits ON order_visits (visits_before_order);
+
+CREATE TABLE first_orders (
+    customer_id                INTEGER PRIMARY KEY,
+    session_id                 INTEGER NOT NULL,
+    sessions_until_first_order INTEGER NOT NULL,
+    minutes_before_first_order REAL    NOT NULL
+);
+CREATE INDEX first_orders_by_minutes ON first_orders (minutes_before_first_order);
 
 -- What every table, view and column means, for people who open this file without the README.
 -- kind is 'table', 'view' or 'column'; column_name is NULL on the rows about a whole table/view.

@@ -20,41 +20,19 @@ SELECT id AS session_id,
 FROM sessions;
 
 -- One row per ordering session: how many of the customer's sessions it took since their
--- previous ordering session (or since their first session), this one included.
+-- previous ordering session (or since their first session), this one included. Kept in the
+-- table order_visits (queries/sessions/order_visits.sql computes it).
 CREATE VIEW v_order_visits AS
-SELECT customer_id,
-       id AS session_id,
-       session_number,
-       ROW_NUMBER() OVER by_customer AS order_number,
-       session_number - COALESCE(LAG(session_number) OVER by_customer, 0) AS visits_before_order
-FROM sessions
-WHERE order_count > 0
-WINDOW by_customer AS (PARTITION BY customer_id ORDER BY session_number);
+SELECT customer_id, session_id, session_number, order_number, visits_before_order
+FROM order_visits;
 
 -- One row per ordering customer: the minutes spent in the shop before their first order,
 -- i.e. the durations of all sessions before the first ordering session plus the time from
--- the start of that session to its first placed_order.
+-- the start of that session to its first placed_order. Kept in the table first_orders
+-- (queries/sessions/first_orders.sql computes it).
 CREATE VIEW v_first_order AS
-SELECT customer_id,
-       id AS session_id,
-       session_number AS sessions_until_first_order,
-       (COALESCE(earlier_us, 0) + (first_order_us - started_us)) / 60000000.0
-           AS minutes_before_first_order
-FROM (
-    SELECT id,
-           customer_id,
-           session_number,
-           started_us,
-           first_order_us,
-           SUM(ended_us - started_us) OVER (
-               PARTITION BY customer_id ORDER BY session_number
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-           ) AS earlier_us,
-           MIN(CASE WHEN order_count > 0 THEN session_number END)
-               OVER (PARTITION BY customer_id) AS first_ordering_session
-    FROM sessions
-)
-WHERE session_number = first_ordering_session;
+SELECT customer_id, session_id, sessions_until_first_order, minutes_before_first_order
+FROM first_orders;
 
 -- Session duration by referrer host ('(direct)' when no event of the session had a referrer).
 -- Median and 90th percentile interpolate between neighbours, like PERCENTILE_CONT and

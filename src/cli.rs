@@ -122,6 +122,10 @@ pub struct IngestArgs {
     /// and first bytes, without being held in memory.
     #[arg(long, default_value_t = crate::input::records::DEFAULT_MAX_RECORD_BYTES, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=1 << 30).map(|n| n as usize))]
     pub max_line_bytes: usize,
+    /// Parse every line, even where the input starts with the same bytes as an earlier
+    /// ingest's (which are otherwise recognised by their hashes and not parsed again).
+    #[arg(long)]
+    pub parse_all: bool,
     /// Extra attempts for a download that fails to connect or answers 5xx.
     #[arg(long, default_value_t = 3, value_name = "N")]
     pub retries: u32,

@@ -18,7 +18,9 @@ fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend(store::events::STATEMENTS);
     all.extend(store::rejects::STATEMENTS);
     all.extend(store::ingests::STATEMENTS);
+    all.extend(store::blocks::STATEMENTS);
     all.extend(sessions::rebuild::STATEMENTS);
+    all.extend(sessions::orders::STATEMENTS);
     all.extend(metrics::STATEMENTS);
     all.extend(share::STATEMENTS);
     all

@@ -10,14 +10,21 @@ use anyhow::Result;
 use rusqlite::Connection;
 
 use crate::format::thousands;
+use crate::sessions::orders::OrderRows;
 use crate::sessions::rebuild;
 use crate::store::meta;
 use crate::store::migrate::Migration;
 
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    to: 2,
-    apply: sessions_in_customer_order,
-}];
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        to: 2,
+        apply: sessions_in_customer_order,
+    },
+    Migration {
+        to: 3,
+        apply: blocks_and_order_rows,
+    },
+];
 
 const SESSIONS_IN_CUSTOMER_ORDER: &str =
     include_str!("../queries/migrations/0002_sessions_in_customer_order.sql");
@@ -27,8 +34,19 @@ const SESSIONS_IN_CUSTOMER_ORDER: &str =
 fn sessions_in_customer_order(conn: &Connection) -> Result<String> {
     conn.execute_batch(SESSIONS_IN_CUSTOMER_ORDER)?;
     let timeout_us = meta::session_timeout_seconds(conn)? * 1_000_000;
-    let sessions = rebuild::rebuild_all(conn, timeout_us)?;
+    let sessions = rebuild::rebuild_all_sessions(conn, timeout_us)?;
     Ok(format!("{} sessions rebuilt", thousands(sessions)))
+}
+
+const BLOCKS_AND_ORDER_ROWS: &str =
+    include_str!("../queries/migrations/0003_blocks_and_order_rows.sql");
+
+/// Version 2 → 3: the tables of the input's blocks, and the order rows filled from the
+/// stored sessions.
+fn blocks_and_order_rows(conn: &Connection) -> Result<String> {
+    conn.execute_batch(BLOCKS_AND_ORDER_ROWS)?;
+    OrderRows::new(conn)?.refresh_all()?;
+    Ok("order rows filled from the sessions".to_string())
 }
 
 #[cfg(test)]

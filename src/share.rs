@@ -16,6 +16,8 @@ const SCHEMA: &str = include_str!("../queries/share/schema.sql");
 const COPY_META: &str = include_str!("../queries/share/copy_meta.sql");
 const COPY_INGESTS: &str = include_str!("../queries/share/copy_ingests.sql");
 const COPY_SESSIONS: &str = include_str!("../queries/share/copy_sessions.sql");
+const COPY_ORDER_VISITS: &str = include_str!("../queries/share/copy_order_visits.sql");
+const COPY_FIRST_ORDERS: &str = include_str!("../queries/share/copy_first_orders.sql");
 const COPY_LOGGED_IN_EVENTS: &str = include_str!("../queries/share/copy_logged_in_events.sql");
 const COUNT_REJECT_REASONS: &str = include_str!("../queries/share/count_reject_reasons.sql");
 const NOTE_IN_DICTIONARY: &str = include_str!("../queries/share/note_in_dictionary.sql");
@@ -24,10 +26,12 @@ const CONTENTS: &str = include_str!("../queries/share/contents.sql");
 /// The statements of this module, for the test that prepares every statement (against a
 /// fresh schema with the working file attached as `source`).
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 7] = [
+pub const STATEMENTS: [(&str, &str); 9] = [
     ("share/copy_meta.sql", COPY_META),
     ("share/copy_ingests.sql", COPY_INGESTS),
     ("share/copy_sessions.sql", COPY_SESSIONS),
+    ("share/copy_order_visits.sql", COPY_ORDER_VISITS),
+    ("share/copy_first_orders.sql", COPY_FIRST_ORDERS),
     ("share/copy_logged_in_events.sql", COPY_LOGGED_IN_EVENTS),
     ("share/count_reject_reasons.sql", COUNT_REJECT_REASONS),
     ("share/note_in_dictionary.sql", NOTE_IN_DICTIONARY),
@@ -152,6 +156,8 @@ fn copy(conn: &Connection, opts: &ShareOptions) -> Result<()> {
     tx.execute(COPY_META, [])?;
     tx.execute(COPY_INGESTS, [])?;
     tx.execute(COPY_SESSIONS, [])?;
+    tx.execute(COPY_ORDER_VISITS, [])?;
+    tx.execute(COPY_FIRST_ORDERS, [])?;
     if opts.events == SharedEvents::LoggedIn {
         for name in schema::DEFERRABLE_EVENT_INDEXES {
             schema::drop_index(&tx, name)?;
@@ -194,6 +200,10 @@ fn describe_share(conn: &Connection, opts: &ShareOptions) -> Result<()> {
     note.execute(params![
         "rejects",
         "In this shared file it has no rows: the rejected lines are raw input; table reject_reasons counts them by reason."
+    ])?;
+    note.execute(params![
+        "ingest_blocks",
+        "In this shared file it has no rows: they serve later ingests, and a shared file takes none."
     ])?;
     Ok(())
 }

@@ -33,6 +33,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         started_us: super::now_us(),
         wait: WRITE_WAIT,
         max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+        parse_all: false,
     })?;
     eprintln!("{}", report.describe(started.elapsed()));
     let db = args.db.display();

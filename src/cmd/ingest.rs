@@ -26,6 +26,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         started_us: super::now_us(),
         wait: Duration::from_secs(args.wait as u64),
         max_record_bytes: args.max_line_bytes,
+        parse_all: args.parse_all,
     };
     let started = Instant::now();
     let report = ingest::run(&opts)?;

@@ -3,12 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use rusqlite::Connection;
 
-use super::parse::{Parsed, Parser};
+use super::parse::{Input, Parsed, Parser};
 use super::progress::Progress;
+use crate::input::blocks::{CountedBlock, KnownBlock};
 use crate::input::event::Event;
+use crate::store::blocks;
 use crate::store::events::{EventWriter, Written};
 use crate::store::rejects::RejectWriter;
 
@@ -26,6 +28,10 @@ pub struct Loaded {
     pub time_range: Option<(i64, i64)>,
     /// Whether this was the first load into an empty file.
     pub bulk_load: bool,
+    /// Records in blocks an earlier ingest read byte for byte, which were not parsed.
+    pub recognised: u64,
+    /// The blocks of the input, known ones first; `None` when it was not JSON lines.
+    pub blocks: Option<Vec<CountedBlock>>,
 }
 
 impl Loaded {
@@ -56,15 +62,59 @@ pub fn load(
         bulk_load: events.is_bulk_load(),
         ..Loaded::default()
     };
-    while let Some(batch) = parser.next_batch()? {
-        for parsed in batch {
-            write_one(parsed, &mut events, &mut rejects, &mut loaded)?;
+    let mut known = Vec::new();
+    while let Some(input) = parser.next()? {
+        match input {
+            Input::Parsed(batch) => {
+                for parsed in batch {
+                    write_one(parsed, &mut events, &mut rejects, &mut loaded)?;
+                }
+            }
+            Input::Known(block) => {
+                note_known(conn, ingest_id, source, &block, &mut loaded)?;
+                known.push(block.counted);
+            }
         }
         progress.update(parser.bytes_read(), loaded.lines_read);
     }
     loaded.bytes = parser.bytes_read();
+    loaded.blocks = parser.take_blocks().map(|parsed| {
+        known.extend(parsed);
+        known
+    });
     events.finish()?;
     Ok(loaded)
+}
+
+/// A block read byte for byte by an earlier ingest: its records are what they were then,
+/// with every stored event now a duplicate, and its rejects are recorded again.
+fn note_known(
+    conn: &Connection,
+    ingest_id: i64,
+    source: &str,
+    block: &KnownBlock,
+    loaded: &mut Loaded,
+) -> Result<()> {
+    let records = block.counted.records;
+    let rejected = blocks::copy_rejects(
+        conn,
+        ingest_id,
+        source,
+        block.ingest_id,
+        block.first_line,
+        block.counted.block.end_line,
+    )?;
+    let duplicates = records.checked_sub(rejected).with_context(|| {
+        format!(
+            "ingest {} recorded more rejects in lines {}-{} than it read lines",
+            block.ingest_id, block.first_line, block.counted.block.end_line
+        )
+    })?;
+    loaded.lines_read += records;
+    loaded.rejected += rejected;
+    loaded.duplicates += duplicates;
+    loaded.recognised += records;
+    Ok(())
 }
 
 /// One record ends in exactly one place: stored, counted as a duplicate, or rejected.

@@ -37,6 +37,8 @@ pub struct IngestOptions {
     pub wait: Duration,
     /// The longest line (or array element) held and parsed; longer ones are rejected.
     pub max_record_bytes: usize,
+    /// Parse every line, even in blocks an earlier ingest read byte for byte.
+    pub parse_all: bool,
 }
 
 /// What one ingest did; `lines_read = stored + duplicates + rejected`.
@@ -51,6 +53,9 @@ pub struct IngestReport {
     pub bytes: u64,
     pub customers_resessionized: u64,
     pub sessions_written: u64,
+    /// Lines (of those read) in blocks an earlier ingest had read byte for byte, which were
+    /// therefore not parsed: duplicates, or rejects recorded again.
+    pub recognised: u64,
     /// Wall-clock seconds of each phase, for benchmarks: reading, parsing and storing the
     /// lines; rebuilding sessions; committing and checkpointing.
     pub load_seconds: f64,
@@ -90,7 +95,12 @@ fn ingest_into(
 ) -> Result<(IngestReport, Connection)> {
     let mut conn = store::open_for_write(&opts.db, opts.wait, MIGRATIONS)?;
     let mut progress = Progress::new(opts.quiet, opened.total_bytes);
-    let mut parser = Parser::spawn(opened, label, opts.max_record_bytes)?;
+    let earlier = if opts.parse_all {
+        Vec::new()
+    } else {
+        store::blocks::earlier_inputs(&conn, opts.max_record_bytes)?
+    };
+    let mut parser = Parser::spawn(opened, label, opts.max_record_bytes, earlier)?;
     store::use_rollback_journal_if_empty(&conn);
     let tx = store::begin_write(&mut conn, &opts.db, opts.wait)?;
     // On error the transaction is dropped, which rolls everything back.
@@ -124,9 +134,13 @@ fn write(
     progress: &mut Progress,
     started: Instant,
 ) -> Result<IngestReport> {
-    let ingest_id = ingests::start(tx, label, &format_micros(opts.started_us))?;
+    let started_at = format_micros(opts.started_us);
+    let ingest_id = ingests::start(tx, label, &started_at, opts.max_record_bytes)?;
     let load_started = Instant::now();
     let loaded = load::load(tx, ingest_id, label, parser, progress)?;
+    if let Some(blocks) = &loaded.blocks {
+        store::blocks::record(tx, ingest_id, blocks)?;
+    }
     let load_seconds = load_started.elapsed().as_secs_f64();
 
     let sessionize_started = Instant::now();
@@ -149,6 +163,7 @@ fn write(
         bytes: loaded.bytes,
         customers_resessionized: loaded.touched.len() as u64,
         sessions_written,
+        recognised: loaded.recognised,
         load_seconds,
         sessionize_seconds,
         commit_seconds: 0.0,
@@ -187,8 +202,16 @@ impl IngestReport {
     /// The one-line summary printed after an ingest.
     pub fn describe(&self, elapsed: Duration) -> String {
         let secs = elapsed.as_secs_f64().max(1e-9);
+        let recognised = if self.recognised > 0 {
+            format!(
+                " ({} of them recognised unchanged from an earlier ingest, not parsed again)",
+                thousands(self.recognised)
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "xcc: {} lines from {} in {:.1} s ({} lines/s): {} stored, {} duplicates, {} rejected; {} sessions rebuilt for {} customers",
+            "xcc: {} lines from {} in {:.1} s ({} lines/s){recognised}: {} stored, {} duplicates, {} rejected; {} sessions rebuilt for {} customers",
             thousands(self.lines_read),
             self.source,
             secs,

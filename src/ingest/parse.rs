@@ -2,12 +2,15 @@
 //! or a reject reason, handing batches to the writer over a bounded channel, so that parsing
 //! and writing overlap on two cores and memory stays flat whatever the input size.
 //!
+//! First the thread skips the blocks at the start of the input that an earlier ingest read
+//! byte for byte (`input::blocks`), handing each over as known, then it parses the rest.
+//!
 //! The end of the input is a message of its own. A channel that closes without it means the
 //! thread died (a panic, or a reader that ended early), which is an error, never a shorter
 //! ingest: the writer commits only after [`Parser::next_batch`] has seen the end and the
 //! thread has been joined cleanly.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Cursor, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::Arc;
@@ -16,6 +19,8 @@ use std::thread::{self, JoinHandle};
 use anyhow::{anyhow, bail, Context, Result};
 
 use crate::format::{shorten, thousands};
+use crate::input::blocks::RecordCounter;
+use crate::input::blocks::{self, CountedBlock, Cutter, CuttingReader, EarlierInput, KnownBlock};
 use crate::input::event::{parse_event, Event};
 use crate::input::records::RecordReader;
 use crate::input::source::Opened;
@@ -35,10 +40,17 @@ pub struct Parsed {
     pub outcome: Result<Event, String>,
 }
 
+/// What the parser hands over next.
+pub enum Input {
+    Parsed(Vec<Parsed>),
+    /// A block at the start of the input that an earlier ingest read byte for byte.
+    Known(KnownBlock),
+}
+
 enum Message {
-    Batch(Vec<Parsed>),
-    /// The input was read to its end.
-    End,
+    Input(Input),
+    /// The input was read to its end: its blocks when it was JSON lines.
+    End(Option<Vec<CountedBlock>>),
     /// Reading the input failed (a broken download, an unreadable file).
     Failed(anyhow::Error),
 }
@@ -49,22 +61,28 @@ pub struct Parser {
     messages: Receiver<Message>,
     thread: Option<JoinHandle<()>>,
     bytes_read: Arc<AtomicU64>,
+    /// The blocks of the parsed part of the input, once it has ended.
+    blocks: Option<Vec<CountedBlock>>,
 }
 
 impl Parser {
     /// Starts parsing `opened` on its own thread; `label` names the source in errors.
-    /// Records longer than `max_record_bytes` are rejected without being held.
-    pub fn spawn(opened: Opened, label: &str, max_record_bytes: usize) -> Result<Parser> {
+    /// Records longer than `max_record_bytes` are rejected without being held. Blocks at the
+    /// start that are blocks of one of the `earlier` inputs are handed over unparsed.
+    pub fn spawn(
+        opened: Opened,
+        label: &str,
+        max_record_bytes: usize,
+        earlier: Vec<EarlierInput>,
+    ) -> Result<Parser> {
         let (sender, messages) = sync_channel(BATCHES_IN_FLIGHT);
         let bytes_read = opened.bytes_read.clone();
         let context = format!("reading {label}");
         let thread = thread::Builder::new()
             .name("xcc-parse".into())
             .spawn(move || {
-                let reader = BufReader::with_capacity(READ_BUFFER, opened.reader);
-                let records = RecordReader::with_max(reader, max_record_bytes);
-                let last = match parse_records(records, max_record_bytes, &sender) {
-                    Ok(()) => Message::End,
+                let last = match read_all(opened.reader, &earlier, max_record_bytes, &sender) {
+                    Ok(blocks) => Message::End(blocks),
                     Err(e) => Message::Failed(e.context(context)),
                 };
                 // A writer that stopped has its own error to report.
@@ -76,17 +94,19 @@ impl Parser {
             messages,
             thread: Some(thread),
             bytes_read,
+            blocks: None,
         })
     }
 
-    /// The next batch of records; `None` only at the end of the input, once the thread has
-    /// said so and ended cleanly.
-    pub fn next_batch(&mut self) -> Result<Option<Vec<Parsed>>> {
+    /// The next known block or batch of records; `None` only at the end of the input, once
+    /// the thread has said so and ended cleanly.
+    pub fn next(&mut self) -> Result<Option<Input>> {
         match self.messages.recv() {
-            Ok(Message::Batch(batch)) => Ok(Some(batch)),
+            Ok(Message::Input(input)) => Ok(Some(input)),
             Ok(Message::Failed(e)) => Err(e),
-            Ok(Message::End) => {
+            Ok(Message::End(blocks)) => {
                 self.join()?;
+                self.blocks = blocks;
                 Ok(None)
             }
             Err(_) => {
@@ -97,6 +117,12 @@ impl Parser {
                 )
             }
         }
+    }
+
+    /// The blocks of the input after the known ones, with their records counted; `None`
+    /// before the end, or when the input was not JSON lines.
+    pub fn take_blocks(&mut self) -> Option<Vec<CountedBlock>> {
+        self.blocks.take()
     }
 
     /// Bytes of the source read so far.
@@ -122,13 +148,52 @@ impl Parser {
     }
 }
 
-fn parse_records(
-    mut records: RecordReader<impl BufRead>,
+/// Everything the thread does: skips the known blocks, then parses the rest while cutting it
+/// into blocks of its own; returns those blocks when the input was JSON lines.
+fn read_all(
+    mut reader: Box<dyn Read + Send>,
+    earlier: &[EarlierInput],
     max_record_bytes: usize,
     sender: &SyncSender<Message>,
+) -> Result<Option<Vec<CountedBlock>>> {
+    let resume = blocks::skip_known(&mut reader, earlier, |known| {
+        send(sender, Message::Input(Input::Known(known)))
+    })?;
+    let cutting = CuttingReader::new(
+        Cursor::new(resume.pending).chain(reader),
+        Cutter::new(resume.offset, resume.lines),
+    );
+    let closed = cutting.blocks();
+    let buffered = BufReader::with_capacity(READ_BUFFER, cutting);
+    let mut records = if resume.blocks > 0 {
+        RecordReader::lines_from(buffered, max_record_bytes, resume.lines + 1)
+    } else {
+        RecordReader::with_max(buffered, max_record_bytes)
+    };
+    let mut counter = RecordCounter::default();
+    parse_records(&mut records, max_record_bytes, sender, |line| {
+        counter.record(line, &mut closed.borrow_mut())
+    })?;
+    let blocks = counter.finish(&mut closed.borrow_mut());
+    Ok(records.only_lines().then_some(blocks))
+}
+
+fn send(sender: &SyncSender<Message>, message: Message) -> Result<()> {
+    sender
+        .send(message)
+        .map_err(|_| anyhow!("the writer stopped"))
+}
+
+/// Parses every record and sends them in batches; `on_record` sees each record's line.
+fn parse_records(
+    records: &mut RecordReader<impl BufRead>,
+    max_record_bytes: usize,
+    sender: &SyncSender<Message>,
+    mut on_record: impl FnMut(u64),
 ) -> Result<()> {
     let mut batch = Vec::with_capacity(BATCH);
     while let Some(record) = records.next_record()? {
+        on_record(record.line_number);
         let outcome = match record.oversized {
             None => parse_event(&record.bytes),
             Some(length) => Err(too_long(length, max_record_bytes, &record.bytes)),
@@ -140,13 +205,11 @@ fn parse_records(
         });
         if batch.len() == BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            if sender.send(Message::Batch(full)).is_err() {
-                bail!("the writer stopped");
-            }
+            send(sender, Message::Input(Input::Parsed(full)))?;
         }
     }
-    if !batch.is_empty() && sender.send(Message::Batch(batch)).is_err() {
-        bail!("the writer stopped");
+    if !batch.is_empty() {
+        send(sender, Message::Input(Input::Parsed(batch)))?;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! records, each parsed and validated into an event (with its timestamp) or a reject reason.
 //! Everything here but `source` is pure: bytes in, values out.
 
+pub mod blocks;
 pub mod event;
 pub mod records;
 pub mod source;

@@ -92,6 +92,8 @@ pub struct RecordReader<R> {
     line: u64,
     /// The longest record held whole.
     max_bytes: usize,
+    /// Whether the input started as a JSON array.
+    array_seen: bool,
 }
 
 impl<R: BufRead> RecordReader<R> {
@@ -107,7 +109,22 @@ impl<R: BufRead> RecordReader<R> {
             mode: Mode::Unknown,
             line: 1,
             max_bytes,
+            array_seen: false,
         }
+    }
+
+    /// A reader for the rest of a JSON-lines input whose next line is `line`.
+    pub fn lines_from(input: R, max_bytes: usize, line: u64) -> Self {
+        RecordReader {
+            mode: Mode::Lines,
+            line,
+            ..Self::with_max(input, max_bytes)
+        }
+    }
+
+    /// Whether every record so far was a line of JSON lines (no top-level array).
+    pub fn only_lines(&self) -> bool {
+        !self.array_seen
     }
 
     /// The next record, skipping blank lines; `None` at the end of the input.
@@ -132,6 +149,7 @@ impl<R: BufRead> RecordReader<R> {
         let buf = self.input.fill_buf()?;
         self.mode = if buf.first() == Some(&b'[') {
             self.input.consume(1);
+            self.array_seen = true;
             Mode::Array
         } else {
             Mode::Lines

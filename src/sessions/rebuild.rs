@@ -5,6 +5,7 @@
 use anyhow::Result;
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension, Row};
 
+use super::orders::OrderRows;
 use super::sessionizer::{Session, SessionEvent, Sessionizer};
 use crate::format::calendar::format_micros;
 use crate::store::schema::{self, SESSION_INDEXES};
@@ -31,7 +32,8 @@ pub const STATEMENTS: [(&str, &str); 6] = [
 /// customer's earliest new timestamp `t`, every session before the last one that started at
 /// or before `t` is unchanged (new events all come after its start, so no gap before it
 /// changes), so only that session and the ones after it are deleted and sessionized again,
-/// numbered on from it. Runs inside the caller's transaction.
+/// numbered on from it. The customer's order rows follow. Runs inside the caller's
+/// transaction.
 pub fn resessionize_customers(
     conn: &Connection,
     customers: impl IntoIterator<Item = (i64, i64)>,
@@ -41,6 +43,7 @@ pub fn resessionize_customers(
     let mut delete = conn.prepare_cached(DELETE_SESSIONS_FROM)?;
     let mut select = conn.prepare_cached(CUSTOMER_EVENTS_FROM)?;
     let mut writer = SessionWriter::new(conn)?;
+    let mut order_rows = OrderRows::new(conn)?;
     for (customer, earliest_new_us) in customers {
         let (first_number, from_us) = anchor
             .query_row([customer, earliest_new_us], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -53,12 +56,22 @@ pub fn resessionize_customers(
             writer.write(customer, sessionizer.push(&session_event(row, 0)?))?;
         }
         writer.write(customer, sessionizer.finish())?;
+        order_rows.refresh(customer)?;
     }
     Ok(writer.written)
 }
 
-/// Rebuilds every session with one ordered scan. Runs inside the caller's transaction.
+/// Rebuilds every session with one ordered scan, then every order row. Runs inside the
+/// caller's transaction.
 pub fn rebuild_all(conn: &Connection, timeout_us: i64) -> Result<u64> {
+    let written = rebuild_all_sessions(conn, timeout_us)?;
+    OrderRows::new(conn)?.refresh_all()?;
+    Ok(written)
+}
+
+/// Rebuilds every session, and only the sessions: as the migration to schema version 2 did,
+/// before the order rows existed.
+pub fn rebuild_all_sessions(conn: &Connection, timeout_us: i64) -> Result<u64> {
     conn.execute(DELETE_ALL_SESSIONS, [])?;
     // Every session is written anew: its secondary indexes are built once afterwards (a sort)
     // instead of taking a random insert per session.

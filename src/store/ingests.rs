@@ -30,9 +30,18 @@ pub struct Finished {
     pub last_event_at: Option<String>,
 }
 
-/// Writes the ledger row of an ingest that starts; returns its id.
-pub fn start(conn: &Connection, source: &str, started_at: &str) -> Result<i64> {
-    conn.execute(INGEST_STARTED, params![source, started_at, TOOL_VERSION])?;
+/// Writes the ledger row of an ingest that starts, reading lines of at most `max_line_bytes`;
+/// returns its id.
+pub fn start(
+    conn: &Connection,
+    source: &str,
+    started_at: &str,
+    max_line_bytes: usize,
+) -> Result<i64> {
+    conn.execute(
+        INGEST_STARTED,
+        params![source, started_at, TOOL_VERSION, max_line_bytes as i64],
+    )?;
     Ok(conn.last_insert_rowid())
 }
 

@@ -2,6 +2,7 @@
 //! from a newer xcc, and the connection settings of writers and readers. What the file holds
 //! is written by the modules below: events, rejects, the ingests ledger, meta facts.
 
+pub mod blocks;
 pub mod events;
 pub mod id_set;
 pub mod ingests;

@@ -10,6 +10,7 @@ mod dashboard;
 mod ingest;
 mod metrics;
 mod regressions;
+mod reingest;
 mod reliability;
 mod sessions;
 mod share;

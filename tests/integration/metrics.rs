@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::thread;
 
-use crate::util::{brief_picture, event, raw_request, run, Rng, Served, Workspace, REAL_HEAD};
+use crate::util::{
+    brief_picture, event, generated, raw_request, run, Rng, Served, Workspace, REAL_HEAD,
+};
 use serde_json::Value;
 
 fn ingest_lines(w: &Workspace, lines: &[String]) {
@@ -378,4 +380,70 @@ fn start_up_failures_are_one_sentence() {
     );
     assert_eq!(out.code, 1);
     assert!(out.stderr.starts_with("xcc: database "), "{}", out.stderr);
+}
+
+/// The order rows as schema version 2 computed them on every read: window functions over
+/// all sessions (the definitions of the README), written out here independently of
+/// queries/sessions/.
+const ORDER_VISITS_BY_WINDOWS: &str = "
+    SELECT customer_id, id, session_number,
+           ROW_NUMBER() OVER w,
+           session_number - COALESCE(LAG(session_number) OVER w, 0)
+    FROM sessions WHERE order_count > 0
+    WINDOW w AS (PARTITION BY customer_id ORDER BY session_number)
+    ORDER BY customer_id, session_number";
+const FIRST_ORDER_BY_WINDOWS: &str = "
+    SELECT customer_id, id, session_number,
+           (COALESCE(earlier, 0) + (first_order_us - started_us)) / 60000000.0
+    FROM (SELECT *,
+                 SUM(ended_us - started_us) OVER (PARTITION BY customer_id ORDER BY session_number
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier,
+                 MIN(CASE WHEN order_count > 0 THEN session_number END)
+                     OVER (PARTITION BY customer_id) AS first_ordering
+          FROM sessions)
+    WHERE session_number = first_ordering
+    ORDER BY customer_id";
+
+fn assert_order_rows_match_windows(w: &Workspace) {
+    assert_eq!(
+        w.rows("SELECT customer_id, session_id, session_number, order_number, visits_before_order FROM v_order_visits ORDER BY customer_id, order_number"),
+        w.rows(ORDER_VISITS_BY_WINDOWS)
+    );
+    assert_eq!(
+        w.rows("SELECT * FROM v_first_order ORDER BY customer_id"),
+        w.rows(FIRST_ORDER_BY_WINDOWS)
+    );
+}
+
+#[test]
+fn the_order_rows_equal_window_functions_over_all_sessions_after_every_change() {
+    let w = Workspace::new();
+    let parts = [
+        generated(20_000, 11, 0),
+        // The same customers again, with ids of their own: late and new events for them.
+        generated(3_000, 12, 1_000_000),
+        generated(500, 13, 2_000_000),
+    ];
+    for (i, part) in parts.iter().enumerate() {
+        let file = w.write(&format!("part{i}.jsonl"), part);
+        let (_, report) = w.ingest(&file, b"");
+        assert!(report.unwrap()["customers_resessionized"].as_u64().unwrap() > 0);
+        assert!(w.count("SELECT count(*) FROM order_visits") > 100);
+        assert_order_rows_match_windows(&w);
+    }
+    for timeout in ["10m", "2h"] {
+        let out = run(
+            &[
+                "sessionize",
+                "--db",
+                &w.db_str(),
+                "--timeout",
+                timeout,
+                "--quiet",
+            ],
+            b"",
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_order_rows_match_windows(&w);
+    }
 }

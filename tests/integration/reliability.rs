@@ -8,35 +8,9 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::util::{raw_request, run, xcc, Rng, Served, Workspace, REAL_HEAD};
+use crate::util::{generated, raw_request, run, xcc, Rng, Served, Workspace, REAL_HEAD};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
-
-/// Generated events with ids shifted by `offset`, so that several inputs never collide.
-fn generated(events: u64, seed: u64, offset: i64) -> Vec<u8> {
-    let out = run(
-        &[
-            "generate",
-            "--events",
-            &events.to_string(),
-            "--seed",
-            &seed.to_string(),
-        ],
-        b"",
-    );
-    assert_eq!(out.code, 0);
-    if offset == 0 {
-        return out.stdout.into_bytes();
-    }
-    let mut shifted = String::with_capacity(out.stdout.len());
-    for line in out.stdout.lines() {
-        let rest = line.strip_prefix("{\"id\": ").unwrap();
-        let (id, tail) = rest.split_once(',').unwrap();
-        let id: i64 = id.parse().unwrap();
-        shifted.push_str(&format!("{{\"id\": {},{tail}\n", id + offset));
-    }
-    shifted.into_bytes()
-}
 
 /// Everything that an ingest changes, condensed.
 fn digest(w: &Workspace) -> String {
@@ -626,11 +600,11 @@ fn two_writers_opening_a_version_1_file_at_once_upgrade_it_once() {
     for out in &outputs {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{stderr}");
-        upgrades += stderr.matches("from schema version 1 to 2").count();
+        upgrades += stderr.matches("from schema version 1 to 3").count();
     }
     assert_eq!(upgrades, 1);
     integrity_ok(&w);
-    assert_eq!(w.count("PRAGMA user_version"), 2);
+    assert_eq!(w.count("PRAGMA user_version"), 3);
     assert_eq!(w.count("SELECT count(*) FROM events"), 1152 + 20_000);
     let before = w.session_rows();
     let out = run(&["sessionize", "--db", &db, "--quiet"], b"");

@@ -216,6 +216,32 @@ impl Workspace {
     }
 }
 
+/// Generated events with ids shifted by `offset`, so that several inputs never collide.
+pub fn generated(events: u64, seed: u64, offset: i64) -> Vec<u8> {
+    let out = run(
+        &[
+            "generate",
+            "--events",
+            &events.to_string(),
+            "--seed",
+            &seed.to_string(),
+        ],
+        b"",
+    );
+    assert_eq!(out.code, 0);
+    if offset == 0 {
+        return out.stdout.into_bytes();
+    }
+    let mut shifted = String::with_capacity(out.stdout.len());
+    for line in out.stdout.lines() {
+        let rest = line.strip_prefix("{\"id\": ").unwrap();
+        let (id, tail) = rest.split_once(',').unwrap();
+        let id: i64 = id.parse().unwrap();
+        shifted.push_str(&format!("{{\"id\": {},{tail}\n", id + offset));
+    }
+    shifted.into_bytes()
+}
+
 /// One scripted answer of the test HTTP server.
 #[derive(Clone)]
 pub enum Reply {
