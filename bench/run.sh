@@ -186,7 +186,8 @@ for n in $SIZES; do
     input=$WORK/events-$n.jsonl
     db=$WORK/xcc-$n.db
     log "$n lines: generating $input"
-    "$XCC" generate --events "$n" --seed 1 >"$input.tmp"
+    # Real-shaped: a user agent and an ip of its own on every line, as in the public file.
+    "$XCC" generate --events "$n" --seed 1 --realistic >"$input.tmp"
     mv "$input.tmp" "$input"
 
     # 1. Full ingest into a fresh file, sessions included.
@@ -210,16 +211,29 @@ for n in $SIZES; do
         die "hyperfine on xcc metrics orders failed: $(cat "$LOGS/metrics-$n.hyperfine.err")"
     metrics_s=$("$PY" -c 'import json, sys; print("%.4f" % json.load(open(sys.argv[1]))["results"][0]["median"])' "$LOGS/metrics-$n.hyperfine.json")
     row "$n" "xcc metrics orders (CLI, median of 5 by hyperfine)" "$metrics_s" "" "" "" "" "" \
-        "$(tr -d ' \n' <"$LOGS/xcc-metrics-$n.json")"
+        "$(tr -d ' \n' <"$LOGS/xcc-metrics-$n.json"); target ≤ 30 ms: $(met 0.030 "$metrics_s")"
     xcc_job_s=$(awk -v a="$ingest_s" -v b="$metrics_s" 'BEGIN {printf "%.3f", a + b}')
 
-    # 3. The same file again: every line is a duplicate.
-    log "$n lines: xcc ingest of the same file again"
-    measure "reingest-$n" "$XCC" ingest "$input" --db "$db" --json --quiet
-    dups=$("$PY" "$HELPERS" field "$LOGS/reingest-$n.out" duplicates)
-    [[ $dups == "$n" ]] || die "re-ingest counted $dups duplicates of $n lines"
-    row "$n" "xcc ingest of the same file again (all duplicates)" "$WALL" "$(rate "$n" "$WALL")" "$RSS_KB" "" "" "" \
-        "$(percent "$WALL" "$ingest_s")% of the full ingest"
+    # 3. The same file again: every line is a duplicate. First as a user runs it (the blocks
+    # an earlier ingest read byte for byte are recognised, not parsed), then with --parse-all,
+    # which parses and checks every line.
+    for how in recognised parsed; do
+        log "$n lines: xcc ingest of the same file again ($how)"
+        flags=()
+        [[ $how == parsed ]] && flags=(--parse-all)
+        measure "reingest-$how-$n" "$XCC" ingest "$input" --db "$db" --json --quiet "${flags[@]}"
+        dups=$("$PY" "$HELPERS" field "$LOGS/reingest-$how-$n.out" duplicates)
+        [[ $dups == "$n" ]] || die "re-ingest counted $dups duplicates of $n lines"
+        recognised=$("$PY" "$HELPERS" field "$LOGS/reingest-$how-$n.out" recognised)
+        lps=$(rate "$n" "$WALL")
+        if [[ $how == recognised ]]; then
+            label="xcc ingest of the same file again (all duplicates, known blocks recognised)"
+        else
+            label="xcc ingest of the same file again (all duplicates, --parse-all: every line parsed)"
+        fi
+        row "$n" "$label" "$WALL" "$lps" "$RSS_KB" "" "" "" \
+            "$(percent "$WALL" "$ingest_s")% of the full ingest; $(fmt "$recognised") lines recognised; target ≥ 2,000,000 lines/s: $(met "$lps" 2000000), peak RSS ≤ 100 MB: $(met 102400 "$RSS_KB")"
+    done
 
     # 4. Rebuild of every session.
     log "$n lines: xcc sessionize"
@@ -276,13 +290,13 @@ for n in $SIZES; do
         m=$((n / 100))
         inc=$WORK/events-inc-$m.jsonl
         log "$n lines: xcc ingest of $m new lines (ids shifted by $n, same customers)"
-        "$XCC" generate --events "$m" --seed 2 | "$PY" "$HELPERS" shift-ids "$n" >"$inc"
+        "$XCC" generate --events "$m" --seed 2 --realistic | "$PY" "$HELPERS" shift-ids "$n" >"$inc"
         measure "incremental-$n" "$XCC" ingest "$inc" --db "$db" --json --quiet
         stored=$("$PY" "$HELPERS" field "$LOGS/incremental-$n.out" stored)
         [[ $stored == "$m" ]] || die "the incremental ingest stored $stored of $m lines (see $LOGS/incremental-$n.out)"
         share=$(percent "$WALL" "$ingest_s")
         row "$n" "xcc ingest of 1% new lines ($(fmt "$m"), seed 2, ids after $(fmt "$n")) into that db" "$WALL" "$(rate "$m" "$WALL")" "$RSS_KB" "" "" "" \
-            "$share% of the full ingest of $(fmt "$n") lines; target ≤ 5%: $(met 5 "$share")"
+            "$share% of the full ingest of $(fmt "$n") lines; target ≤ 3%: $(met 3 "$share")"
     fi
 done
 

@@ -66,9 +66,10 @@ pub fn load(
     while let Some(input) = parser.next()? {
         match input {
             Input::Parsed(batch) => {
-                for parsed in batch {
+                for parsed in &batch {
                     write_one(parsed, &mut events, &mut rejects, &mut loaded)?;
                 }
+                parser.recycle(batch);
             }
             Input::Known(block) => {
                 note_known(conn, ingest_id, source, &block, &mut loaded)?;
@@ -119,26 +120,30 @@ fn note_known(
 
 /// One record ends in exactly one place: stored, counted as a duplicate, or rejected.
 fn write_one(
-    parsed: Parsed,
+    parsed: &Parsed,
     events: &mut EventWriter,
     rejects: &mut RejectWriter,
     loaded: &mut Loaded,
 ) -> Result<()> {
     loaded.lines_read += 1;
-    let reason = match parsed.outcome {
-        Ok(event) => match events.write(&event)? {
+    let conflict;
+    let reason = match &parsed.outcome {
+        Ok(event) => match events.write(event)? {
             Written::Stored => {
-                loaded.note_stored(&event);
+                loaded.note_stored(event);
                 return Ok(());
             }
             Written::Duplicate => {
                 loaded.duplicates += 1;
                 return Ok(());
             }
-            Written::Conflict => format!("id {} already stored with different content", event.id),
+            Written::Conflict => {
+                conflict = format!("id {} already stored with different content", event.id);
+                &conflict
+            }
         },
         Err(reason) => reason,
     };
     loaded.rejected += 1;
-    rejects.record(parsed.line_number, &reason, &parsed.raw)
+    rejects.record(parsed.line_number, reason, &parsed.raw)
 }

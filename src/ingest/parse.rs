@@ -59,6 +59,9 @@ enum Message {
 pub struct Parser {
     label: String,
     messages: Receiver<Message>,
+    /// Batches the writer is done with, sent back to be freed by the thread that allocated
+    /// them: freeing another thread's memory costs the allocator more, on the busier core.
+    done: SyncSender<Vec<Parsed>>,
     thread: Option<JoinHandle<()>>,
     bytes_read: Arc<AtomicU64>,
     /// The blocks of the parsed part of the input, once it has ended.
@@ -76,12 +79,17 @@ impl Parser {
         earlier: Vec<EarlierInput>,
     ) -> Result<Parser> {
         let (sender, messages) = sync_channel(BATCHES_IN_FLIGHT);
+        let (done, to_free) = sync_channel(BATCHES_IN_FLIGHT);
         let bytes_read = opened.bytes_read.clone();
         let context = format!("reading {label}");
         let thread = thread::Builder::new()
             .name("xcc-parse".into())
             .spawn(move || {
-                let last = match read_all(opened.reader, &earlier, max_record_bytes, &sender) {
+                let out = Output {
+                    sender: &sender,
+                    to_free: &to_free,
+                };
+                let last = match read_all(opened.reader, &earlier, max_record_bytes, &out) {
                     Ok(blocks) => Message::End(blocks),
                     Err(e) => Message::Failed(e.context(context)),
                 };
@@ -92,6 +100,7 @@ impl Parser {
         Ok(Parser {
             label: label.to_string(),
             messages,
+            done,
             thread: Some(thread),
             bytes_read,
             blocks: None,
@@ -117,6 +126,12 @@ impl Parser {
                 )
             }
         }
+    }
+
+    /// Hands a written batch back to the parser thread to be freed there.
+    pub fn recycle(&self, batch: Vec<Parsed>) {
+        // A full channel or an ended thread: freed here instead.
+        let _ = self.done.try_send(batch);
     }
 
     /// The blocks of the input after the known ones, with their records counted; `None`
@@ -148,16 +163,32 @@ impl Parser {
     }
 }
 
+/// The parser thread's ends of its two channels.
+struct Output<'a> {
+    sender: &'a SyncSender<Message>,
+    to_free: &'a Receiver<Vec<Parsed>>,
+}
+
+impl Output<'_> {
+    fn send(&self, message: Message) -> Result<()> {
+        // The batches the writer is done with are freed here, on the thread that made them.
+        while self.to_free.try_recv().is_ok() {}
+        self.sender
+            .send(message)
+            .map_err(|_| anyhow!("the writer stopped"))
+    }
+}
+
 /// Everything the thread does: skips the known blocks, then parses the rest while cutting it
 /// into blocks of its own; returns those blocks when the input was JSON lines.
 fn read_all(
     mut reader: Box<dyn Read + Send>,
     earlier: &[EarlierInput],
     max_record_bytes: usize,
-    sender: &SyncSender<Message>,
+    out: &Output,
 ) -> Result<Option<Vec<CountedBlock>>> {
     let resume = blocks::skip_known(&mut reader, earlier, |known| {
-        send(sender, Message::Input(Input::Known(known)))
+        out.send(Message::Input(Input::Known(known)))
     })?;
     let cutting = CuttingReader::new(
         Cursor::new(resume.pending).chain(reader),
@@ -171,24 +202,18 @@ fn read_all(
         RecordReader::with_max(buffered, max_record_bytes)
     };
     let mut counter = RecordCounter::default();
-    parse_records(&mut records, max_record_bytes, sender, |line| {
+    parse_records(&mut records, max_record_bytes, out, |line| {
         counter.record(line, &mut closed.borrow_mut())
     })?;
     let blocks = counter.finish(&mut closed.borrow_mut());
     Ok(records.only_lines().then_some(blocks))
 }
 
-fn send(sender: &SyncSender<Message>, message: Message) -> Result<()> {
-    sender
-        .send(message)
-        .map_err(|_| anyhow!("the writer stopped"))
-}
-
 /// Parses every record and sends them in batches; `on_record` sees each record's line.
 fn parse_records(
     records: &mut RecordReader<impl BufRead>,
     max_record_bytes: usize,
-    sender: &SyncSender<Message>,
+    out: &Output,
     mut on_record: impl FnMut(u64),
 ) -> Result<()> {
     let mut batch = Vec::with_capacity(BATCH);
@@ -205,11 +230,11 @@ fn parse_records(
         });
         if batch.len() == BATCH {
             let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
-            send(sender, Message::Input(Input::Parsed(full)))?;
+            out.send(Message::Input(Input::Parsed(full)))?;
         }
     }
     if !batch.is_empty() {
-        send(sender, Message::Input(Input::Parsed(batch)))?;
+        out.send(Message::Input(Input::Parsed(batch)))?;
     }
     Ok(())
 }
