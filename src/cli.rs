@@ -29,7 +29,7 @@ pub enum Command {
     /// recorded in the `rejects` table with its line number and reason; the ingest goes on
     /// past bad lines. Re-ingesting the same input stores nothing new.
     #[command(
-        after_help = "Examples:\n  xcc ingest                                   # the public events.json\n  xcc ingest events.json --db sessions.db\n  zcat events.json.gz | xcc ingest - --db sessions.db\n  xcc ingest http://127.0.0.1:9000/events.json --read-timeout 10s\n\nExit status: 0 when the ingest committed, 1 when nothing could be read or written (the\ndatabase is left as it was), 3 when lines were read but every one was rejected."
+        after_help = "Examples:\n  xcc ingest                                   # the public events.json\n  xcc ingest events.json --db sessions.db\n  zcat events.json.gz | xcc ingest - --db sessions.db\n  xcc ingest http://127.0.0.1:9000/events.json --read-timeout 10s\n  xcc ingest events.json --db sessions.db      # again, grown: only the new end is parsed\n\nExit status: 0 when the ingest committed, 1 when nothing could be read or written (the\ndatabase is left as it was), 3 when lines were read but every one was rejected."
     )]
     Ingest(IngestArgs),
 

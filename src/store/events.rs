@@ -53,6 +53,8 @@ pub struct EventWriter<'c> {
     /// Prepared only once the unique id index exists: `ON CONFLICT` needs it.
     insert_if_new: Option<Statement<'c>>,
     stored: CachedStatement<'c>,
+    /// Whether the last event that took the ordinary path was already stored.
+    in_repeats: bool,
 }
 
 impl<'c> EventWriter<'c> {
@@ -73,6 +75,7 @@ impl<'c> EventWriter<'c> {
             append: conn.prepare(INSERT_EVENT)?,
             insert_if_new: None,
             stored: conn.prepare_cached(STORED_EVENT)?,
+            in_repeats: false,
         })
     }
 
@@ -88,13 +91,26 @@ impl<'c> EventWriter<'c> {
             self.append.execute(params)?;
             return Ok(Written::Stored);
         }
+        let content = &values[..EVENT_COLUMNS];
+        // In a run of repeated events (a file read again), looking the id up first saves
+        // the insert that would fail; in a run of new ones, inserting first saves the lookup.
+        if self.in_repeats {
+            match self.compare_with_stored(event.id, content)? {
+                Some(same) => return Ok(same_or_conflict(same)),
+                None => {
+                    self.in_repeats = false;
+                    self.append.execute(params)?;
+                    return Ok(Written::Stored);
+                }
+            }
+        }
         if self.insert_if_new()?.execute(params)? == 1 {
             return Ok(Written::Stored);
         }
-        if self.same_as_stored(event.id, &values[..EVENT_COLUMNS])? {
-            Ok(Written::Duplicate)
-        } else {
-            Ok(Written::Conflict)
+        self.in_repeats = true;
+        match self.compare_with_stored(event.id, content)? {
+            Some(same) => Ok(same_or_conflict(same)),
+            None => Err(anyhow!("event {} vanished during the ingest", event.id)),
         }
     }
 
@@ -130,9 +146,10 @@ impl<'c> EventWriter<'c> {
     }
 
     /// Compares the stored event with the id column by column, without reading it into
-    /// owned values.
-    fn same_as_stored(&mut self, id: i64, values: &[ValueRef]) -> Result<bool> {
-        self.stored
+    /// owned values; `None` when no event with the id is stored.
+    fn compare_with_stored(&mut self, id: i64, values: &[ValueRef]) -> Result<Option<bool>> {
+        Ok(self
+            .stored
             .query_row([id], |row| {
                 for (i, value) in values.iter().enumerate() {
                     if row.get_ref(i)? != *value {
@@ -141,8 +158,15 @@ impl<'c> EventWriter<'c> {
                 }
                 Ok(true)
             })
-            .optional()?
-            .ok_or_else(|| anyhow!("event {id} vanished during the ingest"))
+            .optional()?)
+    }
+}
+
+fn same_or_conflict(same: bool) -> Written {
+    if same {
+        Written::Duplicate
+    } else {
+        Written::Conflict
     }
 }
 
@@ -248,6 +272,39 @@ mod tests {
         changed.ip = Some("1.2.3.4".into());
         assert_eq!(writer.write(&changed).unwrap(), Written::Conflict);
         assert_eq!(writer.write(&event(2)).unwrap(), Written::Stored);
+    }
+
+    #[test]
+    fn runs_of_new_and_repeated_ids_in_any_order_are_told_apart() {
+        // Each switch between a new id and a stored one crosses from one way of checking
+        // (insert first, look up first) to the other; every answer must stay right.
+        let conn = Connection::open_in_memory().unwrap();
+        let ingest = store_with_one_event(&conn);
+        let mut writer = EventWriter::new(&conn, ingest).unwrap();
+        let mut changed = event(1);
+        changed.query = None;
+        let steps = [
+            (event(2), Written::Stored),
+            (event(1), Written::Duplicate),
+            (event(2), Written::Duplicate),
+            (changed.clone(), Written::Conflict),
+            (event(3), Written::Stored),
+            (event(4), Written::Stored),
+            (changed, Written::Conflict),
+            (event(5), Written::Stored),
+            (event(3), Written::Duplicate),
+        ];
+        for (i, (e, expected)) in steps.iter().enumerate() {
+            assert_eq!(writer.write(e).unwrap(), *expected, "step {i}");
+        }
+        let ids: Vec<i64> = conn
+            .prepare("SELECT id FROM events ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(ids, [1, 2, 3, 4, 5]);
     }
 
     #[test]
