@@ -2,7 +2,7 @@ use ascii::AsciiString;
 
 use std::io::Error as IoError;
 use std::io::Result as IoResult;
-use std::io::{BufReader, BufWriter, ErrorKind, Read};
+use std::io::{BufReader, BufWriter, ErrorKind, Read, Write};
 
 use std::net::SocketAddr;
 use std::str::FromStr;
@@ -31,6 +31,7 @@ pub struct ClientConnection {
 
     // set to true if we know that the previous request is the last one
     no_more_requests: bool,
+
 
     // true if the connection goes through SSL
     secure: bool,
@@ -222,12 +223,20 @@ impl Iterator for ClientConnection {
                 }
 
                 Err(ReadError::HeadTooLarge(status)) => {
-                    let writer = self.sink.next().unwrap();
+                    let mut writer = self.sink.next().unwrap();
                     let response = Response::new_empty(StatusCode(status));
                     response
-                        .raw_print(writer, HTTPVersion(1, 1), &[], false, None)
+                        .raw_print(&mut writer, HTTPVersion(1, 1), &[], false, None)
                         .ok();
-                    return None; // the rest of the head is never read: close
+                    writer.flush().ok();
+                    drop(writer);
+                    // The rest of the head is never parsed: close, without resetting the
+                    // connection under the client (a head of up to 4 MiB more is drained).
+                    self.sink.with_writer(|w| {
+                        w.get_mut()
+                            .linger_close(4 << 20, std::time::Duration::from_millis(500))
+                    });
+                    return None;
                 }
 
                 Err(ReadError::WrongHeader(ver)) => {

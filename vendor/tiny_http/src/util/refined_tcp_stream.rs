@@ -123,6 +123,29 @@ impl RefinedTcpStream {
     pub(crate) fn peer_addr(&mut self) -> IoResult<Option<SocketAddr>> {
         self.stream.peer_addr()
     }
+
+    /// Patched: closes the connection after a response to a request whose head was never
+    /// read to its end. Closing a socket with unread input makes the kernel reset the
+    /// connection, and a reset can destroy the response before the client reads it (or fail
+    /// the client's write of the rest of its request). So: end the response (FIN), then read
+    /// and drop what the client still sends, for at most `limit` bytes and `patience` per read.
+    pub(crate) fn linger_close(&mut self, limit: usize, patience: std::time::Duration) {
+        let Stream::Http(connection) = &self.stream else {
+            return;
+        };
+        connection.shutdown(Shutdown::Write).ok();
+        if connection.set_read_timeout(Some(patience)).is_err() {
+            return;
+        }
+        let mut buf = [0u8; 16 * 1024];
+        let mut left = limit;
+        while left > 0 {
+            match self.stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => left = left.saturating_sub(n),
+            }
+        }
+    }
 }
 
 impl Drop for RefinedTcpStream {

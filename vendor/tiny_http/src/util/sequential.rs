@@ -71,6 +71,11 @@ impl<W: Write + Send> SequentialWriterBuilder<W> {
             next_trigger: None,
         }
     }
+
+    /// Patched: runs `f` on the shared writer itself (for the lingering close).
+    pub fn with_writer<T>(&self, f: impl FnOnce(&mut W) -> T) -> T {
+        f(&mut self.writer.lock().unwrap())
+    }
 }
 
 impl<R: Read + Send> Iterator for SequentialReaderBuilder<R> {
