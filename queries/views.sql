@@ -1,5 +1,9 @@
 -- Views for analysts, created with the schema. The HTTP API's queries read these same views,
 -- so the numbers in the file and the numbers the API serves come from one definition.
+-- Portable: `xcc dump --dialect postgres` creates the same views from this file, with the
+-- differences named in src/dump/dialect.rs (today one: COLLATE BINARY is COLLATE "C" there).
+-- So: no bare `/` between integers (engines disagree on it), booleans as CASE … 1 ELSE 0,
+-- numbers made text with CAST, subqueries with an alias.
 
 -- Sessions with readable times and durations in minutes.
 CREATE VIEW v_sessions AS
@@ -12,7 +16,7 @@ SELECT id AS session_id,
        event_count,
        page_view_count,
        order_count,
-       order_count > 0 AS is_ordering,
+       CASE WHEN order_count > 0 THEN 1 ELSE 0 END AS is_ordering,
        first_order_at,
        referrer,
        COALESCE(referrer_host, '(direct)') AS referrer_host,
@@ -41,7 +45,7 @@ CREATE VIEW v_referrers AS
 WITH ranked AS (
     SELECT COALESCE(referrer_host, '(direct)') AS referrer_host,
            duration_seconds / 60.0 AS minutes,
-           order_count > 0 AS ordering,
+           CASE WHEN order_count > 0 THEN 1 ELSE 0 END AS ordering,
            ROW_NUMBER() OVER (PARTITION BY referrer_host ORDER BY duration_seconds) AS rn,
            COUNT(*) OVER (PARTITION BY referrer_host) AS n
     FROM sessions
@@ -50,33 +54,38 @@ SELECT referrer_host,
        COUNT(*) AS sessions,
        SUM(ordering) AS ordering_sessions,
        1.0 * SUM(ordering) / COUNT(*) AS ordering_share,
-       AVG(minutes) FILTER (WHERE rn IN ((n + 1) / 2, (n + 2) / 2)) AS median_minutes,
+       -- the middle row (n odd) or the two middle rows (n even): 2·rn in [n, n + 2]
+       AVG(minutes) FILTER (WHERE 2 * rn BETWEEN n AND n + 2) AS median_minutes,
        AVG(minutes) AS mean_minutes,
-       -- rank (n-1)*0.9, computed in integers so that no rounding picks the wrong row
+       -- rank h = (n - 1) · 0.9 interpolated between rows k + 1 and k + 2, k = floor(h):
+       -- row rn is k + 1 when 10 (rn - 1) <= 9 (n - 1) < 10 rn, all in integers
        SUM(CASE
-               WHEN rn = (n - 1) * 9 / 10 + 1 THEN minutes * (1 - ((n - 1) * 9 % 10) / 10.0)
-               WHEN rn = (n - 1) * 9 / 10 + 2 THEN minutes * (((n - 1) * 9 % 10) / 10.0)
+               WHEN 10 * (rn - 1) <= 9 * (n - 1) AND 9 * (n - 1) < 10 * rn
+                   THEN minutes * (1 - (9 * (n - 1) - 10 * (rn - 1)) / 10.0)
+               WHEN 10 * (rn - 2) <= 9 * (n - 1) AND 9 * (n - 1) < 10 * (rn - 1)
+                   THEN minutes * ((9 * (n - 1) - 10 * (rn - 2)) / 10.0)
                ELSE 0
            END) AS p90_minutes
 FROM ranked
 GROUP BY referrer_host
-ORDER BY sessions DESC, referrer_host;
+ORDER BY sessions DESC, referrer_host COLLATE BINARY;
 
 -- The file at a glance: what wrote it, its settings, what it holds, every ingest.
 CREATE VIEW about AS
 SELECT 'read me first' AS item,
        'Sessions of a webshop''s clickstream, made by xcc. Table dictionary explains every table, view and column; v_order_visits and v_first_order hold the two order metrics per session and per customer.' AS value
 UNION ALL SELECT key, value FROM meta
-UNION ALL SELECT 'events stored', (SELECT COALESCE(SUM(stored), 0) FROM ingests)
-UNION ALL SELECT 'lines rejected (see table rejects)', (SELECT COALESCE(SUM(rejected), 0) FROM ingests)
-UNION ALL SELECT 'customers with sessions', (SELECT COUNT(*) FROM sessions WHERE session_number = 1)
-UNION ALL SELECT 'sessions', (SELECT COUNT(*) FROM sessions)
-UNION ALL SELECT 'ordering sessions', (SELECT COUNT(*) FROM sessions WHERE order_count > 0)
-UNION ALL SELECT 'first event', (SELECT MIN(first_event_at) FROM ingests)
-UNION ALL SELECT 'last event', (SELECT MAX(last_event_at) FROM ingests)
+UNION ALL SELECT 'events stored', CAST((SELECT COALESCE(SUM(stored), 0) FROM ingests) AS TEXT)
+UNION ALL SELECT 'lines rejected (see table rejects)', CAST((SELECT COALESCE(SUM(rejected), 0) FROM ingests) AS TEXT)
+UNION ALL SELECT 'customers with sessions', CAST((SELECT COUNT(*) FROM sessions WHERE session_number = 1) AS TEXT)
+UNION ALL SELECT 'sessions', CAST((SELECT COUNT(*) FROM sessions) AS TEXT)
+UNION ALL SELECT 'ordering sessions', CAST((SELECT COUNT(*) FROM sessions WHERE order_count > 0) AS TEXT)
+UNION ALL SELECT 'first event', CAST((SELECT MIN(first_event_at) FROM ingests) AS TEXT)
+UNION ALL SELECT 'last event', CAST((SELECT MAX(last_event_at) FROM ingests) AS TEXT)
 UNION ALL
-SELECT 'ingest ' || id,
-       source || ', finished ' || finished_at || ' by xcc ' || tool_version || ': '
-           || lines_read || ' lines read, ' || stored || ' stored, ' || duplicates
-           || ' duplicates, ' || rejected || ' rejected'
+SELECT 'ingest ' || CAST(id AS TEXT),
+       source || ', finished ' || CAST(finished_at AS TEXT) || ' by xcc ' || tool_version
+           || ': ' || CAST(lines_read AS TEXT) || ' lines read, ' || CAST(stored AS TEXT)
+           || ' stored, ' || CAST(duplicates AS TEXT) || ' duplicates, '
+           || CAST(rejected AS TEXT) || ' rejected'
 FROM ingests;

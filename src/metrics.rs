@@ -6,7 +6,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 use serde_json::{Map, Value};
 
-const ORDERS_SQL: &str = include_str!("../queries/orders.sql");
+use crate::store::schema::ORDERS_SQL;
 const REFERRERS_SQL: &str = include_str!("../queries/referrers.sql");
 const SUMMARY_SQL: &str = include_str!("../queries/summary.sql");
 const DAILY_SQL: &str = include_str!("../queries/daily.sql");

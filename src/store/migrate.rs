@@ -12,7 +12,7 @@ use anyhow::{bail, Context, Result};
 use rusqlite::Connection;
 
 use super::meta::{self, TOOL_VERSION};
-use super::schema::{DICTIONARY_SQL, SCHEMA_VERSION, VIEWS_SQL};
+use super::schema::{self, DICTIONARY_SQL, SCHEMA_VERSION};
 use super::{begin_write, user_version};
 
 const VIEW_NAMES: &str = include_str!("../../queries/store/view_names.sql");
@@ -61,7 +61,7 @@ pub fn migrate(
         })?;
         done.push(what);
     }
-    tx.execute_batch(VIEWS_SQL)?;
+    schema::create_views(&tx)?;
     tx.execute(CLEAR_DICTIONARY, [])?;
     tx.execute_batch(DICTIONARY_SQL)?;
     meta::set(&tx, "schema_version", &SCHEMA_VERSION.to_string())?;

@@ -8,6 +8,8 @@ use super::meta::{self, TOOL_VERSION};
 
 pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
 pub const VIEWS_SQL: &str = include_str!("../../queries/views.sql");
+/// The query of `GET /metrics/orders`, which is also the view `v_metrics_orders`.
+pub const ORDERS_SQL: &str = include_str!("../../queries/orders.sql");
 pub const DICTIONARY_SQL: &str = include_str!("../../queries/dictionary.sql");
 
 /// The version `schema.sql` makes. Raised by one with every step appended to the list of
@@ -43,7 +45,7 @@ pub const WRITER_CACHE_KIB: i64 = 32768;
 pub fn create(conn: &Connection) -> Result<()> {
     let tx = conn.unchecked_transaction()?;
     tx.execute_batch(SCHEMA_SQL)?;
-    tx.execute_batch(VIEWS_SQL)?;
+    create_views(&tx)?;
     tx.execute_batch(DICTIONARY_SQL)?;
     let written_by = format!("xcc {TOOL_VERSION}");
     for (key, value) in [
@@ -61,6 +63,18 @@ pub fn create(conn: &Connection) -> Result<()> {
     }
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// The analyst views: `queries/views.sql`, and `v_metrics_orders` made from the query of
+/// `GET /metrics/orders`, so that the file and the API share one definition of the medians.
+pub fn views_sql() -> String {
+    format!("{VIEWS_SQL}\n-- The two medians of GET /metrics/orders, as one row (queries/orders.sql).\nCREATE VIEW v_metrics_orders AS\n{};\n", ORDERS_SQL.trim_end().trim_end_matches(';'))
+}
+
+/// Creates the analyst views.
+pub fn create_views(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&views_sql())?;
     Ok(())
 }
 

@@ -447,3 +447,32 @@ fn the_order_rows_equal_window_functions_over_all_sessions_after_every_change() 
         assert_order_rows_match_windows(&w);
     }
 }
+
+#[test]
+fn the_view_v_metrics_orders_gives_the_two_medians_of_the_api() {
+    // The brief's picture: visits per ordering session 2 (user-1), 1 and 2 (user-2), median
+    // 2; minutes before the first order 30 + 20 = 50 and 45, median 47.5.
+    let w = Workspace::new();
+    ingest_lines(&w, &brief_picture());
+    assert_eq!(
+        w.rows("SELECT * FROM v_metrics_orders"),
+        ["Real(2.0)|Real(47.5)"]
+    );
+    // Random data: the view and `xcc metrics orders` agree.
+    let w = Workspace::new();
+    let file = w.write("events.jsonl", &generated(5_000, 21, 0));
+    w.ingest(&file, b"");
+    let out = run(&["metrics", "orders", "--db", &w.db_str()], b"");
+    let api = out.json();
+    let (visits, minutes): (f64, f64) = w
+        .conn()
+        .query_row("SELECT * FROM v_metrics_orders", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(api["median_visits_before_order"].as_f64(), Some(visits));
+    assert_eq!(
+        api["median_session_duration_minutes_before_order"].as_f64(),
+        Some(minutes)
+    );
+}
