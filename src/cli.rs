@@ -81,6 +81,18 @@ pub enum Command {
     )]
     Share(ShareArgs),
 
+    /// Write the database as one SQL script for PostgreSQL, to load with psql.
+    ///
+    /// In the style of pg_dump: one transaction that replaces a schema (default xcc) with the
+    /// same tables in PostgreSQL types, their rows loaded with COPY, the indexes, and the same
+    /// analyst views, including v_metrics_orders with the two medians of GET
+    /// /metrics/orders. Streamed: memory stays flat at any size. Re-run it after each ingest
+    /// to keep the server's copy current.
+    #[command(
+        after_help = "Examples:\n  xcc dump --db sessions.db --dialect postgres | psql -X -q \"$DATABASE_URL\"\n  xcc dump --db sessions.db --dialect postgres --schema shop --events logged-in > shop.sql\n  psql -X \"$DATABASE_URL\" -c 'SELECT * FROM xcc.v_metrics_orders'"
+    )]
+    Dump(DumpArgs),
+
     /// Serve the metrics over HTTP as JSON.
     ///
     /// Endpoints: GET /metrics/orders, /metrics/referrers, /metrics/summary, /health,
@@ -173,6 +185,30 @@ pub struct ShareArgs {
     /// No summary on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DumpArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The SQL dialect of the script; PostgreSQL (15 and later) is the one there is.
+    #[arg(long, value_enum)]
+    pub dialect: Dialect,
+    /// The schema the script creates, replacing one of that name.
+    #[arg(long, default_value = "xcc", value_name = "NAME")]
+    pub schema: String,
+    /// Which events to include: all, those of logged-in customers, or none (sessions,
+    /// metrics and everything else still included).
+    #[arg(long, value_enum, default_value = "all")]
+    pub events: crate::dump::DumpedEvents,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dialect {
+    Postgres,
 }
 
 #[derive(Args, Debug)]

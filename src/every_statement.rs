@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use crate::{metrics, sessions, share, store};
+use crate::{dump, metrics, sessions, share, store};
 
 /// `(file under queries/, statement)` of every statement run as one prepared statement.
 fn statements() -> Vec<(&'static str, &'static str)> {
@@ -23,17 +23,20 @@ fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend(sessions::orders::STATEMENTS);
     all.extend(metrics::STATEMENTS);
     all.extend(share::STATEMENTS);
+    all.extend(dump::STATEMENTS);
     all
 }
 
 /// Files run as a whole script rather than prepared: the views and the dictionary (run by
-/// `store::schema::create` in the test below) and the migrations (tested on a real old file
-/// by the integration tests).
-const SCRIPTS: [&str; 4] = [
+/// `store::schema::create` in the test below), the migrations (tested on a real old file
+/// by the integration tests), and PostgreSQL's (run by a real server in
+/// tests/integration/postgres.rs).
+const SCRIPTS: [&str; 5] = [
     "views.sql",
     "dictionary.sql",
     "migrations/",
     "share/schema.sql",
+    "postgres/",
 ];
 
 #[test]

@@ -6,6 +6,7 @@
 
 mod cli;
 mod cmd;
+mod dump;
 #[cfg(test)]
 mod every_statement;
 mod format;

@@ -2,6 +2,7 @@
 //! output and an exit status. The edge of the program: the only place that reads the clock.
 
 mod demo;
+mod dump;
 mod export;
 mod generate;
 mod ingest;
@@ -25,6 +26,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Export(args) => export::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Share(args) => share::run(args),
+        Command::Dump(args) => dump::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }

@@ -9,6 +9,7 @@ mod analysts;
 mod dashboard;
 mod ingest;
 mod metrics;
+mod postgres;
 mod regressions;
 mod reingest;
 mod reliability;

@@ -1,0 +1,231 @@
+//! `xcc dump --dialect postgres`: the file as one SQL script for `psql`, in the style of
+//! pg_dump: one transaction that replaces a schema with the same tables (PostgreSQL types),
+//! their rows loaded with COPY, the indexes, and the same analyst views. Streamed row by
+//! row, so memory stays flat whatever the size.
+
+mod copy_text;
+pub mod dialect;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use rusqlite::Connection;
+
+use crate::store::{self, schema};
+
+const TABLES: &str = include_str!("../../queries/postgres/tables.sql");
+const INDEXES: &str = include_str!("../../queries/postgres/indexes.sql");
+const CONSTRAINTS: &str = include_str!("../../queries/postgres/constraints.sql");
+const LOGGED_IN_EVENTS: &str = include_str!("../../queries/dump/logged_in_events.sql");
+const REJECTS: &str = include_str!("../../queries/dump/rejects.sql");
+
+/// The statements of this module, for the test that prepares every statement.
+#[cfg(test)]
+pub const STATEMENTS: [(&str, &str); 2] = [
+    ("dump/logged_in_events.sql", LOGGED_IN_EVENTS),
+    ("dump/rejects.sql", REJECTS),
+];
+
+/// The tables of the file in the order they are loaded (a row's references come first).
+pub const DUMPED_TABLES: [&str; 9] = [
+    "meta",
+    "ingests",
+    "ingest_blocks",
+    "events",
+    "rejects",
+    "sessions",
+    "order_visits",
+    "first_orders",
+    "dictionary",
+];
+
+/// Which events go into the dump.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DumpedEvents {
+    All,
+    /// The events of logged-in customers (the ones the sessions are made of).
+    LoggedIn,
+    /// No event rows: the sessions, the metrics and everything else.
+    None,
+}
+
+pub struct DumpOptions {
+    pub db: PathBuf,
+    /// The PostgreSQL schema the script replaces.
+    pub schema: String,
+    pub events: DumpedEvents,
+}
+
+/// Rows written per table, in the order of [`DUMPED_TABLES`].
+pub struct Dumped {
+    pub rows: Vec<(&'static str, u64)>,
+}
+
+/// Writes the script to `out`.
+pub fn dump(opts: &DumpOptions, out: &mut impl Write) -> Result<Dumped> {
+    check_schema_name(&opts.schema)?;
+    let conn = store::open_for_read(&opts.db)?;
+    let version = store::user_version(&conn)?;
+    if version != schema::SCHEMA_VERSION {
+        bail!(
+            "{} has schema version {version}; xcc dump reads version {} (any write upgrades it: `xcc sessionize --db {}`)",
+            opts.db.display(),
+            schema::SCHEMA_VERSION,
+            opts.db.display()
+        );
+    }
+    // One read transaction: the script is a snapshot even while an ingest commits.
+    conn.execute_batch("BEGIN")?;
+    let schema_name = &opts.schema;
+    write!(
+        out,
+        "-- xcc dump of {db} (schema version {version}) for PostgreSQL, by xcc {tool}.\n\
+         -- Load it with: psql -X -q -f dump.sql \"$DATABASE_URL\" (or pipe it into psql).\n\
+         -- One transaction: it replaces the schema \"{schema_name}\" as a whole, or changes nothing.\n\
+         \\set ON_ERROR_STOP on\n\
+         BEGIN;\n\
+         SET LOCAL client_min_messages = warning;\n\
+         SET LOCAL maintenance_work_mem = '256MB';\n\
+         DROP SCHEMA IF EXISTS \"{schema_name}\" CASCADE;\n\
+         CREATE SCHEMA \"{schema_name}\";\n\
+         SET LOCAL search_path TO \"{schema_name}\";\n\n",
+        db = file_name(&opts.db),
+        tool = store::meta::TOOL_VERSION,
+    )?;
+    out.write_all(TABLES.as_bytes())?;
+    let mut rows = Vec::new();
+    for table in DUMPED_TABLES {
+        let select = match (table, opts.events) {
+            ("events", DumpedEvents::None) => None,
+            ("events", DumpedEvents::LoggedIn) => Some(LOGGED_IN_EVENTS.to_string()),
+            ("rejects", _) => Some(REJECTS.to_string()),
+            // The names are this module's own constants, never input.
+            _ => Some(format!("SELECT * FROM {table}")),
+        };
+        let count = match select {
+            Some(sql) => copy_rows(&conn, table, &sql, out)?,
+            None => 0,
+        };
+        rows.push((table, count));
+    }
+    writeln!(out)?;
+    out.write_all(CONSTRAINTS.as_bytes())?;
+    writeln!(out)?;
+    out.write_all(INDEXES.as_bytes())?;
+    writeln!(out)?;
+    out.write_all(dialect::postgres(&schema::views_sql()).as_bytes())?;
+    writeln!(out, "\nCOMMIT;")?;
+    out.flush()?;
+    conn.execute_batch("COMMIT")?;
+    Ok(Dumped { rows })
+}
+
+/// One table's rows as a COPY block; returns how many.
+fn copy_rows(conn: &Connection, table: &str, sql: &str, out: &mut impl Write) -> Result<u64> {
+    let mut select = conn.prepare(sql)?;
+    let columns: Vec<String> = select.column_names().map(|c| format!("\"{c}\"")).collect();
+    // FREEZE: the table was made in this transaction, so its rows can be written frozen
+    // (visible to all), which spares PostgreSQL a later pass over them.
+    writeln!(
+        out,
+        "\nCOPY {table} ({}) FROM stdin WITH (FREEZE);",
+        columns.join(", ")
+    )?;
+    let mut rows = select.query([])?;
+    let mut line = String::new();
+    let mut count = 0;
+    while let Some(row) = rows.next()? {
+        line.clear();
+        for (i, column) in columns.iter().enumerate() {
+            if i > 0 {
+                line.push('\t');
+            }
+            copy_text::push_field(&mut line, row.get_ref(i)?).map_err(|why| {
+                anyhow::anyhow!(
+                    "cannot dump row {} of table {table}: its column {column} {why}",
+                    count + 1
+                )
+            })?;
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+        count += 1;
+    }
+    writeln!(out, "\\.")?;
+    Ok(count)
+}
+
+/// A schema name is written into the script as it is: only lower-case letters, digits and
+/// underscores, starting with a letter or underscore, at most 63 bytes (PostgreSQL's limit).
+fn check_schema_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit();
+    if !ok {
+        bail!("--schema '{}' is not a plain PostgreSQL name: use lower-case letters, digits and _ (at most 63), not starting with a digit", crate::format::shorten(name, 70));
+    }
+    Ok(())
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn schema_names_are_plain_identifiers() {
+        for good in ["xcc", "_x", "shop_2022", &"a".repeat(63)] {
+            assert!(check_schema_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "2x", "Xcc", "a-b", "x\"; DROP", &"a".repeat(64)] {
+            assert!(check_schema_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// The PostgreSQL tables have the columns of schema.sql's, in the same order, which the
+    /// COPY column lists rely on.
+    #[test]
+    fn postgres_tables_have_the_sqlite_columns_in_order() {
+        let conn = Connection::open_in_memory().unwrap();
+        schema::create(&conn).unwrap();
+        for table in DUMPED_TABLES {
+            let sqlite: Vec<String> = conn
+                .prepare(&format!("SELECT name FROM pragma_table_info('{table}')"))
+                .unwrap()
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            let start = TABLES
+                .find(&format!("CREATE TABLE {table} ("))
+                .unwrap_or_else(|| panic!("tables.sql has no {table}"));
+            let body = &TABLES[start..start + TABLES[start..].find("\n);").unwrap()];
+            let postgres: Vec<String> = body
+                .lines()
+                .skip(1)
+                .map(|l| l.split_whitespace().next().unwrap().to_string())
+                .filter(|w| w != "CHECK")
+                .collect();
+            assert_eq!(postgres, sqlite, "{table}");
+        }
+        let tables: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        let mut dumped: Vec<&str> = DUMPED_TABLES.to_vec();
+        dumped.sort();
+        assert_eq!(tables, dumped, "every table of a new file is dumped");
+    }
+}
