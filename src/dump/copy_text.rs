@@ -30,9 +30,7 @@ impl std::fmt::Display for Unfit {
 pub fn push_field(line: &mut String, value: ValueRef) -> Result<(), Unfit> {
     match value {
         ValueRef::Null => line.push_str("\\N"),
-        ValueRef::Integer(n) => {
-            let _ = write!(line, "{n}");
-        }
+        ValueRef::Integer(n) => push_integer(line, n),
         ValueRef::Real(x) => {
             let _ = write!(line, "{x:?}");
         }
@@ -50,17 +48,44 @@ pub fn push_field(line: &mut String, value: ValueRef) -> Result<(), Unfit> {
     Ok(())
 }
 
-fn push_text(line: &mut String, text: &str) -> Result<(), Unfit> {
-    for c in text.chars() {
-        match c {
-            '\\' => line.push_str("\\\\"),
-            '\n' => line.push_str("\\n"),
-            '\r' => line.push_str("\\r"),
-            '\t' => line.push_str("\\t"),
-            '\0' => return Err(Unfit::Nul),
-            c => line.push(c),
+/// Decimal digits without the formatting machinery, which costs more than the digits here.
+fn push_integer(line: &mut String, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
         }
     }
+    if n < 0 {
+        line.push('-');
+    }
+    // ASCII digits: always valid UTF-8.
+    line.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+}
+
+fn push_text(line: &mut String, text: &str) -> Result<(), Unfit> {
+    // The bytes to escape are ASCII, so the text is copied in runs between them.
+    let mut rest = text;
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| matches!(b, b'\\' | b'\n' | b'\r' | b'\t' | 0))
+    {
+        line.push_str(&rest[..at]);
+        line.push_str(match rest.as_bytes()[at] {
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            _ => return Err(Unfit::Nul),
+        });
+        rest = &rest[at + 1..];
+    }
+    line.push_str(rest);
     Ok(())
 }
 
