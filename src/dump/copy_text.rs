@@ -6,6 +6,8 @@ use std::fmt::Write as _;
 
 use rusqlite::types::ValueRef;
 
+use crate::format::Decimal;
+
 /// Why a value cannot go into PostgreSQL as it is.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Unfit {
@@ -48,24 +50,11 @@ pub fn push_field(line: &mut String, value: ValueRef) -> Result<(), Unfit> {
     Ok(())
 }
 
-/// Decimal digits without the formatting machinery, which costs more than the digits here.
 fn push_integer(line: &mut String, n: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut m = n.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
-    }
     if n < 0 {
         line.push('-');
     }
-    // ASCII digits: always valid UTF-8.
-    line.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    line.push_str(Decimal::new(n.unsigned_abs()).as_str());
 }
 
 fn push_text(line: &mut String, text: &str) -> Result<(), Unfit> {

@@ -3,6 +3,7 @@
 //! of its time.
 
 use crate::format::calendar::{civil_from_days, days_from_civil};
+use crate::format::Decimal;
 
 /// 2022-04-20 as days since 1970-01-01.
 pub(super) const START_DAY: i64 = days_from_civil(2022, 4, 20);
@@ -25,18 +26,8 @@ pub(super) fn date(days: i64) -> [u8; 10] {
 }
 
 /// The decimal digits of `n`.
-pub(super) fn push_u64(buf: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    buf.extend_from_slice(&digits[i..]);
+pub(super) fn push_u64(buf: &mut Vec<u8>, n: u64) {
+    buf.extend_from_slice(Decimal::new(n).as_bytes());
 }
 
 /// "HH:MM:SS" of a second of the day.

@@ -34,6 +34,23 @@ fn with_rejects(events: u64, seed: u64, offset: i64) -> Vec<u8> {
     out
 }
 
+/// Where the blocks of `bytes` end: at the first line break at or after 1 MiB from each
+/// block's start, or at the end (the rule of src/input/blocks.rs, written out again here).
+fn block_ends(bytes: &[u8]) -> Vec<usize> {
+    let mut ends = Vec::new();
+    let mut start = 0;
+    while start < bytes.len() {
+        let at = (start + (1 << 20)).min(bytes.len());
+        let end = bytes[at..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(bytes.len(), |i| at + i + 1);
+        ends.push(end);
+        start = end;
+    }
+    ends
+}
+
 /// Everything an ingest leaves in the file, but its timings.
 fn contents(w: &Workspace) -> Vec<String> {
     let mut rows = w.rows(
@@ -117,17 +134,7 @@ fn blocks_cover_the_input_and_its_lines() {
                 .unwrap()
         })
         .collect();
-    let mut expected = Vec::new();
-    let mut start = 0;
-    while start < bytes.len() {
-        let at = (start + (1 << 20)).min(bytes.len());
-        let end = bytes[at..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(bytes.len(), |i| at + i + 1);
-        expected.push(end as i64);
-        start = end;
-    }
+    let expected: Vec<i64> = block_ends(&bytes).into_iter().map(|e| e as i64).collect();
     assert!(expected.len() >= 2, "the input should span several blocks");
     assert_eq!(ends, expected);
     assert_eq!(
@@ -223,12 +230,7 @@ fn rejects_on_the_first_and_last_lines_of_blocks_are_recorded_again() {
     let mut bytes = generated(12_000, 5, 0);
     let mut start = 0;
     let mut replaced = 0;
-    while start < bytes.len() {
-        let at = (start + (1 << 20)).min(bytes.len());
-        let end = bytes[at..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(bytes.len(), |i| at + i + 1);
+    for end in block_ends(&bytes) {
         let first_end = start + bytes[start..].iter().position(|&c| c == b'\n').unwrap();
         let last_start = bytes[..end - 1].iter().rposition(|&c| c == b'\n').unwrap() + 1;
         for (from, to) in [(start, first_end), (last_start, end - 1)] {
