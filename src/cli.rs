@@ -56,7 +56,16 @@ pub enum Command {
     )]
     Generate(GenerateArgs),
 
-    /// Write a table or view of the database to stdout as CSV or JSON lines.
+    /// Run one read-only SQL statement on the database and print its rows.
+    ///
+    /// The file is opened read-only: a statement that would write is refused by SQLite
+    /// itself. Start with `SELECT * FROM dictionary` to see what there is.
+    #[command(
+        after_help = "Examples:\n  xcc query 'SELECT * FROM v_metrics_orders' --db sessions.db\n  xcc query 'SELECT referrer_host, sessions FROM v_referrers LIMIT 5' --db sessions.db\n  xcc query 'SELECT * FROM v_sessions WHERE customer_id = 42' --format csv --db sessions.db > c42.csv"
+    )]
+    Query(QueryArgs),
+
+    /// Write a table or view of the database to stdout as CSV, JSON lines, JSON or a table.
     #[command(
         after_help = "Examples:\n  xcc export v_sessions --db sessions.db > sessions.csv\n  xcc export rejects --format jsonl --db sessions.db\n  xcc export dictionary --db sessions.db        # what every table, view and column means"
     )]
@@ -250,9 +259,20 @@ pub struct ExportArgs {
     pub name: String,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
-    pub format: Format,
+    pub format: crate::rows::Format,
     #[command(flatten)]
     pub db: DbArg,
+}
+
+#[derive(Args, Debug)]
+pub struct QueryArgs {
+    /// One SQL statement, run read-only.
+    pub sql: String,
+    #[command(flatten)]
+    pub db: DbArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: crate::rows::Format,
 }
 
 #[derive(Args, Debug)]
@@ -276,12 +296,4 @@ pub struct DemoArgs {
 
 fn parse_duration(s: &str) -> Result<i64, String> {
     crate::format::duration::parse_seconds(s)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// RFC 4180: a header row, CRLF line ends, fields quoted when they need it.
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
 }

@@ -15,6 +15,7 @@ mod ingest;
 mod input;
 mod metrics;
 mod migrations;
+mod rows;
 mod serve;
 mod sessions;
 mod share;

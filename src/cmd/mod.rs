@@ -7,6 +7,7 @@ mod export;
 mod generate;
 mod ingest;
 mod metrics;
+mod query;
 mod serve;
 mod sessionize;
 mod share;
@@ -24,6 +25,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Metrics(args) => metrics::run(args),
         Command::Generate(args) => generate::run(args),
         Command::Export(args) => export::run(args),
+        Command::Query(args) => query::run(args),
         Command::Demo(args) => demo::run(args),
         Command::Share(args) => share::run(args),
         Command::Dump(args) => dump::run(args),

@@ -350,3 +350,72 @@ fn the_demo_runs_offline_in_one_command() {
     assert!(v["median_visits_before_order"].as_f64().unwrap() >= 1.0);
     assert!(db.exists());
 }
+
+#[test]
+fn query_runs_read_only_sql_in_every_format() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let db = w.db_str();
+    let query =
+        |sql: &str, format: &str| run(&["query", sql, "--db", &db, "--format", format], b"");
+    let sessions = w.count("SELECT count(*) FROM sessions");
+
+    let out = query("SELECT count(*) AS sessions FROM sessions", "table");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // A header padded to the widest cell, a rule, the value.
+    let width = "sessions".len().max(sessions.to_string().len());
+    assert_eq!(
+        out.stdout,
+        format!("sessions\n{}\n{sessions}\n", "-".repeat(width))
+    );
+    let out = query(
+        "SELECT session_id, customer_id FROM v_sessions ORDER BY session_id LIMIT 3",
+        "csv",
+    );
+    let lines: Vec<&str> = out.stdout.split("\r\n").collect();
+    assert_eq!(lines[0], "session_id,customer_id");
+    assert_eq!(
+        lines.len(),
+        5,
+        "header, 3 rows and the empty rest: {:?}",
+        out.stdout
+    );
+    let out = query("SELECT * FROM v_metrics_orders", "json");
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    let api = run(&["metrics", "orders", "--db", &db], b"").json();
+    assert_eq!(
+        json[0]["median_visits_before_order"],
+        api["median_visits_before_order"]
+    );
+    let out = query(
+        "SELECT name FROM dictionary WHERE kind = 'view' ORDER BY name",
+        "jsonl",
+    );
+    assert_eq!(out.stdout.lines().count(), 6);
+
+    // Writing is refused by SQLite itself, in one sentence, and changes nothing.
+    let before = w.snapshot();
+    for sql in [
+        "DELETE FROM events",
+        "DROP VIEW v_sessions",
+        "UPDATE meta SET value = 'x'",
+    ] {
+        let out = query(sql, "table");
+        assert_eq!(out.code, 1, "{sql}");
+        assert_eq!(
+            out.stderr.trim(),
+            "xcc: cannot run the query: attempt to write a readonly database",
+            "{sql}"
+        );
+    }
+    assert_eq!(w.snapshot(), before);
+    let out = query("SELEC 1", "table");
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .starts_with("xcc: cannot run the query: near \"SELEC\": syntax error"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(out.stderr.trim().lines().count(), 1);
+}
