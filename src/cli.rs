@@ -104,8 +104,9 @@ pub enum Command {
 
     /// Serve the metrics over HTTP as JSON.
     ///
-    /// Endpoints: GET /metrics/orders, /metrics/referrers, /metrics/summary, /health,
-    /// /openapi.json. Each worker thread has its own read-only connection; an `xcc ingest`
+    /// Endpoints: GET / (the dashboard), /metrics/orders, /metrics/orders/detail,
+    /// /metrics/referrers, /metrics/summary, /metrics/daily, /metrics/distributions,
+    /// /health, /openapi.json. Each worker thread has its own read-only connection; an `xcc ingest`
     /// into the same file while serving shows up in the next response.
     #[command(
         after_help = "Examples:\n  xcc serve --db sessions.db\n  xcc serve --db sessions.db --addr 0.0.0.0:8000 --threads 8   # reachable from other machines, on purpose\n  curl http://127.0.0.1:8000/metrics/orders"

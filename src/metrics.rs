@@ -7,6 +7,7 @@ use rusqlite::Connection;
 use serde_json::{Map, Value};
 
 use crate::store::schema::ORDERS_SQL;
+const ORDERS_DETAIL_SQL: &str = include_str!("../queries/orders_detail.sql");
 const REFERRERS_SQL: &str = include_str!("../queries/referrers.sql");
 const SUMMARY_SQL: &str = include_str!("../queries/summary.sql");
 const DAILY_SQL: &str = include_str!("../queries/daily.sql");
@@ -15,8 +16,9 @@ const MINUTES_HISTOGRAM_SQL: &str = include_str!("../queries/minutes_histogram.s
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 6] = [
+pub const STATEMENTS: [(&str, &str); 7] = [
     ("orders.sql", ORDERS_SQL),
+    ("orders_detail.sql", ORDERS_DETAIL_SQL),
     ("referrers.sql", REFERRERS_SQL),
     ("summary.sql", SUMMARY_SQL),
     ("daily.sql", DAILY_SQL),
@@ -28,6 +30,8 @@ pub const STATEMENTS: [(&str, &str); 6] = [
 pub enum Metric {
     /// The two medians of GET /metrics/orders.
     Orders,
+    /// The spread of those two metrics: n, p25, p50, p75, p90, mean, min, max.
+    OrdersDetail,
     /// Session duration by referrer host.
     Referrers,
     /// What the file holds.
@@ -44,11 +48,14 @@ enum Shape {
     Row,
     /// All rows, as an array under this key of the answer.
     Rows(&'static str),
+    /// Each row as an object under the value of its first column.
+    Keyed,
 }
 
 impl Metric {
-    pub const ALL: [Metric; 5] = [
+    pub const ALL: [Metric; 6] = [
         Metric::Orders,
+        Metric::OrdersDetail,
         Metric::Referrers,
         Metric::Summary,
         Metric::Daily,
@@ -58,6 +65,7 @@ impl Metric {
     pub fn name(self) -> &'static str {
         match self {
             Metric::Orders => "orders",
+            Metric::OrdersDetail => "orders-detail",
             Metric::Referrers => "referrers",
             Metric::Summary => "summary",
             Metric::Daily => "daily",
@@ -66,12 +74,17 @@ impl Metric {
     }
 
     pub fn path(self) -> String {
-        format!("/metrics/{}", self.name())
+        match self {
+            // A part of /metrics/orders, so under it.
+            Metric::OrdersDetail => "/metrics/orders/detail".to_string(),
+            _ => format!("/metrics/{}", self.name()),
+        }
     }
 
     fn parts(self) -> &'static [(Shape, &'static str, &'static str)] {
         match self {
             Metric::Orders => &[(Shape::Row, ORDERS_SQL, "orders.sql")],
+            Metric::OrdersDetail => &[(Shape::Keyed, ORDERS_DETAIL_SQL, "orders_detail.sql")],
             Metric::Summary => &[(Shape::Row, SUMMARY_SQL, "summary.sql")],
             Metric::Referrers => &[(Shape::Rows("referrers"), REFERRERS_SQL, "referrers.sql")],
             Metric::Daily => &[(Shape::Rows("days"), DAILY_SQL, "daily.sql")],
@@ -101,6 +114,18 @@ pub fn compute(conn: &Connection, metric: Metric) -> Result<Value> {
             Shape::Row => return Ok(rows.into_iter().next().unwrap_or(Value::Null)),
             Shape::Rows(key) => {
                 answer.insert(key.to_string(), Value::Array(rows));
+            }
+            Shape::Keyed => {
+                for row in rows {
+                    let Value::Object(mut fields) = row else {
+                        continue;
+                    };
+                    let key = fields.shift_remove("metric").unwrap_or_default();
+                    answer.insert(
+                        key.as_str().unwrap_or_default().to_string(),
+                        Value::Object(fields),
+                    );
+                }
             }
         }
     }

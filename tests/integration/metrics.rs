@@ -476,3 +476,88 @@ fn the_view_v_metrics_orders_gives_the_two_medians_of_the_api() {
         Some(minutes)
     );
 }
+
+/// PERCENTILE_CONT of sorted values, written out here: rank h = (n - 1) q between neighbours.
+fn percentile_cont(sorted: &[f64], q: f64) -> f64 {
+    let h = (sorted.len() - 1) as f64 * q;
+    let k = h.floor() as usize;
+    let next = sorted.get(k + 1).copied().unwrap_or(sorted[k]);
+    sorted[k] + (h - h.floor()) * (next - sorted[k])
+}
+
+#[test]
+fn orders_detail_gives_the_spread_of_the_brief_picture() {
+    let w = Workspace::new();
+    ingest_lines(&w, &brief_picture());
+    let server = Served::start(&w.db(), &[]);
+    let detail = server.get_json("/metrics/orders/detail");
+    // Visits per ordering session: 2 (user-1), 1 and 2 (user-2), sorted 1, 2, 2.
+    // p25: h = 0.5 → 1 + 0.5 · (2 - 1) = 1.5; p50: h = 1 → 2; p75: h = 1.5 → 2; p90: h = 1.8 → 2.
+    assert_eq!(
+        detail["visits_before_order"],
+        serde_json::json!({"n": 3, "p25": 1.5, "p50": 2.0, "p75": 2.0, "p90": 2.0,
+                           "mean": 5.0 / 3.0, "min": 1, "max": 2})
+    );
+    // Minutes before the first order: 45 (user-2) and 50 (user-1).
+    // p25: h = 0.25 → 45 + 0.25 · 5 = 46.25; p50 47.5; p75 48.75; p90: h = 0.9 → 49.5.
+    assert_eq!(
+        detail["minutes_before_first_order"],
+        serde_json::json!({"n": 2, "p25": 46.25, "p50": 47.5, "p75": 48.75, "p90": 49.5,
+                           "mean": 47.5, "min": 45.0, "max": 50.0})
+    );
+}
+
+#[test]
+fn orders_detail_equals_percentiles_computed_here_and_p50_is_the_median() {
+    let w = Workspace::new();
+    let file = w.write("events.jsonl", &generated(30_000, 41, 0));
+    w.ingest(&file, b"");
+    let db = w.db_str();
+    let detail = run(&["metrics", "orders-detail", "--db", &db], b"").json();
+    let orders = run(&["metrics", "orders", "--db", &db], b"").json();
+    for (key, sql, median) in [
+        (
+            "visits_before_order",
+            "SELECT CAST(visits_before_order AS REAL) FROM v_order_visits ORDER BY 1",
+            "median_visits_before_order",
+        ),
+        (
+            "minutes_before_first_order",
+            "SELECT minutes_before_first_order FROM v_first_order ORDER BY 1",
+            "median_session_duration_minutes_before_order",
+        ),
+    ] {
+        let values: Vec<f64> = w
+            .conn()
+            .prepare(sql)
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert!(values.len() > 50, "{key}: {} values", values.len());
+        let got = &detail[key];
+        assert_eq!(got["n"], values.len());
+        for (p, q) in [("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p90", 0.9)] {
+            let want = percentile_cont(&values, q);
+            assert!(
+                (got[p].as_f64().unwrap() - want).abs() <= 1e-9,
+                "{key} {p}: {got} vs {want}"
+            );
+        }
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        assert!((got["mean"].as_f64().unwrap() - mean).abs() <= 1e-9);
+        assert_eq!(got["min"].as_f64().unwrap(), values[0]);
+        assert_eq!(got["max"].as_f64().unwrap(), *values.last().unwrap());
+        assert_eq!(got["p50"].as_f64(), orders[median].as_f64(), "{key}");
+    }
+    // No orders at all: n 0, every other field null.
+    let empty = Workspace::new();
+    ingest_lines(&empty, &[event(1, 7, 0, "page_view", None)]);
+    let detail = run(&["metrics", "orders-detail", "--db", &empty.db_str()], b"").json();
+    assert_eq!(
+        detail["visits_before_order"],
+        serde_json::json!({"n": 0, "p25": null, "p50": null, "p75": null, "p90": null,
+                           "mean": null, "min": null, "max": null})
+    );
+}
