@@ -14,6 +14,9 @@ use crate::store::{self, meta, meta::TOOL_VERSION};
 
 const OPENAPI: &str = include_str!("openapi.json");
 const DASHBOARD: &str = include_str!("dashboard.html");
+/// The browser tab's icon: asked for by every browser that opens the dashboard, which would
+/// otherwise get (and log) a 404.
+const FAVICON: &str = include_str!("favicon.svg");
 
 /// A finished answer before it is written to the socket.
 pub struct Answer {
@@ -50,7 +53,8 @@ impl Endpoints {
     pub fn route(&self, method: &Method, url: &str) -> Answer {
         let path = url.split_once('?').map_or(url, |(path, _)| path);
         let metric = Metric::ALL.into_iter().find(|m| m.path() == path);
-        let known = metric.is_some() || matches!(path, "/" | "/health" | "/openapi.json");
+        let known =
+            metric.is_some() || matches!(path, "/" | "/health" | "/openapi.json" | "/favicon.ico");
         if !known {
             return Answer::error(404, "not found: see GET /openapi.json for the endpoints");
         }
@@ -67,6 +71,12 @@ impl Endpoints {
             (Some(metric), _) => self.metric(metric),
             (None, "/health") => health(&self.conn, &self.db),
             (None, "/openapi.json") => Ok(Answer::json(200, OPENAPI.to_string())),
+            (None, "/favicon.ico") => Ok(Answer {
+                status: 200,
+                content_type: "image/svg+xml",
+                body: FAVICON.to_string(),
+                allow: false,
+            }),
             _ => Ok(Answer {
                 status: 200,
                 content_type: "text/html; charset=utf-8",

@@ -490,3 +490,17 @@ fn answer(mut stream: TcpStream, answers: &[(&str, u16, Value)]) {
     );
     let _ = stream.flush();
 }
+
+#[test]
+fn browsers_get_an_icon_instead_of_a_404() {
+    let w = Workspace::new();
+    w.ingest(crate::util::REAL_HEAD, b"");
+    let server = Served::start(&w.db(), &["--quiet"]);
+    let (status, headers, body) = server.request("GET", "/favicon.ico");
+    assert_eq!(status, 200);
+    assert!(
+        headers.contains(&("content-type".into(), "image/svg+xml".into())),
+        "{headers:?}"
+    );
+    assert!(body.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+}
