@@ -70,6 +70,18 @@ FROM ranked
 GROUP BY referrer_host
 ORDER BY sessions DESC, referrer_host COLLATE BINARY;
 
+-- Every ingest and sessionize, oldest first: the figures before and after it and what
+-- changed (GET /metrics/history).
+CREATE VIEW v_history AS
+SELECT id, command, ingest_id, finished_at, timeout_seconds,
+       median_visits_before, median_visits_after,
+       median_minutes_before, median_minutes_after,
+       sessions_before, sessions_after, ordering_sessions_before, ordering_sessions_after,
+       customers_before, customers_after, events_before, events_after,
+       new_events, late_events, customers_touched, sessions_rebuilt
+FROM history
+ORDER BY id;
+
 -- The file at a glance: what wrote it, its settings, what it holds, every ingest.
 CREATE VIEW about AS
 SELECT 'read me first' AS item,

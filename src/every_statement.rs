@@ -19,6 +19,7 @@ fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend(store::rejects::STATEMENTS);
     all.extend(store::ingests::STATEMENTS);
     all.extend(store::blocks::STATEMENTS);
+    all.extend(store::history::STATEMENTS);
     all.extend(sessions::rebuild::STATEMENTS);
     all.extend(sessions::orders::STATEMENTS);
     all.extend(metrics::STATEMENTS);

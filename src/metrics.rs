@@ -11,12 +11,14 @@ const ORDERS_DETAIL_SQL: &str = include_str!("../queries/orders_detail.sql");
 const REFERRERS_SQL: &str = include_str!("../queries/referrers.sql");
 const SUMMARY_SQL: &str = include_str!("../queries/summary.sql");
 const DAILY_SQL: &str = include_str!("../queries/daily.sql");
+const HISTORY_SQL: &str = include_str!("../queries/history.sql");
 const VISITS_HISTOGRAM_SQL: &str = include_str!("../queries/visits_histogram.sql");
 const MINUTES_HISTOGRAM_SQL: &str = include_str!("../queries/minutes_histogram.sql");
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 7] = [
+pub const STATEMENTS: [(&str, &str); 8] = [
+    ("history.sql", HISTORY_SQL),
     ("orders.sql", ORDERS_SQL),
     ("orders_detail.sql", ORDERS_DETAIL_SQL),
     ("referrers.sql", REFERRERS_SQL),
@@ -40,6 +42,8 @@ pub enum Metric {
     Daily,
     /// Visits before an order and minutes before the first order, as histograms.
     Distributions,
+    /// Every ingest and sessionize: the figures before and after it, and what changed.
+    History,
 }
 
 /// How a query's rows become JSON.
@@ -53,13 +57,14 @@ enum Shape {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 6] = [
+    pub const ALL: [Metric; 7] = [
         Metric::Orders,
         Metric::OrdersDetail,
         Metric::Referrers,
         Metric::Summary,
         Metric::Daily,
         Metric::Distributions,
+        Metric::History,
     ];
 
     pub fn name(self) -> &'static str {
@@ -70,6 +75,7 @@ impl Metric {
             Metric::Summary => "summary",
             Metric::Daily => "daily",
             Metric::Distributions => "distributions",
+            Metric::History => "history",
         }
     }
 
@@ -88,6 +94,7 @@ impl Metric {
             Metric::Summary => &[(Shape::Row, SUMMARY_SQL, "summary.sql")],
             Metric::Referrers => &[(Shape::Rows("referrers"), REFERRERS_SQL, "referrers.sql")],
             Metric::Daily => &[(Shape::Rows("days"), DAILY_SQL, "daily.sql")],
+            Metric::History => &[(Shape::Rows("history"), HISTORY_SQL, "history.sql")],
             Metric::Distributions => &[
                 (
                     Shape::Rows("visits_before_order"),

@@ -5,6 +5,7 @@
 -- * order_visits and first_orders: the two order metrics per row, kept with the sessions; the
 --   step fills them from the stored sessions (src/migrations.rs). The views v_order_visits and
 --   v_first_order, made again after every step, read them.
+-- * history: the figures before and after every later ingest and sessionize (v_history).
 -- Frozen: a later schema change is a new step, never an edit of this one.
 
 ALTER TABLE ingests ADD COLUMN max_line_bytes INTEGER;
@@ -38,3 +39,30 @@ CREATE TABLE first_orders (
     minutes_before_first_order REAL    NOT NULL
 );
 CREATE INDEX first_orders_by_minutes ON first_orders (minutes_before_first_order);
+
+-- One row per `xcc ingest` or `xcc sessionize` that committed: the figures before and after
+-- it (both medians of GET /metrics/orders, sessions, ordering sessions, customers, events)
+-- and what changed, so that a number that moved can be explained. v_history shows it.
+CREATE TABLE history (
+    id                        INTEGER PRIMARY KEY,
+    command                   TEXT    NOT NULL CHECK (command IN ('ingest', 'sessionize')),
+    ingest_id                 INTEGER REFERENCES ingests(id),
+    finished_at               TEXT    NOT NULL,
+    timeout_seconds           INTEGER NOT NULL,
+    median_visits_before      REAL,
+    median_visits_after       REAL,
+    median_minutes_before     REAL,
+    median_minutes_after      REAL,
+    sessions_before           INTEGER NOT NULL,
+    sessions_after            INTEGER NOT NULL,
+    ordering_sessions_before  INTEGER NOT NULL,
+    ordering_sessions_after   INTEGER NOT NULL,
+    customers_before          INTEGER NOT NULL,
+    customers_after           INTEGER NOT NULL,
+    events_before             INTEGER NOT NULL,
+    events_after              INTEGER NOT NULL,
+    new_events                INTEGER NOT NULL,
+    late_events               INTEGER NOT NULL,
+    customers_touched         INTEGER NOT NULL,
+    sessions_rebuilt          INTEGER NOT NULL
+);

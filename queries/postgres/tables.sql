@@ -98,6 +98,30 @@ CREATE TABLE first_orders (
     minutes_before_first_order double precision NOT NULL
 );
 
+CREATE TABLE history (
+    id                       bigint      NOT NULL,
+    command                  text        NOT NULL CHECK (command IN ('ingest', 'sessionize')),
+    ingest_id                bigint,
+    finished_at              timestamptz NOT NULL,
+    timeout_seconds          bigint      NOT NULL,
+    median_visits_before     double precision,
+    median_visits_after      double precision,
+    median_minutes_before    double precision,
+    median_minutes_after     double precision,
+    sessions_before          bigint      NOT NULL,
+    sessions_after           bigint      NOT NULL,
+    ordering_sessions_before bigint      NOT NULL,
+    ordering_sessions_after  bigint      NOT NULL,
+    customers_before         bigint      NOT NULL,
+    customers_after          bigint      NOT NULL,
+    events_before            bigint      NOT NULL,
+    events_after             bigint      NOT NULL,
+    new_events               bigint      NOT NULL,
+    late_events              bigint      NOT NULL,
+    customers_touched        bigint      NOT NULL,
+    sessions_rebuilt         bigint      NOT NULL
+);
+
 CREATE TABLE dictionary (
     name        text NOT NULL,
     column_name text,

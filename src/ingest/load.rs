@@ -30,6 +30,10 @@ pub struct Loaded {
     pub bulk_load: bool,
     /// Records in blocks an earlier ingest read byte for byte, which were not parsed.
     pub recognised: u64,
+    /// Events stored that are older than the latest event stored before this load.
+    pub late: u64,
+    /// That latest event, in microseconds.
+    latest_before: Option<i64>,
     /// The blocks of the input, known ones first; `None` when it was not JSON lines.
     pub blocks: Option<Vec<CountedBlock>>,
 }
@@ -37,6 +41,9 @@ pub struct Loaded {
 impl Loaded {
     fn note_stored(&mut self, e: &Event) {
         self.stored += 1;
+        if self.latest_before.is_some_and(|latest| e.ts_us < latest) {
+            self.late += 1;
+        }
         let (first, last) = self.time_range.get_or_insert((e.ts_us, e.ts_us));
         *first = (*first).min(e.ts_us);
         *last = (*last).max(e.ts_us);
@@ -55,11 +62,13 @@ pub fn load(
     source: &str,
     parser: &mut Parser,
     progress: &mut Progress,
+    latest_before: Option<i64>,
 ) -> Result<Loaded> {
     let mut events = EventWriter::new(conn, ingest_id)?;
     let mut rejects = RejectWriter::new(conn, ingest_id, source)?;
     let mut loaded = Loaded {
         bulk_load: events.is_bulk_load(),
+        latest_before,
         ..Loaded::default()
     };
     let mut known = Vec::new();

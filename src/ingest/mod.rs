@@ -20,7 +20,7 @@ use crate::format::{calendar::format_micros, thousands};
 use crate::input::source::{self, HttpPolicy, Source};
 use crate::migrations::MIGRATIONS;
 use crate::sessions::rebuild;
-use crate::store::{self, ingests, meta};
+use crate::store::{self, history, ingests, meta};
 use load::Loaded;
 use parse::Parser;
 use progress::Progress;
@@ -135,9 +135,14 @@ fn write(
     started: Instant,
 ) -> Result<IngestReport> {
     let started_at = format_micros(opts.started_us);
+    let before = history::figures(tx)?;
+    let latest_before = history::latest_event(tx)?
+        .map(|text| crate::input::timestamp::parse(&text).map(|t| t.micros))
+        .transpose()
+        .map_err(|e| anyhow::anyhow!("the ledger's latest event time cannot be read: {e:?}"))?;
     let ingest_id = ingests::start(tx, label, &started_at, opts.max_record_bytes)?;
     let load_started = Instant::now();
-    let loaded = load::load(tx, ingest_id, label, parser, progress)?;
+    let loaded = load::load(tx, ingest_id, label, parser, progress, latest_before)?;
     if let Some(blocks) = &loaded.blocks {
         store::blocks::record(tx, ingest_id, blocks)?;
     }
@@ -153,6 +158,21 @@ fn write(
     meta::bump_generation(tx)?;
     let finished_us = opts.started_us + started.elapsed().as_micros() as i64;
     ingests::finish(tx, ingest_id, &ledger(&loaded, finished_us))?;
+    history::record(
+        tx,
+        &history::Change {
+            command: "ingest",
+            ingest_id: Some(ingest_id),
+            finished_at: &format_micros(finished_us),
+            timeout_seconds: meta::session_timeout_seconds(tx)?,
+            before,
+            after: history::figures(tx)?,
+            new_events: loaded.stored,
+            late_events: loaded.late,
+            customers_touched: loaded.touched.len() as u64,
+            sessions_rebuilt: sessions_written,
+        },
+    )?;
     Ok(IngestReport {
         source: label.to_string(),
         ingest_id,

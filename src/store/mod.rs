@@ -4,6 +4,7 @@
 
 pub mod blocks;
 pub mod events;
+pub mod history;
 pub mod id_set;
 pub mod ingests;
 pub mod meta;

@@ -561,3 +561,87 @@ fn orders_detail_equals_percentiles_computed_here_and_p50_is_the_median() {
                            "mean": null, "min": null, "max": null})
     );
 }
+
+#[test]
+fn history_keeps_the_figures_before_and_after_every_change() {
+    let w = Workspace::new();
+    let db = w.db_str();
+    let figures = |w: &Workspace| -> (Value, i64, i64, i64, i64) {
+        let orders = run(&["metrics", "orders", "--db", &w.db_str()], b"").json();
+        (
+            orders,
+            w.count("SELECT count(*) FROM sessions"),
+            w.count("SELECT count(*) FROM sessions WHERE order_count > 0"),
+            w.count("SELECT count(DISTINCT customer_id) FROM sessions"),
+            w.count("SELECT count(*) FROM events"),
+        )
+    };
+    let first = w.write("first.jsonl", &generated(5_000, 51, 0));
+    w.ingest(&first, b"");
+    let after_first = figures(&w);
+    // Second ingest, by hand: customer 1 gets two events before and one after the latest
+    // event so far (late: 2), and a new customer 777 one event at that latest second rounded
+    // up, so not older than it (not late).
+    let latest: i64 =
+        (w.count("SELECT max(ts_us) FROM events") + 999_999) / 1_000_000 - 1_651_363_200;
+    let lines = [
+        event(9_000_001, 1, latest - 3600, "page_view", None),
+        event(9_000_002, 1, latest - 10, "placed_order", None),
+        event(9_000_003, 1, latest + 60, "page_view", None),
+        event(9_000_004, 777, latest, "page_view", None),
+    ];
+    let (_, report) = w.ingest("-", lines.join("\n").as_bytes());
+    let report = report.unwrap();
+    let after_second = figures(&w);
+    let out = run(
+        &["sessionize", "--db", &db, "--timeout", "10m", "--quiet"],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let after_third = figures(&w);
+
+    let history = run(&["metrics", "history", "--db", &db], b"").json();
+    let rows = history["history"].as_array().unwrap();
+    assert_eq!(rows.len(), 3);
+    let check = |row: &Value, side: &str, f: &(Value, i64, i64, i64, i64)| {
+        assert_eq!(
+            row[format!("median_visits_{side}")],
+            f.0["median_visits_before_order"],
+            "{row}"
+        );
+        assert_eq!(
+            row[format!("median_minutes_{side}")],
+            f.0["median_session_duration_minutes_before_order"],
+            "{row}"
+        );
+        assert_eq!(row[format!("sessions_{side}")], f.1, "{row}");
+        assert_eq!(row[format!("ordering_sessions_{side}")], f.2, "{row}");
+        assert_eq!(row[format!("customers_{side}")], f.3, "{row}");
+        assert_eq!(row[format!("events_{side}")], f.4, "{row}");
+    };
+    // An empty file before the first ingest: no medians, nothing counted.
+    assert_eq!(rows[0]["median_visits_before"], Value::Null);
+    assert_eq!(rows[0]["events_before"], 0);
+    assert_eq!(rows[0]["new_events"], 5_000);
+    check(&rows[0], "after", &after_first);
+    check(&rows[1], "before", &after_first);
+    check(&rows[1], "after", &after_second);
+    assert_eq!(rows[1]["command"], "ingest");
+    assert_eq!(rows[1]["ingest_id"], 2);
+    assert_eq!(rows[1]["new_events"], 4);
+    assert_eq!(rows[1]["late_events"], 2);
+    assert_eq!(rows[1]["customers_touched"], 2);
+    assert_eq!(
+        rows[1]["customers_touched"],
+        report["customers_resessionized"]
+    );
+    assert_eq!(rows[1]["sessions_rebuilt"], report["sessions_written"]);
+    check(&rows[2], "before", &after_second);
+    check(&rows[2], "after", &after_third);
+    assert_eq!(rows[2]["command"], "sessionize");
+    assert_eq!(rows[2]["ingest_id"], Value::Null);
+    assert_eq!(rows[2]["timeout_seconds"], 600);
+    assert_eq!(rows[2]["sessions_rebuilt"], after_third.1);
+    // The view says the same.
+    assert_eq!(w.count("SELECT count(*) FROM v_history"), 3);
+}

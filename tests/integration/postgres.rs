@@ -323,6 +323,7 @@ fn a_dump_loads_into_postgresql_with_the_same_numbers_and_sessionize_sql_agrees(
         "sessions",
         "order_visits",
         "first_orders",
+        "history",
         "dictionary",
     ] {
         assert_eq!(
