@@ -106,7 +106,7 @@ pub enum Command {
     ///
     /// Endpoints: GET / (the dashboard), /metrics/orders, /metrics/orders/detail,
     /// /metrics/referrers, /metrics/summary, /metrics/daily, /metrics/distributions,
-    /// /health, /openapi.json. Each worker thread has its own read-only connection; an `xcc ingest`
+    /// /metrics/history, /health, /openapi.json, /favicon.ico. Each worker thread has its own read-only connection; an `xcc ingest`
     /// into the same file while serving shows up in the next response.
     #[command(
         after_help = "Examples:\n  xcc serve --db sessions.db\n  xcc serve --db sessions.db --addr 0.0.0.0:8000 --threads 8   # reachable from other machines, on purpose\n  curl http://127.0.0.1:8000/metrics/orders"
