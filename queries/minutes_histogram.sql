@@ -1,7 +1,9 @@
 -- GET /metrics/distributions, part 2: ordering customers by minutes spent before their first
--- order, in buckets that widen with the time spent (to_minutes NULL = open-ended).
+-- order, in bins of equal width (10 minutes) up to 2 hours, and the rest from 120 on
+-- (to_minutes NULL = open-ended). Equal widths, so that bar heights compare like for like.
 WITH buckets (from_minutes, to_minutes) AS (
-    VALUES (0, 5), (5, 10), (10, 15), (15, 30), (30, 60), (60, 120), (120, 240), (240, NULL)
+    VALUES (0, 10), (10, 20), (20, 30), (30, 40), (40, 50), (50, 60), (60, 70), (70, 80),
+           (80, 90), (90, 100), (100, 110), (110, 120), (120, NULL)
 )
 SELECT b.from_minutes,
        b.to_minutes,

@@ -645,3 +645,53 @@ fn history_keeps_the_figures_before_and_after_every_change() {
     // The view says the same.
     assert_eq!(w.count("SELECT count(*) FROM v_history"), 3);
 }
+
+#[test]
+fn minutes_before_the_first_order_come_in_bins_of_equal_width() {
+    // The brief's picture: 45 minutes (user-2) and 50 (user-1): one customer in [40, 50) and
+    // one in [50, 60); 10-minute bins up to 120, then one open bin.
+    let w = Workspace::new();
+    ingest_lines(&w, &brief_picture());
+    let d = run(&["metrics", "distributions", "--db", &w.db_str()], b"").json();
+    let bins: Vec<(i64, Option<i64>, i64)> = d["minutes_before_first_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["from_minutes"].as_i64().unwrap(),
+                b["to_minutes"].as_i64(),
+                b["customers"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(i64, Option<i64>, i64)> =
+        (0..12).map(|i| (i * 10, Some(i * 10 + 10), 0)).collect();
+    expected.push((120, None, 0));
+    expected[4].2 = 1;
+    expected[5].2 = 1;
+    assert_eq!(bins, expected);
+
+    // Random data: the bins count what a floor division of each customer's minutes gives.
+    let w = Workspace::new();
+    let file = w.write("events.jsonl", &generated(30_000, 61, 0));
+    w.ingest(&file, b"");
+    let d = run(&["metrics", "distributions", "--db", &w.db_str()], b"").json();
+    let mut counts = [0i64; 13];
+    for m in w.rows("SELECT minutes_before_first_order FROM v_first_order") {
+        let m: f64 = m
+            .trim_start_matches("Real(")
+            .trim_end_matches(')')
+            .parse()
+            .unwrap();
+        counts[((m / 10.0).floor() as usize).min(12)] += 1;
+    }
+    let got: Vec<i64> = d["minutes_before_first_order"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["customers"].as_i64().unwrap())
+        .collect();
+    assert_eq!(got, counts);
+    assert!(counts.iter().filter(|&&c| c > 0).count() >= 5, "{counts:?}");
+}
