@@ -142,6 +142,15 @@ fn the_dashboard_shows_the_numbers_the_api_serves() {
     }
     // Five days of sessions, two bars (all, with an order) per day.
     assert!(svg_rects(&dom, "chart-daily") >= 10);
+    // The data ends during its last day: that day, and only it, is marked partial.
+    let partial_days = server.get_json("/metrics/daily")["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["partial"] == 1)
+        .count();
+    assert_eq!(partial_days, 1);
+    assert_eq!(dom.matches("data-partial=\"true\"").count(), 1, "{dom}");
     assert!(dom.contains("a-rather-long-referrer-host-name.shop-partners.example.com"));
 
     let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/dashboard.png");

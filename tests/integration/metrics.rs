@@ -695,3 +695,39 @@ fn minutes_before_the_first_order_come_in_bins_of_equal_width() {
     assert_eq!(got, counts);
     assert!(counts.iter().filter(|&&c| c > 0).count() >= 5, "{counts:?}");
 }
+
+#[test]
+fn the_day_the_data_ends_is_partial_until_it_is_over() {
+    // Day 1 (2022-05-01) and day 2: the data ends at 10:00 on day 2, so day 2 is partial.
+    let w = Workspace::new();
+    ingest_lines(
+        &w,
+        &[
+            event(1, 7, 3600, "page_view", None),
+            event(2, 7, 86_400 + 36_000, "page_view", None),
+        ],
+    );
+    let days = run(&["metrics", "daily", "--db", &w.db_str()], b"").json();
+    let partial: Vec<(&str, i64)> = days["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| (d["day"].as_str().unwrap(), d["partial"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(partial, [("2022-05-01", 0), ("2022-05-02", 1)]);
+    // An event in the last microsecond of day 2: the day is whole.
+    ingest_lines(
+        &w,
+        &[r#"{"id": 3, "type": "page_view", "event": {"customer-id": 8, "timestamp": "2022-05-02T23:59:59.999999Z"}}"#
+            .to_string()],
+    );
+    let days = run(&["metrics", "daily", "--db", &w.db_str()], b"").json();
+    assert!(
+        days["days"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["partial"] == 0),
+        "{days}"
+    );
+}
