@@ -161,14 +161,16 @@ impl Worker {
         let answer = self.endpoints.route(&method, &url);
         let status = answer.status;
         let length = answer.body.len();
-        // A known length rather than chunked encoding: simpler for every client.
+        // A known length rather than chunked encoding: simpler for every client. tiny_http
+        // would switch to chunks from 32 KiB on (the dashboard is larger), so never.
         let mut response = Response::new(
             StatusCode(answer.status),
             vec![header("Content-Type", answer.content_type)],
             Cursor::new(answer.body.into_bytes()),
             Some(length),
             None,
-        );
+        )
+        .with_chunked_threshold(usize::MAX);
         if answer.allow {
             response.add_header(header("Allow", "GET, HEAD"));
         }

@@ -394,11 +394,25 @@ impl Chromium {
         self.run(&["--dump-dom", url])
     }
 
+    /// The DOM after the page's scripts ran in a window `width` pixels wide.
+    fn dump_dom_at(&self, url: &str, width: u32) -> String {
+        self.run(&["--dump-dom", &format!("--window-size={width},2600"), url])
+    }
+
     fn screenshot(&self, url: &str, png: &Path) {
+        self.screenshot_sized(url, png, "1280,1600");
+    }
+
+    /// A screenshot `width` pixels wide and tall enough for the whole page.
+    fn screenshot_at(&self, url: &str, png: &Path, width: u32) {
+        self.screenshot_sized(url, png, &format!("{width},2600"));
+    }
+
+    fn screenshot_sized(&self, url: &str, png: &Path, size: &str) {
         std::fs::create_dir_all(png.parent().unwrap()).unwrap();
         let _ = std::fs::remove_file(png);
         let target = format!("--screenshot={}", png.display());
-        self.run(&[&target, "--window-size=1280,1600", url]);
+        self.run(&[&target, &format!("--window-size={size}"), url]);
         assert!(png.exists(), "chromium wrote no {}", png.display());
     }
 
@@ -512,4 +526,48 @@ fn browsers_get_an_icon_instead_of_a_404() {
         "{headers:?}"
     );
     assert!(body.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+}
+
+/// Every chart at a phone's width and at a desktop's: no two texts overlap and none sticks
+/// out of its chart, by the page's own check (`checkLayout`: getBoundingClientRect of every
+/// text, written as data-overlaps and data-outside on each chart). Screenshots of both widths
+/// are kept in target/ to look at.
+#[test]
+fn every_chart_is_laid_out_cleanly_from_400_to_1280_pixels() {
+    let Some(chromium) = browser() else { return };
+    let w = Workspace::new();
+    let (out, _) = w.ingest("-", shop().join("\n").as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let server = Served::start(&w.db(), &["--quiet"]);
+    let url = format!("{}/", server.base);
+    for width in [400, 1280] {
+        let dom = chromium.dump_dom_at(&url, width);
+        assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
+        for chart in [
+            "chart-daily",
+            "chart-visits",
+            "chart-minutes",
+            "chart-referrers",
+        ] {
+            let marker = format!("id=\"{chart}\"");
+            assert_eq!(
+                attribute(&dom, &marker, "data-overlaps"),
+                "0",
+                "{chart} at {width} px: {}",
+                attribute(&dom, &marker, "data-overlapping")
+            );
+            assert_eq!(
+                attribute(&dom, &marker, "data-outside"),
+                "0",
+                "{chart} at {width} px"
+            );
+            assert!(
+                svg_rects(&dom, chart) > 0,
+                "{chart} at {width} px has no bars"
+            );
+        }
+        let png =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/dashboard-{width}.png"));
+        chromium.screenshot_at(&url, &png, width);
+    }
 }
