@@ -152,6 +152,12 @@ fn the_dashboard_shows_the_numbers_the_api_serves() {
     assert_eq!(partial_days, 1);
     assert_eq!(dom.matches("data-partial=\"true\"").count(), 1, "{dom}");
     assert!(dom.contains("a-rather-long-referrer-host-name.shop-partners.example.com"));
+    // One ingest: one point per median in the history chart.
+    assert_eq!(dom.matches("data-point=\"median_visits_after\"").count(), 1);
+    assert_eq!(
+        dom.matches("data-point=\"median_minutes_after\"").count(),
+        1
+    );
 
     let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/dashboard.png");
     chromium.screenshot(&format!("{}/", server.base), &png);
@@ -265,6 +271,7 @@ fn failures_nulls_and_markup_in_the_data_show_as_text() {
                    "ordering_share": 0.0, "median_minutes": 10.0, "mean_minutes": 10.0,
                    "p90_minutes": 10.0}]}),
         ),
+        ("/metrics/history", 200, json!({"history": []})),
     ]);
     let dom = chromium.dump_dom(&format!("{base}/"));
 
@@ -545,6 +552,7 @@ fn every_chart_is_laid_out_cleanly_from_400_to_1280_pixels() {
         assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
         for chart in [
             "chart-daily",
+            "chart-history",
             "chart-visits",
             "chart-minutes",
             "chart-referrers",
@@ -561,10 +569,12 @@ fn every_chart_is_laid_out_cleanly_from_400_to_1280_pixels() {
                 "0",
                 "{chart} at {width} px"
             );
-            assert!(
-                svg_rects(&dom, chart) > 0,
-                "{chart} at {width} px has no bars"
-            );
+            let drawn = if chart == "chart-history" {
+                dom.matches("data-point=").count()
+            } else {
+                svg_rects(&dom, chart)
+            };
+            assert!(drawn > 0, "{chart} at {width} px has nothing drawn");
         }
         let png =
             Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/dashboard-{width}.png"));
