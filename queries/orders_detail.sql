@@ -4,78 +4,56 @@
 -- rows k + 1 and k + 2 (k = floor(h)), weighted by the fraction of h; all rank arithmetic is in
 -- integers (row rn is k + 1 when 100 (rn - 1) <= (n - 1) q < 100 rn), so every engine picks
 -- the same rows. p50 is the median of /metrics/orders. No values: n 0, the rest NULL.
-SELECT 'visits_before_order' AS metric,
-       COUNT(*) AS n,
-       SUM(CASE
-               WHEN 100 * (rn - 1) <= (n - 1) * 25 AND (n - 1) * 25 < 100 * rn
-                   THEN x * (1 - ((n - 1) * 25 - 100 * (rn - 1)) / 100.0)
-               WHEN 100 * (rn - 2) <= (n - 1) * 25 AND (n - 1) * 25 < 100 * (rn - 1)
-                   THEN x * (((n - 1) * 25 - 100 * (rn - 2)) / 100.0)
+WITH metrics (metric, position) AS (
+    VALUES ('visits_before_order', 1), ('minutes_before_first_order', 2)
+),
+ranked AS (
+    SELECT 'visits_before_order' AS metric,
+           visits_before_order AS x,
+           ROW_NUMBER() OVER (ORDER BY visits_before_order) AS rn,
+           COUNT(*) OVER () AS n
+    FROM v_order_visits
+    UNION ALL
+    SELECT 'minutes_before_first_order',
+           minutes_before_first_order,
+           ROW_NUMBER() OVER (ORDER BY minutes_before_first_order),
+           COUNT(*) OVER ()
+    FROM v_first_order
+)
+SELECT m.metric,
+       COUNT(r.x) AS n,
+       CASE WHEN COUNT(r.x) > 0 THEN SUM(CASE
+               WHEN 100 * (r.rn - 1) <= (r.n - 1) * 25 AND (r.n - 1) * 25 < 100 * r.rn
+                   THEN r.x * (1 - ((r.n - 1) * 25 - 100 * (r.rn - 1)) / 100.0)
+               WHEN 100 * (r.rn - 2) <= (r.n - 1) * 25 AND (r.n - 1) * 25 < 100 * (r.rn - 1)
+                   THEN r.x * (((r.n - 1) * 25 - 100 * (r.rn - 2)) / 100.0)
                ELSE 0
-           END) AS p25,
-       SUM(CASE
-               WHEN 100 * (rn - 1) <= (n - 1) * 50 AND (n - 1) * 50 < 100 * rn
-                   THEN x * (1 - ((n - 1) * 50 - 100 * (rn - 1)) / 100.0)
-               WHEN 100 * (rn - 2) <= (n - 1) * 50 AND (n - 1) * 50 < 100 * (rn - 1)
-                   THEN x * (((n - 1) * 50 - 100 * (rn - 2)) / 100.0)
+           END) END AS p25,
+       CASE WHEN COUNT(r.x) > 0 THEN SUM(CASE
+               WHEN 100 * (r.rn - 1) <= (r.n - 1) * 50 AND (r.n - 1) * 50 < 100 * r.rn
+                   THEN r.x * (1 - ((r.n - 1) * 50 - 100 * (r.rn - 1)) / 100.0)
+               WHEN 100 * (r.rn - 2) <= (r.n - 1) * 50 AND (r.n - 1) * 50 < 100 * (r.rn - 1)
+                   THEN r.x * (((r.n - 1) * 50 - 100 * (r.rn - 2)) / 100.0)
                ELSE 0
-           END) AS p50,
-       SUM(CASE
-               WHEN 100 * (rn - 1) <= (n - 1) * 75 AND (n - 1) * 75 < 100 * rn
-                   THEN x * (1 - ((n - 1) * 75 - 100 * (rn - 1)) / 100.0)
-               WHEN 100 * (rn - 2) <= (n - 1) * 75 AND (n - 1) * 75 < 100 * (rn - 1)
-                   THEN x * (((n - 1) * 75 - 100 * (rn - 2)) / 100.0)
+           END) END AS p50,
+       CASE WHEN COUNT(r.x) > 0 THEN SUM(CASE
+               WHEN 100 * (r.rn - 1) <= (r.n - 1) * 75 AND (r.n - 1) * 75 < 100 * r.rn
+                   THEN r.x * (1 - ((r.n - 1) * 75 - 100 * (r.rn - 1)) / 100.0)
+               WHEN 100 * (r.rn - 2) <= (r.n - 1) * 75 AND (r.n - 1) * 75 < 100 * (r.rn - 1)
+                   THEN r.x * (((r.n - 1) * 75 - 100 * (r.rn - 2)) / 100.0)
                ELSE 0
-           END) AS p75,
-       SUM(CASE
-               WHEN 100 * (rn - 1) <= (n - 1) * 90 AND (n - 1) * 90 < 100 * rn
-                   THEN x * (1 - ((n - 1) * 90 - 100 * (rn - 1)) / 100.0)
-               WHEN 100 * (rn - 2) <= (n - 1) * 90 AND (n - 1) * 90 < 100 * (rn - 1)
-                   THEN x * (((n - 1) * 90 - 100 * (rn - 2)) / 100.0)
+           END) END AS p75,
+       CASE WHEN COUNT(r.x) > 0 THEN SUM(CASE
+               WHEN 100 * (r.rn - 1) <= (r.n - 1) * 90 AND (r.n - 1) * 90 < 100 * r.rn
+                   THEN r.x * (1 - ((r.n - 1) * 90 - 100 * (r.rn - 1)) / 100.0)
+               WHEN 100 * (r.rn - 2) <= (r.n - 1) * 90 AND (r.n - 1) * 90 < 100 * (r.rn - 1)
+                   THEN r.x * (((r.n - 1) * 90 - 100 * (r.rn - 2)) / 100.0)
                ELSE 0
-           END) AS p90,
-       AVG(x) AS mean,
-       MIN(x) AS min,
-       MAX(x) AS max
-FROM (SELECT visits_before_order AS x,
-             ROW_NUMBER() OVER (ORDER BY visits_before_order) AS rn,
-             COUNT(*) OVER () AS n
-      FROM v_order_visits) AS ranked
-UNION ALL
-SELECT 'minutes_before_first_order' AS metric,
-       COUNT(*) AS n,
-       SUM(CASE
-               WHEN 100 * (rn - 1) <= (n - 1) * 25 AND (n - 1) * 25 < 100 * rn
-                   THEN x * (1 - ((n - 1) * 25 - 100 * (rn - 1)) / 100.0)
-               WHEN 100 * (rn - 2) <= (n - 1) * 25 AND (n - 1) * 25 < 100 * (rn - 1)
-                   THEN x * (((n - 1) * 25 - 100 * (rn - 2)) / 100.0)
-               ELSE 0
-           END) AS p25,
-       SUM(CASE
-               WHEN 100 * (rn - 1) <= (n - 1) * 50 AND (n - 1) * 50 < 100 * rn
-                   THEN x * (1 - ((n - 1) * 50 - 100 * (rn - 1)) / 100.0)
-               WHEN 100 * (rn - 2) <= (n - 1) * 50 AND (n - 1) * 50 < 100 * (rn - 1)
-                   THEN x * (((n - 1) * 50 - 100 * (rn - 2)) / 100.0)
-               ELSE 0
-           END) AS p50,
-       SUM(CASE
-               WHEN 100 * (rn - 1) <= (n - 1) * 75 AND (n - 1) * 75 < 100 * rn
-                   THEN x * (1 - ((n - 1) * 75 - 100 * (rn - 1)) / 100.0)
-               WHEN 100 * (rn - 2) <= (n - 1) * 75 AND (n - 1) * 75 < 100 * (rn - 1)
-                   THEN x * (((n - 1) * 75 - 100 * (rn - 2)) / 100.0)
-               ELSE 0
-           END) AS p75,
-       SUM(CASE
-               WHEN 100 * (rn - 1) <= (n - 1) * 90 AND (n - 1) * 90 < 100 * rn
-                   THEN x * (1 - ((n - 1) * 90 - 100 * (rn - 1)) / 100.0)
-               WHEN 100 * (rn - 2) <= (n - 1) * 90 AND (n - 1) * 90 < 100 * (rn - 1)
-                   THEN x * (((n - 1) * 90 - 100 * (rn - 2)) / 100.0)
-               ELSE 0
-           END) AS p90,
-       AVG(x) AS mean,
-       MIN(x) AS min,
-       MAX(x) AS max
-FROM (SELECT minutes_before_first_order AS x,
-             ROW_NUMBER() OVER (ORDER BY minutes_before_first_order) AS rn,
-             COUNT(*) OVER () AS n
-      FROM v_first_order) AS ranked
+           END) END AS p90,
+       AVG(r.x) AS mean,
+       MIN(r.x) AS min,
+       MAX(r.x) AS max
+FROM metrics AS m
+LEFT JOIN ranked AS r ON r.metric = m.metric
+GROUP BY m.metric, m.position
+ORDER BY m.position
