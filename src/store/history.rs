@@ -3,7 +3,7 @@
 //! a moved number can be explained from the file alone.
 
 use anyhow::Result;
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 
 const FIGURES: &str = include_str!("../../queries/store/history_figures.sql");
 const INSERT: &str = include_str!("../../queries/store/insert_history.sql");
@@ -58,10 +58,8 @@ pub fn figures(conn: &Connection) -> Result<Figures> {
 
 /// The latest event stored so far, as UTC text; `None` in an empty file.
 pub fn latest_event(conn: &Connection) -> Result<Option<String>> {
-    Ok(conn
-        .query_row(LATEST_EVENT, [], |r| r.get::<_, Option<String>>(0))
-        .optional()?
-        .flatten())
+    // MAX() always answers one row: NULL when there is no ingest.
+    Ok(conn.query_row(LATEST_EVENT, [], |r| r.get(0))?)
 }
 
 pub fn record(conn: &Connection, c: &Change) -> Result<()> {
