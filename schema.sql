@@ -1,4 +1,4 @@
--- xcc database schema, version 3 (older files are migrated in place: see src/migrations.rs).
+-- xcc database schema, version 4 (older files are migrated in place: see src/migrations.rs).
 -- Applied once to a new file; `PRAGMA user_version` records the version so that a
 -- database written by another xcc version is refused instead of misread.
 -- Times: `*_us` columns are microseconds since 1970-01-01T00:00:00Z (sortable integers);
@@ -165,6 +165,40 @@ CREATE TABLE history (
     customers_touched         INTEGER NOT NULL,
     sessions_rebuilt          INTEGER NOT NULL
 );
+
+-- GET /metrics/sensitivity: what the sessions and the two order metrics would be at other
+-- session timeouts (10, 15, 20, 30, 45, 60, 90 and 120 minutes), kept without making those
+-- sessions: one row per customer and timeout, from a sweep over the customer's events
+-- (src/sessions/sweep.rs), written again for a customer whenever their sessions are. The
+-- last six columns are where the sweep stands after the customer's latest event, so that an
+-- ingest of later events continues it. v_sensitivity sums them up.
+CREATE TABLE sensitivity_customers (
+    customer_id                INTEGER NOT NULL,
+    timeout_minutes            INTEGER NOT NULL,
+    sessions                   INTEGER NOT NULL,
+    ordering_sessions          INTEGER NOT NULL,
+    minutes_before_first_order REAL,
+    last_event_us              INTEGER NOT NULL,
+    session_started_us         INTEGER NOT NULL,
+    session_ordering           INTEGER NOT NULL,
+    last_ordering_session      INTEGER NOT NULL,
+    closed_us                  INTEGER NOT NULL,
+    before_first_order_us      INTEGER,
+    PRIMARY KEY (customer_id, timeout_minutes)
+) WITHOUT ROWID;
+CREATE INDEX sensitivity_by_minutes ON sensitivity_customers
+    (timeout_minutes, minutes_before_first_order) WHERE minutes_before_first_order IS NOT NULL;
+
+-- One row per ordering session at each timeout of sensitivity_customers: the visits before
+-- that order, as order_visits has them at the file's own timeout.
+CREATE TABLE sensitivity_orders (
+    customer_id         INTEGER NOT NULL,
+    timeout_minutes     INTEGER NOT NULL,
+    order_number        INTEGER NOT NULL,
+    visits_before_order INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, timeout_minutes, order_number)
+) WITHOUT ROWID;
+CREATE INDEX sensitivity_by_visits ON sensitivity_orders (timeout_minutes, visits_before_order);
 
 -- What every table, view and column means, for people who open this file without the README.
 -- kind is 'table', 'view' or 'column'; column_name is NULL on the rows about a whole table/view.

@@ -70,6 +70,74 @@ FROM ranked
 GROUP BY referrer_host
 ORDER BY sessions DESC, referrer_host COLLATE BINARY;
 
+-- What the sessions and the two order metrics would be at other session timeouts: one row
+-- per timeout of 10, 15, 20, 30, 45, 60, 90 and 120 minutes, from the sweeps kept in
+-- sensitivity_customers and sensitivity_orders, and one for the file's own timeout when it is
+-- not among them, from the sessions themselves (GET /metrics/sensitivity). Each row is what
+-- `xcc sessionize --timeout T` and then `xcc metrics orders` would give. Medians as in
+-- v_referrers: the middle row (n odd) or the two middle rows (n even), 2·rn in [n, n + 2].
+CREATE VIEW v_sensitivity AS
+WITH own AS (
+    SELECT CASE WHEN s % 60 = 0 THEN CAST((s - s % 60) / 60 AS INTEGER) ELSE s / 60.0 END
+               AS timeout_minutes
+    FROM (SELECT CAST(value AS INTEGER) AS s FROM meta WHERE key = 'session_timeout_seconds')
+         AS file
+    WHERE s NOT IN (600, 900, 1200, 1800, 2700, 3600, 5400, 7200)
+),
+timeouts (timeout_minutes) AS (
+    VALUES (10), (15), (20), (30), (45), (60), (90), (120)
+    UNION ALL SELECT timeout_minutes FROM own
+),
+counts AS (
+    SELECT timeout_minutes, SUM(sessions) AS sessions, SUM(ordering_sessions) AS ordering_sessions
+    FROM sensitivity_customers
+    GROUP BY timeout_minutes
+    UNION ALL
+    SELECT timeout_minutes,
+           (SELECT COUNT(*) FROM sessions),
+           (SELECT COUNT(*) FROM sessions WHERE order_count > 0)
+    FROM own
+),
+visits AS (
+    SELECT timeout_minutes, x,
+           ROW_NUMBER() OVER (PARTITION BY timeout_minutes ORDER BY x) AS rn,
+           COUNT(*) OVER (PARTITION BY timeout_minutes) AS n
+    FROM (SELECT timeout_minutes, visits_before_order AS x FROM sensitivity_orders
+          UNION ALL
+          SELECT own.timeout_minutes, o.visits_before_order FROM own, order_visits AS o)
+         AS v
+),
+minutes AS (
+    SELECT timeout_minutes, x,
+           ROW_NUMBER() OVER (PARTITION BY timeout_minutes ORDER BY x) AS rn,
+           COUNT(*) OVER (PARTITION BY timeout_minutes) AS n
+    FROM (SELECT timeout_minutes, minutes_before_first_order AS x FROM sensitivity_customers
+          WHERE minutes_before_first_order IS NOT NULL
+          UNION ALL
+          SELECT own.timeout_minutes, f.minutes_before_first_order FROM own, first_orders AS f)
+         AS m
+),
+median_visits AS (
+    SELECT timeout_minutes, AVG(x) AS median FROM visits
+    WHERE 2 * rn BETWEEN n AND n + 2
+    GROUP BY timeout_minutes
+),
+median_minutes AS (
+    SELECT timeout_minutes, AVG(x) AS median FROM minutes
+    WHERE 2 * rn BETWEEN n AND n + 2
+    GROUP BY timeout_minutes
+)
+SELECT t.timeout_minutes,
+       COALESCE(c.sessions, 0) AS sessions,
+       COALESCE(c.ordering_sessions, 0) AS ordering_sessions,
+       v.median AS median_visits_before_order,
+       m.median AS median_session_duration_minutes_before_order
+FROM timeouts AS t
+LEFT JOIN counts AS c ON c.timeout_minutes = t.timeout_minutes
+LEFT JOIN median_visits AS v ON v.timeout_minutes = t.timeout_minutes
+LEFT JOIN median_minutes AS m ON m.timeout_minutes = t.timeout_minutes
+ORDER BY t.timeout_minutes;
+
 -- Every ingest and sessionize, oldest first: the figures before and after it and what
 -- changed (GET /metrics/history).
 CREATE VIEW v_history AS

@@ -22,6 +22,7 @@ fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend(store::history::STATEMENTS);
     all.extend(sessions::rebuild::STATEMENTS);
     all.extend(sessions::orders::STATEMENTS);
+    all.extend(sessions::sensitivity::STATEMENTS);
     all.extend(metrics::STATEMENTS);
     all.extend(share::STATEMENTS);
     all.extend(dump::STATEMENTS);

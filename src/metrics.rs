@@ -12,13 +12,15 @@ const REFERRERS_SQL: &str = include_str!("../queries/referrers.sql");
 const SUMMARY_SQL: &str = include_str!("../queries/summary.sql");
 const DAILY_SQL: &str = include_str!("../queries/daily.sql");
 const HISTORY_SQL: &str = include_str!("../queries/history.sql");
+const SENSITIVITY_SQL: &str = include_str!("../queries/sensitivity.sql");
 const VISITS_HISTOGRAM_SQL: &str = include_str!("../queries/visits_histogram.sql");
 const MINUTES_HISTOGRAM_SQL: &str = include_str!("../queries/minutes_histogram.sql");
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 8] = [
+pub const STATEMENTS: [(&str, &str); 9] = [
     ("history.sql", HISTORY_SQL),
+    ("sensitivity.sql", SENSITIVITY_SQL),
     ("orders.sql", ORDERS_SQL),
     ("orders_detail.sql", ORDERS_DETAIL_SQL),
     ("referrers.sql", REFERRERS_SQL),
@@ -44,6 +46,8 @@ pub enum Metric {
     Distributions,
     /// Every ingest and sessionize: the figures before and after it, and what changed.
     History,
+    /// Sessions and both medians at session timeouts from 10 to 120 minutes.
+    Sensitivity,
 }
 
 /// How a query's rows become JSON.
@@ -57,7 +61,7 @@ enum Shape {
 }
 
 impl Metric {
-    pub const ALL: [Metric; 7] = [
+    pub const ALL: [Metric; 8] = [
         Metric::Orders,
         Metric::OrdersDetail,
         Metric::Referrers,
@@ -65,6 +69,7 @@ impl Metric {
         Metric::Daily,
         Metric::Distributions,
         Metric::History,
+        Metric::Sensitivity,
     ];
 
     pub fn name(self) -> &'static str {
@@ -76,6 +81,7 @@ impl Metric {
             Metric::Daily => "daily",
             Metric::Distributions => "distributions",
             Metric::History => "history",
+            Metric::Sensitivity => "sensitivity",
         }
     }
 
@@ -95,6 +101,7 @@ impl Metric {
             Metric::Referrers => &[(Shape::Rows("referrers"), REFERRERS_SQL, "referrers.sql")],
             Metric::Daily => &[(Shape::Rows("days"), DAILY_SQL, "daily.sql")],
             Metric::History => &[(Shape::Rows("history"), HISTORY_SQL, "history.sql")],
+            Metric::Sensitivity => &[(Shape::Rows("timeouts"), SENSITIVITY_SQL, "sensitivity.sql")],
             Metric::Distributions => &[
                 (
                     Shape::Rows("visits_before_order"),

@@ -24,6 +24,10 @@ pub const MIGRATIONS: &[Migration] = &[
         to: 3,
         apply: blocks_and_order_rows,
     },
+    Migration {
+        to: 4,
+        apply: sensitivity,
+    },
 ];
 
 const SESSIONS_IN_CUSTOMER_ORDER: &str =
@@ -47,6 +51,19 @@ fn blocks_and_order_rows(conn: &Connection) -> Result<String> {
     conn.execute_batch(BLOCKS_AND_ORDER_ROWS)?;
     OrderRows::new(conn)?.refresh_all()?;
     Ok("order rows filled from the sessions".to_string())
+}
+
+const SENSITIVITY: &str = include_str!("../queries/migrations/0004_sensitivity.sql");
+
+/// Version 3 → 4: the tables of GET /metrics/sensitivity, filled by sweeping every
+/// customer's stored events.
+fn sensitivity(conn: &Connection) -> Result<String> {
+    conn.execute_batch(SENSITIVITY)?;
+    let customers = rebuild::sweep_all(conn)?;
+    Ok(format!(
+        "figures at other session timeouts kept for {} customers",
+        thousands(customers)
+    ))
 }
 
 #[cfg(test)]

@@ -5,6 +5,8 @@ ALTER TABLE ingest_blocks ADD PRIMARY KEY (ingest_id, block);
 ALTER TABLE rejects ADD PRIMARY KEY (id);
 ALTER TABLE order_visits ADD PRIMARY KEY (customer_id, order_number);
 ALTER TABLE first_orders ADD PRIMARY KEY (customer_id);
+ALTER TABLE sensitivity_customers ADD PRIMARY KEY (customer_id, timeout_minutes);
+ALTER TABLE sensitivity_orders ADD PRIMARY KEY (customer_id, timeout_minutes, order_number);
 ALTER TABLE history ADD PRIMARY KEY (id);
 ALTER TABLE dictionary ADD UNIQUE (name, column_name);
 ALTER TABLE ingest_blocks ADD FOREIGN KEY (ingest_id) REFERENCES ingests (id);

@@ -28,7 +28,7 @@ pub const STATEMENTS: [(&str, &str); 2] = [
 ];
 
 /// The tables of the file in the order they are loaded (a row's references come first).
-pub const DUMPED_TABLES: [&str; 10] = [
+pub const DUMPED_TABLES: [&str; 12] = [
     "meta",
     "ingests",
     "ingest_blocks",
@@ -37,6 +37,8 @@ pub const DUMPED_TABLES: [&str; 10] = [
     "sessions",
     "order_visits",
     "first_orders",
+    "sensitivity_customers",
+    "sensitivity_orders",
     "history",
     "dictionary",
 ];

@@ -1,7 +1,10 @@
 //! Sessions: the pure sessionizer that cuts one customer's events into sessions, and the
-//! rebuilds that keep the `sessions` table equal to sessionizing every stored event, and the
-//! order rows derived from the sessions.
+//! rebuilds that keep the `sessions` table equal to sessionizing every stored event, the
+//! order rows derived from the sessions, and the sweeps that give the same figures at other
+//! timeouts.
 
 pub mod orders;
 pub mod rebuild;
+pub mod sensitivity;
 pub mod sessionizer;
+pub mod sweep;

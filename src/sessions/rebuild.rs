@@ -6,7 +6,9 @@ use anyhow::Result;
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension, Row};
 
 use super::orders::OrderRows;
+use super::sensitivity::SensitivityRows;
 use super::sessionizer::{Session, SessionEvent, Sessionizer};
+use super::sweep::CustomerSweeps;
 use crate::format::calendar::format_micros;
 use crate::store::schema::{self, SESSION_INDEXES};
 
@@ -44,6 +46,7 @@ pub fn resessionize_customers(
     let mut select = conn.prepare_cached(CUSTOMER_EVENTS_FROM)?;
     let mut writer = SessionWriter::new(conn)?;
     let mut order_rows = OrderRows::new(conn)?;
+    let mut sensitivity = SensitivityRows::new(conn)?;
     for (customer, earliest_new_us) in customers {
         let (first_number, from_us) = anchor
             .query_row([customer, earliest_new_us], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -51,61 +54,141 @@ pub fn resessionize_customers(
             .unwrap_or((1, i64::MIN));
         delete.execute([customer, first_number])?;
         let mut sessionizer = Sessionizer::numbered_from(timeout_us, first_number);
+        // The new events all come in this stream (it starts at or before the earliest), so
+        // the customer's sweeps continue on it unless an event came late.
+        let mut sweeps = sensitivity.resume(customer, earliest_new_us)?;
         let mut rows = select.query([customer, from_us])?;
         while let Some(row) = rows.next()? {
-            writer.write(customer, sessionizer.push(&session_event(row, 0)?))?;
+            let event = session_event(row, 0)?;
+            if let Some(sweeps) = &mut sweeps {
+                sweeps.push(event.ts_us, event.kind);
+            }
+            writer.write(customer, sessionizer.push(&event))?;
         }
         writer.write(customer, sessionizer.finish())?;
         order_rows.refresh(customer)?;
+        match sweeps {
+            Some(sweeps) => sensitivity.save(customer, &sweeps)?,
+            None => sensitivity.sweep_again(customer)?,
+        }
     }
     Ok(writer.written)
 }
 
-/// Rebuilds every session with one ordered scan, then every order row. Runs inside the
+/// Rebuilds every session with one ordered scan, then every order row, for a new timeout.
+/// The sensitivity rows stay: they do not depend on the file's timeout. Runs inside the
 /// caller's transaction.
 pub fn rebuild_all(conn: &Connection, timeout_us: i64) -> Result<u64> {
-    let written = rebuild_all_sessions(conn, timeout_us)?;
+    let written = rebuild_sessions(conn, timeout_us, None)?;
+    OrderRows::new(conn)?.refresh_all()?;
+    Ok(written)
+}
+
+/// Makes every session, every sweep of the sensitivity rows and every order row with one
+/// ordered scan, after the first load into an empty file. Runs inside the caller's
+/// transaction.
+pub fn make_all(conn: &Connection, timeout_us: i64) -> Result<u64> {
+    let mut sensitivity = SensitivityRows::new(conn)?;
+    sensitivity.delete_all()?;
+    let written = rebuild_sessions(conn, timeout_us, Some(&mut sensitivity))?;
     OrderRows::new(conn)?.refresh_all()?;
     Ok(written)
 }
 
 /// Rebuilds every session, and only the sessions: as the migration to schema version 2 did,
-/// before the order rows existed.
+/// before the order rows and the sensitivity rows existed.
 pub fn rebuild_all_sessions(conn: &Connection, timeout_us: i64) -> Result<u64> {
+    rebuild_sessions(conn, timeout_us, None)
+}
+
+/// Sweeps every customer's events into the sensitivity rows, made anew: as the migration to
+/// schema version 4 does, without touching the sessions.
+pub fn sweep_all(conn: &Connection) -> Result<u64> {
+    let mut sensitivity = SensitivityRows::new(conn)?;
+    sensitivity.delete_all()?;
+    let mut select = conn.prepare(ALL_CUSTOMER_EVENTS)?;
+    let mut rows = select.query([])?;
+    let mut current: Option<(i64, CustomerSweeps)> = None;
+    let mut customers = 0;
+    while let Some(row) = rows.next()? {
+        let customer: i64 = row.get(0)?;
+        let sweeps = match &mut current {
+            Some(now) if now.0 == customer => &mut now.1,
+            _ => {
+                if let Some((previous, sweeps)) = current.take() {
+                    sensitivity.save(previous, &sweeps)?;
+                }
+                customers += 1;
+                &mut current.insert((customer, CustomerSweeps::fresh())).1
+            }
+        };
+        sweeps.push(row.get(2)?, row.get_ref(3)?.as_str()?);
+    }
+    if let Some((customer, sweeps)) = current {
+        sensitivity.save(customer, &sweeps)?;
+    }
+    Ok(customers)
+}
+
+fn rebuild_sessions(
+    conn: &Connection,
+    timeout_us: i64,
+    sensitivity: Option<&mut SensitivityRows>,
+) -> Result<u64> {
     conn.execute(DELETE_ALL_SESSIONS, [])?;
     // Every session is written anew: its secondary indexes are built once afterwards (a sort)
     // instead of taking a random insert per session.
     for name in SESSION_INDEXES {
         schema::drop_index(conn, name)?;
     }
-    let written = write_all_sessions(conn, timeout_us)?;
+    let written = write_all_sessions(conn, timeout_us, sensitivity)?;
     for name in SESSION_INDEXES {
         schema::create_index(conn, name)?;
     }
     Ok(written)
 }
 
-fn write_all_sessions(conn: &Connection, timeout_us: i64) -> Result<u64> {
+/// Sessionizes every stored event with one ordered scan, and, when `sensitivity` is given,
+/// sweeps the same events into it.
+fn write_all_sessions(
+    conn: &Connection,
+    timeout_us: i64,
+    mut sensitivity: Option<&mut SensitivityRows>,
+) -> Result<u64> {
     let mut select = conn.prepare(ALL_CUSTOMER_EVENTS)?;
     let mut writer = SessionWriter::new(conn)?;
     let mut rows = select.query([])?;
-    // The customer whose events are streaming through the sessionizer.
-    let mut current: Option<(i64, Sessionizer)> = None;
+    // The customer whose events are streaming through the sessionizer and the sweeps.
+    let mut current: Option<(i64, Sessionizer, CustomerSweeps)> = None;
     while let Some(row) = rows.next()? {
         let customer: i64 = row.get(0)?;
-        let sessionizer = match &mut current {
-            Some((c, sessionizer)) if *c == customer => sessionizer,
+        let (_, sessionizer, sweeps) = match &mut current {
+            Some(now) if now.0 == customer => now,
             _ => {
-                if let Some((previous, sessionizer)) = current.take() {
+                if let Some((previous, sessionizer, sweeps)) = current.take() {
                     writer.write(previous, sessionizer.finish())?;
+                    if let Some(rows) = sensitivity.as_deref_mut() {
+                        rows.save(previous, &sweeps)?;
+                    }
                 }
-                &mut current.insert((customer, Sessionizer::new(timeout_us))).1
+                current.insert((
+                    customer,
+                    Sessionizer::new(timeout_us),
+                    CustomerSweeps::fresh(),
+                ))
             }
         };
-        writer.write(customer, sessionizer.push(&session_event(row, 1)?))?;
+        let event = session_event(row, 1)?;
+        if sensitivity.is_some() {
+            sweeps.push(event.ts_us, event.kind);
+        }
+        writer.write(customer, sessionizer.push(&event))?;
     }
-    if let Some((customer, sessionizer)) = current {
+    if let Some((customer, sessionizer, sweeps)) = current {
         writer.write(customer, sessionizer.finish())?;
+        if let Some(rows) = sensitivity {
+            rows.save(customer, &sweeps)?;
+        }
     }
     Ok(writer.written)
 }

@@ -99,7 +99,7 @@ fn the_sqlite3_shell_reads_the_file() {
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "1152");
-    assert_eq!(lines[1], "7", "about + six analyst views");
+    assert_eq!(lines[1], "8", "about + seven analyst views");
     assert_eq!(
         lines[2],
         w.count("SELECT count(*) FROM sessions").to_string()
@@ -167,6 +167,7 @@ print(json.dumps(out))
             "v_metrics_orders",
             "v_order_visits",
             "v_referrers",
+            "v_sensitivity",
             "v_sessions"
         ]
     );
@@ -393,8 +394,8 @@ fn query_runs_read_only_sql_in_every_format() {
         "jsonl",
     );
     // about, v_first_order, v_history, v_metrics_orders, v_order_visits, v_referrers,
-    // v_sessions.
-    assert_eq!(out.stdout.lines().count(), 7);
+    // v_sensitivity, v_sessions.
+    assert_eq!(out.stdout.lines().count(), 8);
 
     // Writing is refused by SQLite itself, in one sentence, and changes nothing.
     let before = w.snapshot();

@@ -424,7 +424,7 @@ fn a_newer_database_is_refused_with_both_versions() {
     assert_eq!(
         out.stderr.trim(),
         format!(
-            "xcc: {} was written by a newer xcc (schema version 99; this xcc {} reads version 3)",
+            "xcc: {} was written by a newer xcc (schema version 99; this xcc {} reads version 4)",
             w.db_str(),
             env!("CARGO_PKG_VERSION")
         )

@@ -13,5 +13,6 @@ mod postgres;
 mod regressions;
 mod reingest;
 mod reliability;
+mod sensitivity;
 mod sessions;
 mod share;

@@ -238,30 +238,44 @@ fn assert_same_metrics(cluster: &Cluster, schema: &str, db: &str) {
         "{row:?} vs {orders}"
     );
     let referrers = metrics(db, "referrers");
-    let expected = referrers["referrers"].as_array().unwrap();
-    let rows = cluster.query(&format!("SELECT * FROM {schema}.v_referrers"));
-    assert_eq!(rows.len(), expected.len());
-    let columns = [
-        "referrer_host",
-        "sessions",
-        "ordering_sessions",
-        "ordering_share",
-        "median_minutes",
-        "mean_minutes",
-        "p90_minutes",
-    ];
+    assert_same_rows(
+        &cluster.query(&format!("SELECT * FROM {schema}.v_referrers")),
+        referrers["referrers"].as_array().unwrap(),
+        &[
+            "referrer_host",
+            "sessions",
+            "ordering_sessions",
+            "ordering_share",
+            "median_minutes",
+            "mean_minutes",
+            "p90_minutes",
+        ],
+    );
+    let sensitivity = metrics(db, "sensitivity");
+    assert_same_rows(
+        &cluster.query(&format!("SELECT * FROM {schema}.v_sensitivity")),
+        sensitivity["timeouts"].as_array().unwrap(),
+        &[
+            "timeout_minutes",
+            "sessions",
+            "ordering_sessions",
+            "median_visits_before_order",
+            "median_session_duration_minutes_before_order",
+        ],
+    );
+}
+
+/// The rows of a view in PostgreSQL against the rows xcc serves, column by column: text
+/// equal, numbers to 1e-9.
+fn assert_same_rows(rows: &[String], expected: &[Value], columns: &[&str]) {
+    assert_eq!(rows.len(), expected.len(), "{rows:?}");
     for (row, want) in rows.iter().zip(expected) {
-        let fields: Vec<&str> = row.split('|').collect();
-        assert_eq!(
-            fields[0],
-            want["referrer_host"].as_str().unwrap(),
-            "{row} vs {want}"
-        );
-        for (field, column) in fields.iter().zip(columns).skip(1) {
-            assert!(
-                same_number(field, &want[column]),
-                "{column}: {row} vs {want}"
-            );
+        for (field, column) in row.split('|').zip(columns) {
+            let same = match &want[*column] {
+                Value::String(text) => field == text,
+                number => same_number(field, number),
+            };
+            assert!(same, "{column}: {row} vs {want}");
         }
     }
 }

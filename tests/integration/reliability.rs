@@ -600,11 +600,11 @@ fn two_writers_opening_a_version_1_file_at_once_upgrade_it_once() {
     for out in &outputs {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "{stderr}");
-        upgrades += stderr.matches("from schema version 1 to 3").count();
+        upgrades += stderr.matches("from schema version 1 to 4").count();
     }
     assert_eq!(upgrades, 1);
     integrity_ok(&w);
-    assert_eq!(w.count("PRAGMA user_version"), 3);
+    assert_eq!(w.count("PRAGMA user_version"), 4);
     assert_eq!(w.count("SELECT count(*) FROM events"), 1152 + 20_000);
     let before = w.session_rows();
     let out = run(&["sessionize", "--db", &db, "--quiet"], b"");
@@ -665,7 +665,7 @@ impl Drop for Mounted {
 }
 
 /// Regression: a disk that filled while the final checkpoint copied the log into the file
-/// exited 0 and left a `.db` that is corrupt on its own. On a 5 MB tmpfs, a first ingest,
+/// exited 0 and left a `.db` that is corrupt on its own. On an 8 MB tmpfs, a first ingest,
 /// a filler file, and a second ingest whose log fits but whose copy into the file does not
 /// (the filler's size is tried until the copy fails: file sizes vary with the data).
 #[test]
@@ -674,13 +674,13 @@ fn a_disk_that_fills_at_the_final_checkpoint_is_said_and_the_next_writer_finishe
     let disk = w.path("small-disk");
     std::fs::create_dir(&disk).unwrap();
     let mount = std::process::Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=5m", "tmpfs"])
+        .args(["-t", "tmpfs", "-o", "size=8m", "tmpfs"])
         .arg(&disk)
         .output()
         .unwrap();
     if !mount.status.success() {
         eprintln!(
-            "skipped: mounting a 5 MB tmpfs is not permitted here ({}); CI runs as root and mounts it",
+            "skipped: mounting an 8 MB tmpfs is not permitted here ({}); CI runs as root and mounts it",
             String::from_utf8_lossy(&mount.stderr).trim()
         );
         return;
@@ -695,7 +695,7 @@ fn a_disk_that_fills_at_the_final_checkpoint_is_said_and_the_next_writer_finishe
         "xcc: the data is committed and safe in {db_str}-wal, but {db_str} is incomplete without it: the disk filled up while the log was copied into the file; keep the two files together, free some space, and run any xcc command that writes (e.g. `xcc sessionize --db {db_str}`) to finish the copy"
     );
     let mut reproduced = false;
-    for filler_kb in [900, 1000, 800, 1100, 700, 1200, 600] {
+    for filler_kb in [3600, 3900, 3300, 4200, 3000, 4500] {
         for entry in std::fs::read_dir(&disk).unwrap() {
             std::fs::remove_file(entry.unwrap().path()).unwrap();
         }

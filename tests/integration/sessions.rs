@@ -344,17 +344,17 @@ fn a_version_1_file_is_read_as_it_is_and_upgraded_by_the_first_writer() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stderr.contains(&format!(
-            "xcc: upgraded {db} from schema version 1 to 3 (308 sessions rebuilt; order rows filled from the sessions)"
+            "xcc: upgraded {db} from schema version 1 to 4 (308 sessions rebuilt; order rows filled from the sessions; figures at other session timeouts kept for 288 customers)"
         )),
         "{}",
         out.stderr
     );
     fresh.ingest("-", more.as_bytes());
 
-    assert_eq!(w.count("PRAGMA user_version"), 3);
+    assert_eq!(w.count("PRAGMA user_version"), 4);
     assert_eq!(
         w.rows("SELECT value FROM meta WHERE key = 'schema_version'"),
-        vec!["Text(\"3\")"]
+        vec!["Text(\"4\")"]
     );
     assert_eq!(
         w.rows("SELECT name FROM pragma_index_list('sessions') ORDER BY name"),

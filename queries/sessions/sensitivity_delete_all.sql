@@ -1,0 +1,2 @@
+-- Every sweep, before all of them are made again.
+DELETE FROM sensitivity_customers
