@@ -171,7 +171,8 @@ CREATE TABLE history (
 -- sessions: one row per customer and timeout, from a sweep over the customer's events
 -- (src/sessions/sweep.rs), written again for a customer whenever their sessions are. The
 -- last six columns are where the sweep stands after the customer's latest event, so that an
--- ingest of later events continues it. v_sensitivity sums them up.
+-- ingest of later events continues it. v_sensitivity sums them up. No index beyond the keys:
+-- each write of a customer's rows would pay for it, and v_sensitivity reads every row anyway.
 CREATE TABLE sensitivity_customers (
     customer_id                INTEGER NOT NULL,
     timeout_minutes            INTEGER NOT NULL,
@@ -186,8 +187,6 @@ CREATE TABLE sensitivity_customers (
     before_first_order_us      INTEGER,
     PRIMARY KEY (customer_id, timeout_minutes)
 ) WITHOUT ROWID;
-CREATE INDEX sensitivity_by_minutes ON sensitivity_customers
-    (timeout_minutes, minutes_before_first_order) WHERE minutes_before_first_order IS NOT NULL;
 
 -- One row per ordering session at each timeout of sensitivity_customers: the visits before
 -- that order, as order_visits has them at the file's own timeout.
@@ -198,7 +197,6 @@ CREATE TABLE sensitivity_orders (
     visits_before_order INTEGER NOT NULL,
     PRIMARY KEY (customer_id, timeout_minutes, order_number)
 ) WITHOUT ROWID;
-CREATE INDEX sensitivity_by_visits ON sensitivity_orders (timeout_minutes, visits_before_order);
 
 -- What every table, view and column means, for people who open this file without the README.
 -- kind is 'table', 'view' or 'column'; column_name is NULL on the rows about a whole table/view.

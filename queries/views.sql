@@ -74,8 +74,11 @@ ORDER BY sessions DESC, referrer_host COLLATE BINARY;
 -- per timeout of 10, 15, 20, 30, 45, 60, 90 and 120 minutes, from the sweeps kept in
 -- sensitivity_customers and sensitivity_orders, and one for the file's own timeout when it is
 -- not among them, from the sessions themselves (GET /metrics/sensitivity). Each row is what
--- `xcc sessionize --timeout T` and then `xcc metrics orders` would give. Medians as in
--- v_referrers: the middle row (n odd) or the two middle rows (n even), 2·rn in [n, n + 2].
+-- `xcc sessionize --timeout T` and then `xcc metrics orders` would give. Of n values in
+-- order, the median is the mean of the values at the lowest positions p with 2p >= n and with
+-- 2p >= n + 1: the middle one twice for odd n, the two middle ones for even n. Visits are few
+-- distinct integers, so positions come from running counts of each value; minutes are
+-- mostly distinct, so from row numbers (the middle rows have 2·rn in [n, n + 2]).
 CREATE VIEW v_sensitivity AS
 WITH own AS (
     SELECT CASE WHEN s % 60 = 0 THEN CAST((s - s % 60) / 60 AS INTEGER) ELSE s / 60.0 END
@@ -98,14 +101,28 @@ counts AS (
            (SELECT COUNT(*) FROM sessions WHERE order_count > 0)
     FROM own
 ),
+visit_counts AS (
+    SELECT timeout_minutes, visits_before_order AS x, COUNT(*) AS k
+    FROM sensitivity_orders
+    GROUP BY timeout_minutes, visits_before_order
+    UNION ALL
+    SELECT own.timeout_minutes, o.visits_before_order, COUNT(*)
+    FROM own, order_visits AS o
+    GROUP BY own.timeout_minutes, o.visits_before_order
+),
 visits AS (
     SELECT timeout_minutes, x,
-           ROW_NUMBER() OVER (PARTITION BY timeout_minutes ORDER BY x) AS rn,
-           COUNT(*) OVER (PARTITION BY timeout_minutes) AS n
-    FROM (SELECT timeout_minutes, visits_before_order AS x FROM sensitivity_orders
-          UNION ALL
-          SELECT own.timeout_minutes, o.visits_before_order FROM own, order_visits AS o)
-         AS v
+           SUM(k) OVER (PARTITION BY timeout_minutes ORDER BY x
+                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
+           SUM(k) OVER (PARTITION BY timeout_minutes) AS n
+    FROM visit_counts
+),
+median_visits AS (
+    SELECT timeout_minutes,
+           (MIN(x) FILTER (WHERE 2 * upto >= n) + MIN(x) FILTER (WHERE 2 * upto >= n + 1)) / 2.0
+               AS median
+    FROM visits
+    GROUP BY timeout_minutes
 ),
 minutes AS (
     SELECT timeout_minutes, x,
@@ -116,11 +133,6 @@ minutes AS (
           UNION ALL
           SELECT own.timeout_minutes, f.minutes_before_first_order FROM own, first_orders AS f)
          AS m
-),
-median_visits AS (
-    SELECT timeout_minutes, AVG(x) AS median FROM visits
-    WHERE 2 * rn BETWEEN n AND n + 2
-    GROUP BY timeout_minutes
 ),
 median_minutes AS (
     SELECT timeout_minutes, AVG(x) AS median FROM minutes

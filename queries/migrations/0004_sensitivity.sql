@@ -18,8 +18,6 @@ CREATE TABLE sensitivity_customers (
     before_first_order_us      INTEGER,
     PRIMARY KEY (customer_id, timeout_minutes)
 ) WITHOUT ROWID;
-CREATE INDEX sensitivity_by_minutes ON sensitivity_customers
-    (timeout_minutes, minutes_before_first_order) WHERE minutes_before_first_order IS NOT NULL;
 
 -- One row per ordering session at each timeout of sensitivity_customers: the visits before
 -- that order, as order_visits has them at the file's own timeout.
@@ -30,4 +28,3 @@ CREATE TABLE sensitivity_orders (
     visits_before_order INTEGER NOT NULL,
     PRIMARY KEY (customer_id, timeout_minutes, order_number)
 ) WITHOUT ROWID;
-CREATE INDEX sensitivity_by_visits ON sensitivity_orders (timeout_minutes, visits_before_order);

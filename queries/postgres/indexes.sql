@@ -12,6 +12,3 @@ CREATE INDEX sessions_timeline ON sessions
     (customer_id, session_number, order_count, started_us, ended_us, first_order_us);
 CREATE INDEX order_visits_by_visits ON order_visits (visits_before_order);
 CREATE INDEX first_orders_by_minutes ON first_orders (minutes_before_first_order);
-CREATE INDEX sensitivity_by_minutes ON sensitivity_customers
-    (timeout_minutes, minutes_before_first_order) WHERE minutes_before_first_order IS NOT NULL;
-CREATE INDEX sensitivity_by_visits ON sensitivity_orders (timeout_minutes, visits_before_order);

@@ -85,8 +85,12 @@ impl<'c> SensitivityRows<'c> {
     /// Sweeps all of a customer's events again, from the first, and stores the result in
     /// place of the old rows.
     pub fn sweep_again(&mut self, customer: i64) -> Result<()> {
-        self.conn.execute(DELETE_CUSTOMER, [customer])?;
-        self.conn.execute(DELETE_CUSTOMER_ORDERS, [customer])?;
+        self.conn
+            .prepare_cached(DELETE_CUSTOMER)?
+            .execute([customer])?;
+        self.conn
+            .prepare_cached(DELETE_CUSTOMER_ORDERS)?
+            .execute([customer])?;
         let mut sweeps = CustomerSweeps::fresh();
         let mut select = self.conn.prepare_cached(CUSTOMER_EVENTS_FROM)?;
         let mut rows = select.query([customer, i64::MIN])?;
