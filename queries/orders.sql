@@ -3,6 +3,7 @@
 -- median is the middle one (n odd) or the mean of the two middle ones (n even): the rows
 -- after the first (n - 1) div 2, one of them for odd n, two for even n. Read in the order of
 -- the value indexes of order_visits and first_orders, so only the lower half is read.
+-- With from, to or referrer, GET /metrics/orders gives the p50 values of orders_detail.sql.
 -- Portable: (m - m % 2) / 2 divides an even number, which every engine does exactly, and the
 -- CAST makes the result an integer where `/` gives a float. No ordering session gives NULL.
 WITH counts AS (

@@ -42,8 +42,15 @@ pub enum Command {
     Sessionize(SessionizeArgs),
 
     /// Print a metric as JSON on stdout, the same JSON `xcc serve` returns.
+    ///
+    /// orders, orders-detail, referrers, daily and distributions can be computed over a range of
+    /// UTC dates (both inclusive) and for one referrer host, like the server's `from`, `to` and
+    /// `referrer` parameters: an ordering session counts when its first order is in range (its
+    /// visits before the order still count earlier sessions), a customer counts for the
+    /// minutes before the first order when that order is; for referrers, daily and
+    /// distributions, a session counts when it started in range.
     #[command(
-        after_help = "Examples:\n  xcc metrics orders --db sessions.db\n  xcc metrics referrers --db sessions.db\n  xcc metrics summary --db sessions.db"
+        after_help = "Examples:\n  xcc metrics orders --db sessions.db\n  xcc metrics orders --db sessions.db --from 2022-04-01 --to 2022-04-30\n  xcc metrics orders-detail --db sessions.db --referrer www.google.com\n  xcc metrics referrers --db sessions.db --from 2022-05-01\n  xcc metrics sensitivity --db sessions.db\n  xcc metrics summary --db sessions.db"
     )]
     Metrics(MetricsArgs),
 
@@ -173,6 +180,15 @@ pub struct MetricsArgs {
     pub metric: Metric,
     #[command(flatten)]
     pub db: DbArg,
+    /// The first UTC day to count, like 2022-04-01.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// The last UTC day to count (included), like 2022-04-30.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Only sessions of this referrer host (like www.google.com), or (direct) for none.
+    #[arg(long, value_name = "HOST")]
+    pub referrer: Option<String>,
 }
 
 #[derive(Args, Debug)]

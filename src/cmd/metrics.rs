@@ -3,16 +3,39 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{anyhow, bail, Result};
 
 use crate::cli::MetricsArgs;
-use crate::{metrics, store};
+use crate::metrics::{self, Filter};
+use crate::store;
 
 pub fn run(args: MetricsArgs) -> Result<ExitCode> {
+    let filter = filter(&args)?;
     let conn = store::open_for_read(&args.db.db)?;
-    let value = metrics::compute(&conn, args.metric)?;
+    let value = metrics::compute(&conn, args.metric, &filter)?;
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &value)?;
     writeln!(out)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The filter of --from, --to and --referrer, checked as the server checks its parameters.
+fn filter(args: &MetricsArgs) -> Result<Filter> {
+    let pairs: Vec<(&str, &str)> = [
+        ("from", &args.from),
+        ("to", &args.to),
+        ("referrer", &args.referrer),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| Some((name, value.as_deref()?)))
+    .collect();
+    if !pairs.is_empty() && !args.metric.takes_filter() {
+        bail!(
+            "metrics {} takes no --from, --to or --referrer; they apply to orders, orders-detail, referrers, daily and distributions",
+            args.metric.name()
+        );
+    }
+    // The sentences name the parameters; here they are options.
+    Filter::from_pairs(pairs)
+        .map_err(|e| anyhow!("--{}", e.replace(" after to (", " after --to (")))
 }

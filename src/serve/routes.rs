@@ -9,7 +9,7 @@ use serde_json::json;
 use tiny_http::Method;
 
 use super::cache::Cache;
-use crate::metrics::{self, Metric};
+use crate::metrics::{self, Filter, Metric};
 use crate::store::{self, meta, meta::TOOL_VERSION};
 
 const OPENAPI: &str = include_str!("openapi.json");
@@ -51,7 +51,10 @@ pub struct Endpoints {
 
 impl Endpoints {
     pub fn route(&self, method: &Method, url: &str) -> Answer {
-        let path = url.split_once('?').map_or(url, |(path, _)| path);
+        let (path, query) = match url.split_once('?') {
+            Some((path, query)) => (path, Some(query)),
+            None => (url, None),
+        };
         let metric = Metric::ALL.into_iter().find(|m| m.path() == path);
         let known =
             metric.is_some() || matches!(path, "/" | "/health" | "/openapi.json" | "/favicon.ico");
@@ -63,12 +66,19 @@ impl Endpoints {
             a.allow = true;
             return a;
         }
-        // Any query string, even an empty one (`/metrics/orders?`), is refused alike.
-        if url.contains('?') {
-            return Answer::error(400, "this endpoint takes no query parameters");
-        }
+        let filter = match (metric, query) {
+            (_, None) => Filter::default(),
+            (Some(metric), Some(query)) if metric.takes_filter() => match filter_of(query) {
+                Ok(filter) => filter,
+                Err(sentence) => return Answer::error(400, &sentence),
+            },
+            // The dashboard keeps its date range in its own URL, for its script to read.
+            (None, Some(_)) if path == "/" => Filter::default(),
+            // Any other query string, even an empty one (`/health?`), is refused alike.
+            _ => return Answer::error(400, "this endpoint takes no query parameters"),
+        };
         let result = match (metric, path) {
-            (Some(metric), _) => self.metric(metric),
+            (Some(metric), _) => self.metric(metric, &filter),
             (None, "/health") => health(&self.conn, &self.db),
             (None, "/openapi.json") => Ok(Answer::json(200, OPENAPI.to_string())),
             (None, "/favicon.ico") => Ok(Answer {
@@ -90,15 +100,29 @@ impl Endpoints {
         })
     }
 
-    fn metric(&self, metric: Metric) -> Result<Answer> {
+    fn metric(&self, metric: Metric, filter: &Filter) -> Result<Answer> {
+        // Only the whole data's answers are kept: filters are endless, and cheap enough.
+        if !filter.is_empty() {
+            let body = metrics::compute(&self.conn, metric, filter)?.to_string();
+            return Ok(Answer::json(200, body));
+        }
         let generation = meta::generation(&self.conn)?;
         if let Some(body) = self.cache.get(metric, generation) {
             return Ok(Answer::json(200, body));
         }
-        let body = metrics::compute(&self.conn, metric)?.to_string();
+        let body = metrics::compute(&self.conn, metric, filter)?.to_string();
         self.cache.put(metric, generation, body.clone());
         Ok(Answer::json(200, body))
     }
+}
+
+/// The filter of a query string (`from=2022-04-01&to=2022-04-30&referrer=(direct)`),
+/// percent-decoded; an empty query string is no filter.
+fn filter_of(query: &str) -> Result<Filter, String> {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
+    Filter::from_pairs(pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())))
 }
 
 fn health(conn: &Connection, db: &Path) -> Result<Answer> {

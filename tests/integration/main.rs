@@ -10,6 +10,7 @@ mod dashboard;
 mod ingest;
 mod metrics;
 mod postgres;
+mod ranges;
 mod regressions;
 mod reingest;
 mod reliability;

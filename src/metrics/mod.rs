@@ -1,24 +1,30 @@
-//! The answers to the shop's questions: the raw SQL in `queries/`, run as written, each row
-//! turned into JSON without touching a number.
+//! The answers to the shop's questions: the raw SQL in `queries/`, run as written with the
+//! filter's bounds bound as parameters, each row turned into JSON without touching a number.
+
+pub mod filter;
 
 use anyhow::{Context, Result};
 use rusqlite::types::ValueRef;
-use rusqlite::Connection;
+use rusqlite::{Connection, Statement};
 use serde_json::{Map, Value};
 
+pub use filter::Filter;
+
 use crate::store::schema::ORDERS_SQL;
-const ORDERS_DETAIL_SQL: &str = include_str!("../queries/orders_detail.sql");
-const REFERRERS_SQL: &str = include_str!("../queries/referrers.sql");
-const SUMMARY_SQL: &str = include_str!("../queries/summary.sql");
-const DAILY_SQL: &str = include_str!("../queries/daily.sql");
-const HISTORY_SQL: &str = include_str!("../queries/history.sql");
-const SENSITIVITY_SQL: &str = include_str!("../queries/sensitivity.sql");
-const VISITS_HISTOGRAM_SQL: &str = include_str!("../queries/visits_histogram.sql");
-const MINUTES_HISTOGRAM_SQL: &str = include_str!("../queries/minutes_histogram.sql");
+const ORDERS_DETAIL_SQL: &str = include_str!("../../queries/orders_detail.sql");
+const REFERRERS_SQL: &str = include_str!("../../queries/referrers.sql");
+const REFERRERS_IN_RANGE_SQL: &str = include_str!("../../queries/referrers_in_range.sql");
+const SUMMARY_SQL: &str = include_str!("../../queries/summary.sql");
+const DAILY_SQL: &str = include_str!("../../queries/daily.sql");
+const HISTORY_SQL: &str = include_str!("../../queries/history.sql");
+const SENSITIVITY_SQL: &str = include_str!("../../queries/sensitivity.sql");
+const VISITS_HISTOGRAM_SQL: &str = include_str!("../../queries/visits_histogram.sql");
+const MINUTES_HISTOGRAM_SQL: &str = include_str!("../../queries/minutes_histogram.sql");
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 9] = [
+pub const STATEMENTS: [(&str, &str); 10] = [
+    ("referrers_in_range.sql", REFERRERS_IN_RANGE_SQL),
     ("history.sql", HISTORY_SQL),
     ("sensitivity.sql", SENSITIVITY_SQL),
     ("orders.sql", ORDERS_SQL),
@@ -58,6 +64,8 @@ enum Shape {
     Rows(&'static str),
     /// Each row as an object under the value of its first column.
     Keyed,
+    /// The p50 of the rows of orders_detail.sql, under the names of GET /metrics/orders.
+    Medians,
 }
 
 impl Metric {
@@ -93,11 +101,31 @@ impl Metric {
         }
     }
 
-    fn parts(self) -> &'static [(Shape, &'static str, &'static str)] {
+    /// Whether the metric can be computed over part of the data (`from`, `to`, `referrer`).
+    pub fn takes_filter(self) -> bool {
+        matches!(
+            self,
+            Metric::Orders
+                | Metric::OrdersDetail
+                | Metric::Referrers
+                | Metric::Daily
+                | Metric::Distributions
+        )
+    }
+
+    fn parts(self, filtered: bool) -> &'static [(Shape, &'static str, &'static str)] {
         match self {
+            Metric::Orders if filtered => {
+                &[(Shape::Medians, ORDERS_DETAIL_SQL, "orders_detail.sql")]
+            }
             Metric::Orders => &[(Shape::Row, ORDERS_SQL, "orders.sql")],
             Metric::OrdersDetail => &[(Shape::Keyed, ORDERS_DETAIL_SQL, "orders_detail.sql")],
             Metric::Summary => &[(Shape::Row, SUMMARY_SQL, "summary.sql")],
+            Metric::Referrers if filtered => &[(
+                Shape::Rows("referrers"),
+                REFERRERS_IN_RANGE_SQL,
+                "referrers_in_range.sql",
+            )],
             Metric::Referrers => &[(Shape::Rows("referrers"), REFERRERS_SQL, "referrers.sql")],
             Metric::Daily => &[(Shape::Rows("days"), DAILY_SQL, "daily.sql")],
             Metric::History => &[(Shape::Rows("history"), HISTORY_SQL, "history.sql")],
@@ -118,12 +146,13 @@ impl Metric {
     }
 }
 
-/// Runs a metric's queries. A one-row query is the answer itself; multi-row queries become
-/// arrays under their keys, e.g. `{"referrers": [...]}`.
-pub fn compute(conn: &Connection, metric: Metric) -> Result<Value> {
+/// Runs a metric's queries over the data `filter` selects (see [`Metric::takes_filter`]). A
+/// one-row query is the answer itself; multi-row queries become arrays under their keys,
+/// e.g. `{"referrers": [...]}`.
+pub fn compute(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Value> {
     let mut answer = Map::new();
-    for (shape, sql, file) in metric.parts() {
-        let rows = query_objects(conn, sql).with_context(|| format!("queries/{file}"))?;
+    for (shape, sql, file) in metric.parts(!filter.is_empty()) {
+        let rows = query_objects(conn, sql, filter).with_context(|| format!("queries/{file}"))?;
         match shape {
             Shape::Row => return Ok(rows.into_iter().next().unwrap_or(Value::Null)),
             Shape::Rows(key) => {
@@ -141,16 +170,27 @@ pub fn compute(conn: &Connection, metric: Metric) -> Result<Value> {
                     );
                 }
             }
+            Shape::Medians => {
+                for (row, name) in rows.iter().zip([
+                    "median_visits_before_order",
+                    "median_session_duration_minutes_before_order",
+                ]) {
+                    answer.insert(name.to_string(), row["p50"].clone());
+                }
+            }
         }
     }
     Ok(Value::Object(answer))
 }
 
-/// Every row of `sql` as a JSON object keyed by column name, values as SQLite typed them.
-pub fn query_objects(conn: &Connection, sql: &str) -> Result<Vec<Value>> {
+/// Every row of `sql` as a JSON object keyed by column name, values as SQLite typed them;
+/// the filter's bounds are bound to the parameters `:from_us`, `:to_us` and `:referrer`
+/// that the statement has (NULL for a bound not asked for).
+pub fn query_objects(conn: &Connection, sql: &str, filter: &Filter) -> Result<Vec<Value>> {
     let mut stmt = conn.prepare_cached(sql)?;
+    bind_filter(&mut stmt, filter)?;
     let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.raw_query();
     let mut objects = Vec::new();
     while let Some(row) = rows.next()? {
         let mut object = Map::new();
@@ -160,6 +200,20 @@ pub fn query_objects(conn: &Connection, sql: &str) -> Result<Vec<Value>> {
         objects.push(Value::Object(object));
     }
     Ok(objects)
+}
+
+fn bind_filter(stmt: &mut Statement, filter: &Filter) -> Result<()> {
+    for (name, value) in [
+        (":from_us", filter.start_us().into()),
+        (":to_us", filter.end_us().into()),
+        (":referrer", filter.referrer.clone().into()),
+    ] {
+        if let Some(index) = stmt.parameter_index(name)? {
+            let value: rusqlite::types::Value = value;
+            stmt.raw_bind_parameter(index, value)?;
+        }
+    }
+    Ok(())
 }
 
 pub fn json_of(value: ValueRef) -> Value {
@@ -181,11 +235,15 @@ mod tests {
     fn every_query_prepares_on_a_fresh_database() {
         let conn = Connection::open_in_memory().unwrap();
         crate::store::schema::create(&conn).unwrap();
+        let april = Filter::from_pairs([("from", "2022-04-01"), ("to", "2022-04-30")]).unwrap();
         for metric in Metric::ALL {
-            let v = compute(&conn, metric).unwrap();
+            let v = compute(&conn, metric, &Filter::default()).unwrap();
             assert!(v.is_object(), "{}", metric.name());
+            if metric.takes_filter() {
+                assert!(compute(&conn, metric, &april).unwrap().is_object());
+            }
         }
-        let orders = compute(&conn, Metric::Orders).unwrap();
+        let orders = compute(&conn, Metric::Orders, &Filter::default()).unwrap();
         assert_eq!(orders["median_visits_before_order"], Value::Null);
         assert_eq!(
             orders["median_session_duration_minutes_before_order"],

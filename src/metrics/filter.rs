@@ -1,0 +1,174 @@
+//! Which part of the data a metric is computed over: a range of UTC dates and a referrer
+//! host, from the parameters `from`, `to` and `referrer` (of a URL's query string or of the
+//! command line). Pure: the parameters in, bounds for the SQL out, or one sentence saying
+//! what is wrong with them.
+
+use crate::format::calendar::{days_from_civil, days_in_month, MICROS_PER_SECOND, SECONDS_PER_DAY};
+
+/// A range of days and a referrer host; each part `None` when not asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// The first day, as text (`2022-04-01`), and its first microsecond.
+    pub from: Option<(String, i64)>,
+    /// The last day, as text, and the first microsecond after it.
+    pub to: Option<(String, i64)>,
+    /// A host (`www.google.com`), or `(direct)`.
+    pub referrer: Option<String>,
+}
+
+impl Filter {
+    /// The filter of `name=value` pairs, refusing unknown names, repeated names, empty
+    /// values, dates that are not `YYYY-MM-DD` and a `from` after `to`.
+    pub fn from_pairs<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Filter, String> {
+        let mut filter = Filter::default();
+        for (name, value) in pairs {
+            let taken = match name {
+                "from" => filter
+                    .from
+                    .replace((value.to_string(), first_micro(name, value)?))
+                    .is_some(),
+                "to" => filter
+                    .to
+                    .replace((value.to_string(), first_micro(name, value)? + DAY_US))
+                    .is_some(),
+                "referrer" => filter.referrer.replace(referrer(value)?).is_some(),
+                _ => {
+                    return Err(format!(
+                        "unknown parameter \"{name}\": the parameters are from, to and referrer"
+                    ))
+                }
+            };
+            if taken {
+                return Err(format!("{name} is given twice"));
+            }
+        }
+        if let (Some((from, from_us)), Some((to, to_us))) = (&filter.from, &filter.to) {
+            if *from_us >= *to_us {
+                return Err(format!("from ({from}) is after to ({to})"));
+            }
+        }
+        Ok(filter)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self == &Filter::default()
+    }
+
+    /// The first microsecond in range, if bounded.
+    pub fn start_us(&self) -> Option<i64> {
+        self.from.as_ref().map(|(_, us)| *us)
+    }
+
+    /// The first microsecond after the range, if bounded.
+    pub fn end_us(&self) -> Option<i64> {
+        self.to.as_ref().map(|(_, us)| *us)
+    }
+}
+
+const DAY_US: i64 = SECONDS_PER_DAY * MICROS_PER_SECOND;
+
+/// Microseconds since 1970 at the start (00:00 UTC) of a `YYYY-MM-DD` date.
+fn first_micro(name: &str, value: &str) -> Result<i64, String> {
+    let refuse = || format!("{name} must be a date like 2022-04-01 (UTC), not \"{value}\"");
+    let b = value.as_bytes();
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        let part = b.get(range)?;
+        part.iter()
+            .all(u8::is_ascii_digit)
+            .then(|| std::str::from_utf8(part).ok()?.parse().ok())?
+    };
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return Err(refuse());
+    }
+    let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) else {
+        return Err(refuse());
+    };
+    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        return Err(refuse());
+    }
+    Ok(days_from_civil(year as i64, month, day) * DAY_US)
+}
+
+/// A referrer host as the metrics name them: lower case (hosts are stored so), or `(direct)`.
+fn referrer(value: &str) -> Result<String, String> {
+    let host = value.trim();
+    if host.is_empty() {
+        return Err("referrer is empty: give a host like www.google.com, or (direct)".to_string());
+    }
+    Ok(host.to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filter(pairs: &[(&str, &str)]) -> Result<Filter, String> {
+        Filter::from_pairs(pairs.iter().copied())
+    }
+
+    #[test]
+    fn dates_are_utc_days_and_both_ends_are_inclusive() {
+        let f = filter(&[("from", "2022-04-01"), ("to", "2022-04-30")]).unwrap();
+        // 2022-04-01 is day 19,083 since 1970 (19,137 for 2022-05-25, less 54 days).
+        assert_eq!(f.start_us(), Some(19_083 * 86_400_000_000));
+        // The end is the first microsecond of 2022-05-01, 30 days later.
+        assert_eq!(f.end_us(), Some((19_083 + 30) * 86_400_000_000));
+        let one_day = filter(&[("from", "2022-04-01"), ("to", "2022-04-01")]).unwrap();
+        assert_eq!(
+            one_day.end_us().unwrap() - one_day.start_us().unwrap(),
+            86_400_000_000
+        );
+        assert!(filter(&[]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn each_mistake_is_one_sentence() {
+        for (pairs, sentence) in [
+            (
+                vec![("from", "2022-4-1")],
+                "from must be a date like 2022-04-01 (UTC), not \"2022-4-1\"",
+            ),
+            (
+                vec![("to", "2022-02-29")],
+                "to must be a date like 2022-04-01 (UTC), not \"2022-02-29\"",
+            ),
+            (
+                vec![("to", "2022-04-01T00:00")],
+                "to must be a date like 2022-04-01 (UTC), not \"2022-04-01T00:00\"",
+            ),
+            (
+                vec![("from", "")],
+                "from must be a date like 2022-04-01 (UTC), not \"\"",
+            ),
+            (
+                vec![("from", "2022-05-02"), ("to", "2022-05-01")],
+                "from (2022-05-02) is after to (2022-05-01)",
+            ),
+            (
+                vec![("from", "2022-05-02"), ("from", "2022-05-03")],
+                "from is given twice",
+            ),
+            (
+                vec![("referrer", " ")],
+                "referrer is empty: give a host like www.google.com, or (direct)",
+            ),
+            (
+                vec![("form", "2022-05-01")],
+                "unknown parameter \"form\": the parameters are from, to and referrer",
+            ),
+        ] {
+            assert_eq!(filter(&pairs), Err(sentence.to_string()), "{pairs:?}");
+        }
+        assert!(filter(&[("from", "2024-02-29"), ("to", "2024-02-29")]).is_ok());
+    }
+
+    #[test]
+    fn referrer_hosts_are_lower_case_and_direct_is_kept() {
+        let f = filter(&[("referrer", "WWW.Google.com")]).unwrap();
+        assert_eq!(f.referrer.as_deref(), Some("www.google.com"));
+        let f = filter(&[("referrer", "(direct)")]).unwrap();
+        assert_eq!(f.referrer.as_deref(), Some("(direct)"));
+    }
+}
