@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::util::{brief_picture, event, Served, Workspace};
+use crate::util::{brief_picture, event, run, Served, Workspace};
 use serde_json::{json, Value};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -553,6 +553,7 @@ fn every_chart_is_laid_out_cleanly_from_400_to_1280_pixels() {
         for chart in [
             "chart-daily",
             "chart-history",
+            "chart-sensitivity",
             "chart-visits",
             "chart-minutes",
             "chart-referrers",
@@ -569,10 +570,10 @@ fn every_chart_is_laid_out_cleanly_from_400_to_1280_pixels() {
                 "0",
                 "{chart} at {width} px"
             );
-            let drawn = if chart == "chart-history" {
-                dom.matches("data-point=").count()
-            } else {
-                svg_rects(&dom, chart)
+            let drawn = match chart {
+                "chart-history" => dom.matches("data-point=").count(),
+                "chart-sensitivity" => dom.matches("data-timeout-point=").count(),
+                _ => svg_rects(&dom, chart),
             };
             assert!(drawn > 0, "{chart} at {width} px has nothing drawn");
         }
@@ -580,4 +581,83 @@ fn every_chart_is_laid_out_cleanly_from_400_to_1280_pixels() {
             Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/dashboard-{width}.png"));
         chromium.screenshot_at(&url, &png, width);
     }
+}
+
+/// The timeouts chart: one point per timeout and median, the file's own timeout marked; after
+/// `xcc sessionize --timeout 25m`, 25 minutes joins the eight timeouts and is the one marked.
+#[test]
+fn the_timeouts_chart_marks_the_files_own_timeout() {
+    let Some(chromium) = browser() else { return };
+    let w = Workspace::new();
+    let (out, _) = w.ingest("-", shop().join("\n").as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for (timeout, points, marked) in [(None, 8, "30"), (Some("25m"), 9, "25")] {
+        if let Some(t) = timeout {
+            let out = run(
+                &["sessionize", "--db", &w.db_str(), "--timeout", t, "--quiet"],
+                b"",
+            );
+            assert_eq!(out.code, 0, "{}", out.stderr);
+        }
+        let server = Served::start(&w.db(), &["--quiet"]);
+        let sensitivity = server.get_json("/metrics/sensitivity");
+        assert_eq!(sensitivity["timeouts"].as_array().unwrap().len(), points);
+        let dom = chromium.dump_dom(&format!("{}/", server.base));
+        assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
+        // Every timeout has both medians here (the shop has orders at every timeout).
+        assert_eq!(dom.matches("data-timeout-point=").count(), 2 * points);
+        assert_eq!(
+            attribute(&dom, "data-own-timeout=", "data-own-timeout"),
+            marked
+        );
+    }
+}
+
+/// A range in the page's URL: the form shows it, the headline numbers are the API's for it,
+/// and the note says what the range applies to.
+#[test]
+fn a_date_range_in_the_url_is_shown_and_applied() {
+    let Some(chromium) = browser() else { return };
+    let w = Workspace::new();
+    let (out, _) = w.ingest("-", shop().join("\n").as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let server = Served::start(&w.db(), &["--quiet"]);
+    let days: Vec<String> = server.get_json("/metrics/daily")["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["day"].as_str().unwrap().to_string())
+        .collect();
+    let (from, to) = (&days[1], &days[3]);
+    let query = format!("from={from}&to={to}");
+    let orders = server.get_json(&format!("/metrics/orders?{query}"));
+    let whole = server.get_json("/metrics/orders");
+    assert_ne!(
+        orders, whole,
+        "the range must change the answer for this test to mean anything"
+    );
+    assert!(orders["median_visits_before_order"].is_number());
+
+    let dom = chromium.dump_dom(&format!("{}/?{query}", server.base));
+    assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
+    for key in [
+        "median_visits_before_order",
+        "median_session_duration_minutes_before_order",
+    ] {
+        assert_shows(&dom, key, &orders[key]);
+    }
+    assert_eq!(attribute(&dom, "id=\"range-from\"", "value"), *from);
+    assert_eq!(attribute(&dom, "id=\"range-to\"", "value"), *to);
+    assert!(dom.contains("Showing from "), "{dom}");
+    assert!(!tag(&dom, "id=\"range-clear\"").contains("hidden"));
+
+    // A referrer too: the menu has it chosen, and a wrong date is the API's sentence on the page.
+    let dom = chromium.dump_dom(&format!("{}/?referrer=news.example.org", server.base));
+    assert!(
+        tag(&dom, "<option value=\"news.example.org\"").contains("selected"),
+        "{dom}"
+    );
+    let dom = chromium.dump_dom(&format!("{}/?from=May", server.base));
+    assert_eq!(attribute(&dom, "<body ", "data-ready"), "error");
+    assert!(dom.contains("from must be a date like 2022-04-01 (UTC), not \"May\""));
 }
