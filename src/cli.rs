@@ -112,11 +112,13 @@ pub enum Command {
     /// Serve the metrics over HTTP as JSON.
     ///
     /// Endpoints: GET / (the dashboard), /metrics/orders, /metrics/orders/detail,
-    /// /metrics/referrers, /metrics/summary, /metrics/daily, /metrics/distributions,
-    /// /metrics/history, /health, /openapi.json, /favicon.ico. Each worker thread has its own read-only connection; an `xcc ingest`
-    /// into the same file while serving shows up in the next response.
+    /// /metrics/referrers, /metrics/daily, /metrics/distributions (these five take
+    /// ?from=YYYY-MM-DD&to=YYYY-MM-DD&referrer=HOST), /metrics/summary, /metrics/history,
+    /// /metrics/sensitivity, /health, /openapi.json (every endpoint described), /favicon.ico.
+    /// Each worker thread has its own read-only connection; an `xcc ingest` into the same
+    /// file while serving shows up in the next response.
     #[command(
-        after_help = "Examples:\n  xcc serve --db sessions.db\n  xcc serve --db sessions.db --addr 0.0.0.0:8000 --threads 8   # reachable from other machines, on purpose\n  curl http://127.0.0.1:8000/metrics/orders"
+        after_help = "Examples:\n  xcc serve --db sessions.db\n  xcc serve --db sessions.db --addr 0.0.0.0:8000 --threads 8   # reachable from other machines, on purpose\n  curl http://127.0.0.1:8000/metrics/orders\n  curl 'http://127.0.0.1:8000/metrics/orders?from=2022-04-01&to=2022-04-30&referrer=(direct)'\n  curl http://127.0.0.1:8000/metrics/sensitivity"
     )]
     Serve(ServeArgs),
 }

@@ -16,6 +16,7 @@ use anyhow::{anyhow, Context, Result};
 use tiny_http::{Header, Request, Response, Server, StatusCode};
 
 use crate::format::shorten;
+use crate::metrics::Metric;
 use crate::store;
 use cache::Cache;
 use routes::Endpoints;
@@ -38,11 +39,13 @@ pub fn run(opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
         .server_addr()
         .to_ip()
         .map_or(opts.addr.clone(), |a| a.to_string());
+    let metrics: Vec<String> = Metric::ALL.iter().map(|m| m.path()).collect();
     eprintln!(
-        "xcc: serving {} on http://{shown}/ with {} threads and at most {} connections (dashboard at /, JSON at /metrics/orders, /metrics/referrers, /metrics/summary, /metrics/daily, /metrics/distributions, /health, /openapi.json)",
+        "xcc: serving {} on http://{shown}/ with {} threads and at most {} connections (dashboard at /, JSON at {}, /health, /openapi.json)",
         opts.db.display(),
         connections.len(),
-        crate::format::thousands(max_connections as u64)
+        crate::format::thousands(max_connections as u64),
+        metrics.join(", ")
     );
     let banner = banner(&format!("http://{shown}/"));
     if !banner.is_empty() {

@@ -258,16 +258,41 @@ fn every_endpoint_and_every_error_status_over_a_real_socket() {
     assert_eq!(server.get_json("/health")["status"], "ok");
     let openapi = server.get_json("/openapi.json");
     assert!(openapi["openapi"].as_str().unwrap().starts_with("3."));
+    // Every endpoint the server answers is described, with its parameters where it has any.
+    let help = run(&["serve", "--help"], b"").stdout;
+    let documented: Vec<&String> = openapi["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(documented.len(), 12, "{documented:?}");
     for path in [
-        "/metrics/orders",
-        "/metrics/referrers",
-        "/metrics/summary",
+        "/",
         "/health",
+        "/openapi.json",
+        "/favicon.ico",
+        "/metrics/summary",
+        "/metrics/history",
+        "/metrics/sensitivity",
+        "/metrics/orders",
+        "/metrics/orders/detail",
+        "/metrics/referrers",
+        "/metrics/daily",
+        "/metrics/distributions",
     ] {
-        assert!(
-            openapi["paths"][path]["get"]["responses"]["200"].is_object(),
+        let get = &openapi["paths"][path]["get"];
+        assert!(get["responses"]["200"].is_object(), "{path}");
+        let filtered = path.starts_with("/metrics/")
+            && ![
+                "/metrics/summary",
+                "/metrics/history",
+                "/metrics/sensitivity",
+            ]
+            .contains(&path);
+        assert_eq!(
+            get["parameters"].as_array().map(Vec::len),
+            filtered.then_some(3),
             "{path}"
         );
+        assert_eq!(get["responses"]["400"].is_object(), filtered, "{path}");
+        assert_eq!(server.request("GET", path).0, 200, "{path}");
+        assert!(help.contains(path), "serve --help does not name {path}");
     }
 
     let cases = [
