@@ -591,7 +591,7 @@ fn the_timeouts_chart_marks_the_files_own_timeout() {
     let w = Workspace::new();
     let (out, _) = w.ingest("-", shop().join("\n").as_bytes());
     assert_eq!(out.code, 0, "{}", out.stderr);
-    for (timeout, points, marked) in [(None, 8, "30"), (Some("25m"), 9, "25")] {
+    for (timeout, points, marked) in [(None, 8, "30 min"), (Some("25m"), 9, "25 min")] {
         if let Some(t) = timeout {
             let out = run(
                 &["sessionize", "--db", &w.db_str(), "--timeout", t, "--quiet"],
@@ -606,10 +606,7 @@ fn the_timeouts_chart_marks_the_files_own_timeout() {
         assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
         // Every timeout has both medians here (the shop has orders at every timeout).
         assert_eq!(dom.matches("data-timeout-point=").count(), 2 * points);
-        assert_eq!(
-            attribute(&dom, "data-own-timeout=", "data-own-timeout"),
-            marked
-        );
+        assert_eq!(attribute(&dom, "data-marked=", "data-marked"), marked);
     }
 }
 
