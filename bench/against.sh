@@ -21,12 +21,13 @@ mkdir -p "$WORK"
 work=$(cd "$WORK" && pwd)
 
 echo "building HEAD and $BASE (target dirs $work/target-head, $work/target-base)" >&2
-cargo build --release --quiet --target-dir "$work/target-head"
+cargo build --profile profiling --quiet --target-dir "$work/target-head"
 base_src="$work/base-src"
 rm -rf "$base_src" && mkdir -p "$base_src"
 git archive "$BASE" | tar -x -C "$base_src"
+# --release: an older commit may have no profiling profile (the code is optimized alike).
 (cd "$base_src" && cargo build --release --quiet --target-dir "$work/target-base")
-head_bin="$work/target-head/release/xcc"
+head_bin="$work/target-head/profiling/xcc"
 base_bin="$work/target-base/release/xcc"
 
 events="$work/against-$N.jsonl"

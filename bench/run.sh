@@ -6,7 +6,7 @@
 #
 # Environment knobs:
 #   SIZES="1000000 5000000"  input sizes in lines (SIZES=200000 for a quick run)
-#   XCC=path/to/xcc          binary to measure (default: cargo build --release, target/release/xcc)
+#   XCC=path/to/xcc          binary to measure (default: cargo build --profile profiling, target/profiling/xcc)
 #   PANDAS_MAX=1000000       sizes above this skip the pandas baseline (it needs GBs of memory)
 #   WORK=bench/work          generated inputs, databases and logs (gitignored)
 #   VENV=bench/.venv         virtualenv with duckdb and pandas from PyPI (made if missing)
@@ -66,9 +66,9 @@ PY=$VENV/bin/python
 HELPERS=$BENCH/helpers.py
 
 if [[ -z ${XCC:-} ]]; then
-    log "building xcc (cargo build --release)"
-    cargo build --release --quiet >&2
-    XCC=${CARGO_TARGET_DIR:-$REPO/target}/release/xcc
+    log "building xcc (cargo build --profile profiling: the release build with line tables)"
+    cargo build --profile profiling --quiet >&2
+    XCC=${CARGO_TARGET_DIR:-$REPO/target}/profiling/xcc
 fi
 [[ -x $XCC ]] || die "XCC=$XCC is not an executable"
 XCC=$(cd "$(dirname "$XCC")" && pwd)/$(basename "$XCC")

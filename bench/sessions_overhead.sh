@@ -14,7 +14,7 @@ mkdir -p "$WORK"
 work=$(cd "$WORK" && pwd)
 
 echo "building xcc and xcc without sessions (target dir $work/target-*)" >&2
-cargo build --release --quiet --target-dir "$work/target-with"
+cargo build --profile profiling --quiet --target-dir "$work/target-with"
 variant="$work/variant-src"
 rm -rf "$variant" && mkdir -p "$variant"
 git archive HEAD | tar -x -C "$variant"
@@ -36,9 +36,9 @@ cut(f"{src}/store/events.rs", """        if self.bulk_load {
 cut(f"{src}/ingest/mod.rs", "let sessions_written = sessionize(tx, &loaded)?;",
     "let sessions_written = 0;")
 PY
-(cd "$variant" && cargo build --release --quiet --target-dir "$work/target-without" 2>/dev/null)
-with="$work/target-with/release/xcc"
-without="$work/target-without/release/xcc"
+(cd "$variant" && cargo build --profile profiling --quiet --target-dir "$work/target-without" 2>/dev/null)
+with="$work/target-with/profiling/xcc"
+without="$work/target-without/profiling/xcc"
 
 input="$work/events-$N.jsonl"
 [ -s "$input" ] || "$with" generate --events "$N" --seed 1 > "$input"

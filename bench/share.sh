@@ -6,7 +6,7 @@
 #
 #   bench/share.sh                 # N=680000, 5 runs each
 #   N=100000 RUNS=3 bench/share.sh
-#   XCC=path/to/xcc bench/share.sh # a given binary instead of cargo build --release
+#   XCC=path/to/xcc bench/share.sh # a given binary instead of cargo build --profile profiling
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-680000}
@@ -15,9 +15,9 @@ WORK=${WORK:-bench/work}
 mkdir -p "$WORK"
 work=$(cd "$WORK" && pwd)
 if [[ -z ${XCC:-} ]]; then
-    echo "share: building xcc (cargo build --release)" >&2
-    cargo build --release --quiet
-    XCC=target/release/xcc
+    echo "share: building xcc (cargo build --profile profiling)" >&2
+    cargo build --profile profiling --quiet
+    XCC=target/profiling/xcc
 fi
 
 input="$work/realistic-$N.jsonl"
