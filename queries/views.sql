@@ -162,6 +162,39 @@ SELECT id, command, ingest_id, finished_at, timeout_seconds,
 FROM history
 ORDER BY id;
 
+-- The dictionary in reading order (SELECT * FROM v_dictionary LIMIT 20 shows what matters):
+-- about, then the views of the two metrics, the referrers and the timeouts, the other views;
+-- then sessions and events; then the tables the metrics are kept in; then the bookkeeping.
+-- Within a name, its own row first, then its columns alphabetically.
+CREATE VIEW v_dictionary AS
+SELECT d.name, d.column_name, d.kind, d.description
+FROM dictionary AS d
+JOIN (SELECT name,
+             CASE name
+                 WHEN 'about' THEN 0
+                 WHEN 'v_metrics_orders' THEN 1
+                 WHEN 'v_order_visits' THEN 2
+                 WHEN 'v_first_order' THEN 3
+                 WHEN 'v_referrers' THEN 4
+                 WHEN 'v_sensitivity' THEN 5
+                 WHEN 'v_sessions' THEN 6
+                 WHEN 'v_history' THEN 7
+                 WHEN 'sessions' THEN 10
+                 WHEN 'events' THEN 11
+                 WHEN 'meta' THEN 31
+                 WHEN 'ingests' THEN 32
+                 WHEN 'rejects' THEN 33
+                 WHEN 'ingest_blocks' THEN 34
+                 WHEN 'dictionary' THEN 35
+                 ELSE CASE WHEN kind = 'view' THEN 8 ELSE 20 END
+             END AS position
+      FROM dictionary
+      WHERE column_name IS NULL) AS named ON named.name = d.name
+ORDER BY named.position,
+         d.name COLLATE BINARY,
+         CASE WHEN d.column_name IS NULL THEN 0 ELSE 1 END,
+         d.column_name COLLATE BINARY;
+
 -- The file at a glance: what wrote it, its settings, what it holds, every ingest.
 CREATE VIEW about AS
 SELECT 'read me first' AS item,

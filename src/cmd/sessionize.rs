@@ -15,22 +15,48 @@ use crate::store::{self, history, meta, WRITE_WAIT};
 
 pub fn run(args: SessionizeArgs) -> Result<ExitCode> {
     let db = &args.db.db;
-    let (timeout_seconds, sessions) =
-        rebuild_all(db, args.timeout).map_err(|e| store::explain(db, e))?;
-
+    let rebuilt = rebuild_all(db, args.timeout).map_err(|e| store::explain(db, e))?;
     if !args.quiet {
-        eprintln!(
-            "xcc: rebuilt {} sessions with a {} timeout",
-            thousands(sessions),
-            format_seconds(timeout_seconds)
-        );
+        eprintln!("{}", rebuilt.describe());
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Rebuilds every session with `timeout_seconds`, or the stored timeout; returns the timeout
-/// used and the number of sessions.
-fn rebuild_all(db: &Path, timeout_seconds: Option<i64>) -> Result<(i64, u64)> {
+/// What a rebuild changed: the timeout and the number of sessions, before and after.
+struct Rebuilt {
+    old_timeout_seconds: i64,
+    timeout_seconds: i64,
+    sessions_before: i64,
+    sessions_after: i64,
+}
+
+impl Rebuilt {
+    /// `xcc: sessions rebuilt with a 45m timeout (was 30m): 1,234 sessions (was 1,300)`.
+    fn describe(&self) -> String {
+        let timeout = format_seconds(self.timeout_seconds);
+        let was_timeout = if self.old_timeout_seconds == self.timeout_seconds {
+            "unchanged".to_string()
+        } else {
+            format!("was {}", format_seconds(self.old_timeout_seconds))
+        };
+        let sessions = |n: i64| {
+            let word = if n == 1 { "session" } else { "sessions" };
+            format!("{} {word}", thousands(n as u64))
+        };
+        let was_sessions = if self.sessions_before == self.sessions_after {
+            "as before".to_string()
+        } else {
+            format!("was {}", thousands(self.sessions_before as u64))
+        };
+        format!(
+            "xcc: sessions rebuilt with a {timeout} timeout ({was_timeout}): {} ({was_sessions})",
+            sessions(self.sessions_after)
+        )
+    }
+}
+
+/// Rebuilds every session with `timeout_seconds`, or the stored timeout.
+fn rebuild_all(db: &Path, timeout_seconds: Option<i64>) -> Result<Rebuilt> {
     if !db.exists() {
         bail!(
             "database {} does not exist (create it with `xcc ingest --db {}`)",
@@ -40,6 +66,7 @@ fn rebuild_all(db: &Path, timeout_seconds: Option<i64>) -> Result<(i64, u64)> {
     }
     let mut conn = store::open_for_write(db, WRITE_WAIT, MIGRATIONS)?;
     let tx = store::begin_write(&mut conn, db, WRITE_WAIT)?;
+    let old_timeout_seconds = meta::session_timeout_seconds(&tx)?;
     let timeout_seconds = match timeout_seconds {
         Some(t) => {
             meta::set(&tx, "session_timeout_seconds", &t.to_string())?;
@@ -51,6 +78,12 @@ fn rebuild_all(db: &Path, timeout_seconds: Option<i64>) -> Result<(i64, u64)> {
     let sessions = rebuild::rebuild_all(&tx, timeout_seconds * 1_000_000)?;
     meta::bump_generation(&tx)?;
     let after = history::figures(&tx)?;
+    let rebuilt = Rebuilt {
+        old_timeout_seconds,
+        timeout_seconds,
+        sessions_before: before.sessions,
+        sessions_after: after.sessions,
+    };
     history::record(
         &tx,
         &history::Change {
@@ -69,5 +102,5 @@ fn rebuild_all(db: &Path, timeout_seconds: Option<i64>) -> Result<(i64, u64)> {
     tx.commit()
         .with_context(|| format!("cannot commit to {}", db.display()))?;
     store::leave_at_rest(&conn, db)?;
-    Ok((timeout_seconds, sessions))
+    Ok(rebuilt)
 }

@@ -72,6 +72,56 @@ fn the_dictionary_describes_every_table_view_and_column_and_nothing_else() {
     );
 }
 
+/// Analysts read the dictionary first: its first 20 rows, as the sqlite3 shell shows them,
+/// are about the views they start with, not the bookkeeping; v_dictionary guarantees the
+/// order, about first, then the two metrics' views, and the bookkeeping tables last.
+#[test]
+fn the_dictionary_starts_with_what_analysts_read() {
+    let w = sample();
+    let names = |sql: &str| -> Vec<String> {
+        let out = tool("sqlite3")
+            .args(["-readonly", &w.db_str(), sql])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| l.split('|').next().unwrap().to_string())
+            .collect()
+    };
+    let first = names("SELECT * FROM dictionary LIMIT 20;");
+    assert_eq!(first.len(), 20);
+    assert!(
+        first.iter().all(|n| n == "about" || n.starts_with("v_")),
+        "{first:?}"
+    );
+    let mut order = names("SELECT name FROM v_dictionary;");
+    order.dedup();
+    assert_eq!(
+        order[..4],
+        [
+            "about",
+            "v_metrics_orders",
+            "v_order_visits",
+            "v_first_order"
+        ]
+    );
+    assert_eq!(
+        order[order.len() - 5..],
+        ["meta", "ingests", "rejects", "ingest_blocks", "dictionary"]
+    );
+    // Every row of the dictionary, once.
+    assert_eq!(
+        w.count("SELECT count(*) FROM v_dictionary"),
+        w.count("SELECT count(*) FROM dictionary")
+    );
+}
+
 #[test]
 fn the_sqlite3_shell_reads_the_file() {
     let w = sample();
@@ -99,7 +149,7 @@ fn the_sqlite3_shell_reads_the_file() {
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "1152");
-    assert_eq!(lines[1], "8", "about + seven analyst views");
+    assert_eq!(lines[1], "9", "about + eight analyst views");
     assert_eq!(
         lines[2],
         w.count("SELECT count(*) FROM sessions").to_string()
@@ -162,6 +212,7 @@ print(json.dumps(out))
         views.keys().collect::<Vec<_>>(),
         [
             "about",
+            "v_dictionary",
             "v_first_order",
             "v_history",
             "v_metrics_orders",
@@ -393,9 +444,9 @@ fn query_runs_read_only_sql_in_every_format() {
         "SELECT name FROM dictionary WHERE kind = 'view' ORDER BY name",
         "jsonl",
     );
-    // about, v_first_order, v_history, v_metrics_orders, v_order_visits, v_referrers,
-    // v_sensitivity, v_sessions.
-    assert_eq!(out.stdout.lines().count(), 8);
+    // about, v_dictionary, v_first_order, v_history, v_metrics_orders, v_order_visits,
+    // v_referrers, v_sensitivity, v_sessions.
+    assert_eq!(out.stdout.lines().count(), 9);
 
     // Writing is refused by SQLite itself, in one sentence, and changes nothing.
     let before = w.snapshot();

@@ -161,9 +161,15 @@ fn sessionize_with_another_timeout_is_stored_and_used_by_later_ingests() {
         b"",
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
+    // The old and the new timeout, and the sessions before and after.
     assert_eq!(
         out.stderr.trim(),
-        "xcc: rebuilt 1 sessions with a 45m timeout"
+        "xcc: sessions rebuilt with a 45m timeout (was 30m): 1 session (was 2)"
+    );
+    let again = run(&["sessionize", "--db", &w.db_str()], b"");
+    assert_eq!(
+        again.stderr.trim(),
+        "xcc: sessions rebuilt with a 45m timeout (unchanged): 1 session (as before)"
     );
     assert_eq!(w.count("SELECT count(*) FROM sessions"), 1);
     assert_eq!(
