@@ -316,3 +316,90 @@ pub struct DemoArgs {
 fn parse_duration(s: &str) -> Result<i64, String> {
     crate::format::duration::parse_seconds(s)
 }
+
+/// clap's report of a mistake in the arguments (`error: …`, tips, usage, a pointer to
+/// `--help`, over several lines) as one sentence: its first paragraph on one line, and the
+/// help of the command it is about (named by the report's usage line, else by the
+/// `subcommand` given), e.g. `xcc: unexpected argument '--port' found; see xcc serve --help`.
+pub fn one_sentence(report: &str, subcommand: Option<&str>) -> String {
+    let first: Vec<&str> = report
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .map(str::trim)
+        .collect();
+    let what = first.join(" ");
+    let what = what.strip_prefix("error: ").unwrap_or(&what);
+    // "Usage: xcc serve [OPTIONS]" names the command.
+    let command = report
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Usage: "))
+        .map(|usage| {
+            usage
+                .split_whitespace()
+                .take_while(|w| !w.starts_with(['-', '[', '<']))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|c| !c.is_empty())
+        .or_else(|| subcommand.map(|s| format!("xcc {s}")))
+        .unwrap_or_else(|| "xcc".to_string());
+    format!("xcc: {what}; see {command} --help")
+}
+
+/// The subcommand named in the arguments, if any: the first one that is a subcommand's name.
+pub fn subcommand_in<S: AsRef<str>>(args: &[S]) -> Option<&str> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let names: Vec<String> = command
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect();
+    args.iter()
+        .skip(1)
+        .map(AsRef::as_ref)
+        .find(|a| names.iter().any(|n| n == a))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argument_mistakes_are_one_sentence() {
+        let cases = [
+            (
+                "error: unexpected argument '--port' found\n\n  tip: to pass '--port' as a value, use '-- --port'\n\nUsage: xcc serve [OPTIONS]\n\nFor more information, try '--help'.\n",
+                "xcc: unexpected argument '--port' found; see xcc serve --help",
+            ),
+            (
+                "error: the following required arguments were not provided:\n  <METRIC>\n\nUsage: xcc metrics <METRIC>\n\nFor more information, try '--help'.\n",
+                "xcc: the following required arguments were not provided: <METRIC>; see xcc metrics --help",
+            ),
+            (
+                "error: invalid value 'nope' for '<METRIC>'\n  [possible values: orders, summary]\n\nFor more information, try '--help'.\n",
+                "xcc: invalid value 'nope' for '<METRIC>' [possible values: orders, summary]; see xcc metrics --help",
+            ),
+        ];
+        for (report, sentence) in cases {
+            assert_eq!(one_sentence(report, Some("metrics")), sentence);
+        }
+    }
+
+    /// The real parser's reports, through the same function.
+    #[test]
+    fn real_reports_are_one_line() {
+        for args in [
+            vec!["xcc", "serve", "--port", "1"],
+            vec!["xcc", "metrics"],
+            vec!["xcc", "metrics", "nope"],
+            vec!["xcc", "ingest", "--retries", "many"],
+            vec!["xcc", "frobnicate"],
+        ] {
+            let e = Cli::try_parse_from(&args).unwrap_err();
+            let sentence = one_sentence(&e.render().to_string(), subcommand_in(&args));
+            assert!(sentence.starts_with("xcc: "), "{sentence}");
+            assert!(!sentence.contains('\n'), "{args:?}: {sentence}");
+            assert!(sentence.ends_with(" --help"), "{sentence}");
+        }
+    }
+}

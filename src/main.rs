@@ -23,6 +23,7 @@ mod store;
 
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::Parser;
 
 // The parser thread allocates each event's strings and the writer thread frees them;
@@ -33,7 +34,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     ignore_file_size_signal();
     report_panics_in_one_line();
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return refuse_arguments(e),
+    };
     match cmd::run(cli.command) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
@@ -42,6 +46,25 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Help and the version as clap prints them; a mistake in the arguments as one sentence,
+/// like every other error, naming the help to read, with exit status 2.
+fn refuse_arguments(e: clap::Error) -> ExitCode {
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let args: Vec<String> = std::env::args().collect();
+    eprintln!(
+        "{}",
+        cli::one_sentence(&e.render().to_string(), cli::subcommand_in(&args))
+    );
+    ExitCode::from(2)
 }
 
 /// With a file-size limit (`ulimit -f`) the kernel would kill us with SIGXFSZ mid-write;

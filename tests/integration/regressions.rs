@@ -122,9 +122,11 @@ fn a_duration_beyond_366_days_is_refused_for_every_flag() {
         let value = args.last().unwrap().to_string();
         let out = run(&args, b"");
         assert_eq!(out.code, 2, "{}", out.stderr);
+        // One sentence, as every error (issue 17), naming the help of the command.
+        let command = args[0];
         assert_eq!(
-            out.stderr.lines().next().unwrap(),
-            format!("error: invalid value '{value}' for '{flag} <DURATION>': '{value}' is longer than the longest duration xcc takes, 366d")
+            out.stderr,
+            format!("xcc: invalid value '{value}' for '{flag} <DURATION>': '{value}' is longer than the longest duration xcc takes, 366d; see xcc {command} --help\n")
         );
     }
     assert_eq!(w.snapshot(), before);
