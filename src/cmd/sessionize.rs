@@ -58,11 +58,7 @@ impl Rebuilt {
 /// Rebuilds every session with `timeout_seconds`, or the stored timeout.
 fn rebuild_all(db: &Path, timeout_seconds: Option<i64>) -> Result<Rebuilt> {
     if !db.exists() {
-        bail!(
-            "database {} does not exist (create it with `xcc ingest --db {}`)",
-            db.display(),
-            db.display()
-        );
+        bail!("{}", store::missing_database(db));
     }
     let mut conn = store::open_for_write(db, WRITE_WAIT, MIGRATIONS)?;
     let tx = store::begin_write(&mut conn, db, WRITE_WAIT)?;

@@ -3,13 +3,14 @@
 
 use std::collections::BTreeMap;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use rusqlite::Connection;
 
 use super::parse::{Input, Parsed, Parser};
 use super::progress::Progress;
 use crate::input::blocks::{CountedBlock, KnownBlock};
 use crate::input::event::Event;
+use crate::input::sniff::Sniffer;
 use crate::store::blocks;
 use crate::store::events::{EventWriter, Written};
 use crate::store::rejects::RejectWriter;
@@ -72,21 +73,26 @@ pub fn load(
         ..Loaded::default()
     };
     let mut known = Vec::new();
+    let mut sniffer = Sniffer::default();
     while let Some(input) = parser.next()? {
         match input {
             Input::Parsed(batch) => {
                 for parsed in &batch {
+                    sniffer.look(&parsed.raw, parsed.outcome.is_err());
                     write_one(parsed, &mut events, &mut rejects, &mut loaded)?;
                 }
                 parser.recycle(batch);
             }
             Input::Known(block) => {
+                sniffer.look_at_known();
                 note_known(conn, ingest_id, source, &block, &mut loaded)?;
                 known.push(block.counted);
             }
         }
+        refuse_if_not_json(source, sniffer.not_json())?;
         progress.update(parser.bytes_read(), loaded.lines_read);
     }
+    refuse_if_not_json(source, sniffer.not_json_at_end())?;
     loaded.bytes = parser.bytes_read();
     loaded.blocks = parser.take_blocks().map(|parsed| {
         known.extend(parsed);
@@ -94,6 +100,14 @@ pub fn load(
     });
     events.finish()?;
     Ok(loaded)
+}
+
+/// Stops the ingest (its transaction rolls back) when the input is not JSON lines at all.
+fn refuse_if_not_json(source: &str, not_json: Option<String>) -> Result<()> {
+    if let Some(why) = not_json {
+        bail!("{source} is not JSON lines: {why}; nothing was written");
+    }
+    Ok(())
 }
 
 /// A block read byte for byte by an earlier ingest: its records are what they were then,

@@ -8,6 +8,7 @@
 mod load;
 mod parse;
 mod progress;
+mod reasons;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -24,6 +25,7 @@ use crate::store::{self, history, ingests, meta};
 use load::Loaded;
 use parse::Parser;
 use progress::Progress;
+use reasons::ReasonCount;
 
 pub struct IngestOptions {
     pub source: Source,
@@ -45,6 +47,8 @@ pub struct IngestOptions {
 #[derive(Debug, Default, Clone, Serialize, PartialEq)]
 pub struct IngestReport {
     pub source: String,
+    /// Whether the source was gzip, read decompressed.
+    pub gzip: bool,
     pub ingest_id: i64,
     pub lines_read: u64,
     pub stored: u64,
@@ -56,6 +60,8 @@ pub struct IngestReport {
     /// Lines (of those read) in blocks an earlier ingest had read byte for byte, which were
     /// therefore not parsed: duplicates, or rejects recorded again.
     pub recognised: u64,
+    /// The three most frequent reasons for rejecting lines, with how many lines each.
+    pub top_reject_reasons: Vec<ReasonCount>,
     /// Wall-clock seconds of each phase, for benchmarks: reading, parsing and storing the
     /// lines; rebuilding sessions; committing and checkpointing.
     pub load_seconds: f64,
@@ -70,6 +76,12 @@ pub fn run(opts: &IngestOptions) -> Result<IngestReport> {
     // The source is opened before the database is touched, so a 404 or a missing file
     // leaves no trace.
     let opened = source::open(&opts.source, &opts.http)?;
+    if !opts.quiet {
+        if let Source::Url(url) = &opts.source {
+            eprintln!("{}", announce_download(url, opened.total_bytes));
+        }
+    }
+    let gzip = opened.gzip;
     let existed = opts.db.exists();
     let (mut report, conn) = match ingest_into(opts, &label, opened, started) {
         Ok(done) => done,
@@ -80,11 +92,27 @@ pub fn run(opts: &IngestOptions) -> Result<IngestReport> {
             return Err(store::explain(&opts.db, e));
         }
     };
+    report.gzip = gzip;
     // Committed: from here on nothing is removed, whatever happens.
     let resting = Instant::now();
     store::leave_at_rest(&conn, &opts.db)?;
     report.commit_seconds += resting.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// What a download is, said before it starts (on a terminal and in a log alike): its URL and
+/// size, and whether it is the default source, so that nobody fetches 195 MB unawares.
+fn announce_download(url: &str, size: Option<u64>) -> String {
+    let size = size.map_or(
+        "size not given by the server".to_string(),
+        crate::format::human_bytes,
+    );
+    let default = if url == source::DEFAULT_URL {
+        "; the public events file, read when no source is given (give a file, or - for stdin, to read another)"
+    } else {
+        ""
+    };
+    format!("xcc: downloading {url} ({size}){default}")
 }
 
 fn ingest_into(
@@ -154,6 +182,11 @@ fn write(
         thousands(loaded.touched.len() as u64)
     ));
     let sessions_written = sessionize(tx, &loaded)?;
+    let top_reject_reasons = if loaded.rejected > 0 {
+        reasons::most_frequent(store::rejects::reasons(tx, ingest_id)?, 3)
+    } else {
+        Vec::new()
+    };
     let sessionize_seconds = sessionize_started.elapsed().as_secs_f64();
     meta::bump_generation(tx)?;
     let finished_us = opts.started_us + started.elapsed().as_micros() as i64;
@@ -175,6 +208,7 @@ fn write(
     )?;
     Ok(IngestReport {
         source: label.to_string(),
+        gzip: false,
         ingest_id,
         lines_read: loaded.lines_read,
         stored: loaded.stored,
@@ -184,6 +218,7 @@ fn write(
         customers_resessionized: loaded.touched.len() as u64,
         sessions_written,
         recognised: loaded.recognised,
+        top_reject_reasons,
         load_seconds,
         sessionize_seconds,
         commit_seconds: 0.0,
@@ -231,9 +266,10 @@ impl IngestReport {
             String::new()
         };
         format!(
-            "xcc: {} lines from {} in {:.1} s ({} lines/s){recognised}: {} stored, {} duplicates, {} rejected; {} sessions rebuilt for {} customers",
+            "xcc: {} lines from {}{} in {:.1} s ({} lines/s){recognised}: {} stored, {} duplicates, {} rejected; {} sessions rebuilt for {} customers",
             thousands(self.lines_read),
             self.source,
+            if self.gzip { " (gzip)" } else { "" },
             secs,
             thousands((self.lines_read as f64 / secs) as u64),
             thousands(self.stored),
@@ -241,6 +277,46 @@ impl IngestReport {
             thousands(self.rejected),
             thousands(self.sessions_written),
             thousands(self.customers_resessionized),
+        ) + &self.describe_reasons()
+    }
+
+    /// A second line when lines were rejected: the most frequent reasons, so that nobody has
+    /// to open the file to learn why.
+    fn describe_reasons(&self) -> String {
+        if self.top_reject_reasons.is_empty() {
+            return String::new();
+        }
+        let reasons: Vec<String> = self
+            .top_reject_reasons
+            .iter()
+            .map(|r| format!("{} × {}", thousands(r.lines), r.reason))
+            .collect();
+        let shown: u64 = self.top_reject_reasons.iter().map(|r| r.lines).sum();
+        let others = if shown < self.rejected {
+            format!("; {} for other reasons", thousands(self.rejected - shown))
+        } else {
+            String::new()
+        };
+        format!(
+            "\nxcc: rejected: {}{others} (every line and its reason is in the rejects table)",
+            reasons.join("; ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_download_says_what_it_is() {
+        assert_eq!(
+            announce_download(source::DEFAULT_URL, Some(195_293_411)),
+            format!("xcc: downloading {} (195.3 MB); the public events file, read when no source is given (give a file, or - for stdin, to read another)", source::DEFAULT_URL)
+        );
+        assert_eq!(
+            announce_download("http://127.0.0.1:9/e.json", None),
+            "xcc: downloading http://127.0.0.1:9/e.json (size not given by the server)"
+        );
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod blocks;
 pub mod event;
+pub mod gzip;
 pub mod records;
+pub mod sniff;
 pub mod source;
 pub mod timestamp;

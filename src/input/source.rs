@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
+use super::gzip;
 use crate::generate::GenerateOptions;
 
 /// Redirects a download follows before it gives up (a loop, most likely).
@@ -82,6 +83,8 @@ pub struct Opened {
     pub reader: Box<dyn Read + Send>,
     pub total_bytes: Option<u64>,
     pub bytes_read: Arc<AtomicU64>,
+    /// Whether the bytes are gzip, read decompressed.
+    pub gzip: bool,
 }
 
 pub fn open(source: &Source, policy: &HttpPolicy) -> Result<Opened> {
@@ -101,13 +104,18 @@ pub fn open(source: &Source, policy: &HttpPolicy) -> Result<Opened> {
         Source::Generated { events, seed } => (generated(*events, *seed)?, None),
     };
     let bytes_read = Arc::new(AtomicU64::new(0));
+    // The bytes of the source are counted (progress, the ledger), the decompressed ones parsed.
+    let counted = Box::new(CountingReader {
+        inner: with_test_fault(reader),
+        count: bytes_read.clone(),
+    });
+    let (reader, gzip) =
+        gzip::transparent(counted).with_context(|| format!("cannot read {}", source.label()))?;
     Ok(Opened {
-        reader: Box::new(CountingReader {
-            inner: with_test_fault(reader),
-            count: bytes_read.clone(),
-        }),
+        reader,
         total_bytes,
         bytes_read,
+        gzip,
     })
 }
 

@@ -151,12 +151,21 @@ fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::DatabaseBusy)
 }
 
+/// The sentence for a database that does not exist: how to make one, from a file of events,
+/// from synthetic data, or from the public file (a large download, so named last).
+pub fn missing_database(path: &Path) -> String {
+    let db = path.display();
+    format!(
+        "database {db} does not exist; make it from a file of events with `xcc ingest events.jsonl --db {db}`, try xcc on synthetic data with `xcc demo`, or download the public file (195 MB) with `xcc ingest --db {db}`"
+    )
+}
+
 /// Opens an existing database read-only, as the server and `xcc metrics` do.
 pub fn open_for_read(path: &Path) -> Result<Connection> {
     let label = path.display().to_string();
     check_path(path, false)?;
     if !path.exists() {
-        bail!("database {label} does not exist (create it with `xcc ingest --db {label}`)");
+        bail!("{}", missing_database(path));
     }
     let mut conn = open_read_only(path, &label, false)?;
     if needs_shared_memory_it_cannot_make(&conn) {

@@ -5,10 +5,21 @@ use anyhow::Result;
 use rusqlite::{params, CachedStatement, Connection};
 
 const INSERT_REJECT: &str = include_str!("../../queries/store/insert_reject.sql");
+const REJECT_REASONS: &str = include_str!("../../queries/store/reject_reasons.sql");
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 1] = [("store/insert_reject.sql", INSERT_REJECT)];
+pub const STATEMENTS: [(&str, &str); 2] = [
+    ("store/insert_reject.sql", INSERT_REJECT),
+    ("store/reject_reasons.sql", REJECT_REASONS),
+];
+
+/// The reasons of one ingest's rejects, each with how many lines it rejected.
+pub fn reasons(conn: &Connection, ingest_id: i64) -> Result<Vec<(String, u64)>> {
+    let mut stmt = conn.prepare(REJECT_REASONS)?;
+    let rows = stmt.query_map([ingest_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
 
 /// Records the rejected lines of one ingest.
 pub struct RejectWriter<'c> {

@@ -391,10 +391,12 @@ fn missing_file_and_bad_database_are_one_sentence() {
     );
 }
 
+/// JSON lines that are all rejected for what they hold are kept as rejects, with exit status
+/// 3. (Lines that are not JSON at all are refused instead: see wrong_input.rs.)
 #[test]
 fn a_body_of_only_bad_lines_says_so_in_the_exit_status() {
     let w = Workspace::new();
-    let (out, r) = w.ingest("-", b"<html>\n<body>oops</body>\n</html>\n");
+    let (out, r) = w.ingest("-", b"{\"id\": \"one\"}\n{\"type\": 1}\n{}\n");
     assert_eq!(out.code, 3, "{}", out.stderr);
     assert_eq!(r.unwrap()["rejected"], 3);
     assert_eq!(w.count("SELECT count(*) FROM rejects"), 3);

@@ -17,3 +17,4 @@ mod reliability;
 mod sensitivity;
 mod sessions;
 mod share;
+mod wrong_input;
