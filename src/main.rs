@@ -13,6 +13,7 @@ mod format;
 mod generate;
 mod ingest;
 mod input;
+mod interrupt;
 mod metrics;
 mod migrations;
 mod rows;

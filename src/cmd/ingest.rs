@@ -29,6 +29,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         parse_all: args.parse_all,
     };
     let started = Instant::now();
+    crate::interrupt::install();
     let report = ingest::run(&opts)?;
     if !args.quiet {
         eprintln!("{}", report.describe(started.elapsed()));

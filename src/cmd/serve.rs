@@ -14,6 +14,7 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         threads: args.threads as usize,
         quiet: args.quiet,
     };
+    crate::interrupt::install();
     serve::run(&opts, |_| String::new())?;
     Ok(ExitCode::SUCCESS)
 }

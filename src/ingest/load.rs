@@ -90,6 +90,7 @@ pub fn load(
             }
         }
         refuse_if_not_json(source, sniffer.not_json())?;
+        stop_if_interrupted()?;
         progress.update(parser.bytes_read(), loaded.lines_read);
     }
     refuse_if_not_json(source, sniffer.not_json_at_end())?;
@@ -100,6 +101,14 @@ pub fn load(
     });
     events.finish()?;
     Ok(loaded)
+}
+
+/// Stops the ingest (its transaction rolls back) on Ctrl-C.
+pub fn stop_if_interrupted() -> Result<()> {
+    if crate::interrupt::requested() {
+        bail!("stopped (Ctrl-C) before the end of the input; nothing was written");
+    }
+    Ok(())
 }
 
 /// Stops the ingest (its transaction rolls back) when the input is not JSON lines at all.

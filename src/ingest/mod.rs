@@ -143,6 +143,13 @@ fn ingest_into(
             return Err(e);
         }
     };
+    // A Ctrl-C while the sessions were rebuilt still stops the ingest: nothing is committed.
+    if let Err(e) = load::stop_if_interrupted() {
+        progress.clear();
+        drop(tx);
+        let _ = store::leave_at_rest(&conn, &opts.db);
+        return Err(e);
+    }
     let commit_started = Instant::now();
     progress.phase("committing…");
     tx.commit()

@@ -28,13 +28,35 @@ pub struct ServeOptions {
     pub quiet: bool,
 }
 
-/// Serves until killed, printing `banner(url)` on stderr once the socket is listening.
+/// A listening socket, bound before anything else is done (`xcc demo` binds it before it
+/// generates its data, so that a busy port is said at once).
+pub struct Bound {
+    server: Server,
+    max_connections: usize,
+}
+
+/// Binds `addr`: a busy port is one sentence.
+pub fn bind(addr: &str) -> Result<Bound> {
+    let max_connections = max_connections(raise_descriptor_limit());
+    Ok(Bound {
+        server: listen(addr, max_connections)?,
+        max_connections,
+    })
+}
+
+/// Serves until Ctrl-C (see `crate::interrupt`) or until killed, printing `banner(url)` on
+/// stderr once the socket is listening.
 pub fn run(opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
+    serve(bind(&opts.addr)?, opts, banner)
+}
+
+/// Serves on a socket bound already.
+pub fn serve(bound: Bound, opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
     let connections = (0..opts.threads.max(1))
         .map(|_| store::open_for_read(&opts.db))
         .collect::<Result<Vec<_>>>()?;
-    let max_connections = max_connections(raise_descriptor_limit());
-    let server = Arc::new(listen(&opts.addr, max_connections)?);
+    let max_connections = bound.max_connections;
+    let server = Arc::new(bound.server);
     let shown = server
         .server_addr()
         .to_ip()
@@ -71,10 +93,20 @@ pub fn run(opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
         })
         .collect::<std::io::Result<_>>()
         .context("cannot start the worker threads")?;
-    for w in workers {
-        let _ = w.join();
-    }
+    wait_for_interrupt(workers);
+    eprintln!("xcc: stopped (Ctrl-C); {} is as it was", opts.db.display());
     Ok(())
+}
+
+/// The workers serve until the process ends; this thread waits for Ctrl-C. The workers'
+/// connections only read, from a file at rest, so ending the process leaves nothing behind.
+fn wait_for_interrupt(workers: Vec<thread::JoinHandle<()>>) {
+    while !crate::interrupt::requested() {
+        if workers.iter().all(|w| w.is_finished()) {
+            return;
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// File descriptors kept for all but the connections: the database connections and their

@@ -8,10 +8,12 @@ use super::meta::TOOL_VERSION;
 
 const INGEST_STARTED: &str = include_str!("../../queries/store/ingest_started.sql");
 const INGEST_FINISHED: &str = include_str!("../../queries/store/ingest_finished.sql");
+const INGESTED_FROM: &str = include_str!("../../queries/store/ingested_from.sql");
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 2] = [
+pub const STATEMENTS: [(&str, &str); 3] = [
+    ("store/ingested_from.sql", INGESTED_FROM),
     ("store/ingest_started.sql", INGEST_STARTED),
     ("store/ingest_finished.sql", INGEST_FINISHED),
 ];
@@ -62,4 +64,9 @@ pub fn finish(conn: &Connection, ingest_id: i64, done: &Finished) -> Result<()> 
         ],
     )?;
     Ok(())
+}
+
+/// Whether an ingest of `source` (its label) committed to this file.
+pub fn ingested_from(conn: &Connection, source: &str) -> Result<bool> {
+    Ok(conn.query_row(INGESTED_FROM, [source], |r| r.get(0))?)
 }

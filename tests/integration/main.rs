@@ -7,6 +7,7 @@ mod util;
 
 mod analysts;
 mod dashboard;
+mod demo;
 mod ingest;
 mod metrics;
 mod postgres;
