@@ -18,4 +18,5 @@ mod reliability;
 mod sensitivity;
 mod sessions;
 mod share;
+mod spark;
 mod wrong_input;
