@@ -31,14 +31,15 @@ fn statements() -> Vec<(&'static str, &'static str)> {
 
 /// Files run as a whole script rather than prepared: the views and the dictionary (run by
 /// `store::schema::create` in the test below), the migrations (tested on a real old file
-/// by the integration tests), and PostgreSQL's (run by a real server in
-/// tests/integration/postgres.rs).
-const SCRIPTS: [&str; 5] = [
+/// by the integration tests), PostgreSQL's (run by a real server in
+/// tests/integration/postgres.rs) and Spark's (run by Spark in tests/integration/spark.rs).
+const SCRIPTS: [&str; 6] = [
     "views.sql",
     "dictionary.sql",
     "migrations/",
     "share/schema.sql",
     "postgres/",
+    "spark/",
 ];
 
 #[test]
