@@ -26,7 +26,13 @@ import re
 import sys
 from pathlib import Path
 
-QUERIES = Path(__file__).resolve().parent.parent / "queries" / "spark"
+# queries/spark of the checkout the script is in; on a cluster in deploy mode `cluster`, the
+# driver's working directory, where `spark-submit --files queries/spark/…` puts them.
+QUERIES = next(
+    (d for d in (Path(__file__).resolve().parent.parent / "queries" / "spark", Path.cwd())
+     if (d / "sessionize.sql").exists()),
+    Path(__file__).resolve().parent.parent / "queries" / "spark",
+)
 SESSION_COLUMNS = [
     "id", "customer_id", "session_number", "started_at", "ended_at", "started_us", "ended_us",
     "duration_seconds", "event_count", "page_view_count", "order_count", "first_order_at",
@@ -78,6 +84,8 @@ def spark_session():
             .config("spark.ui.enabled", "false")
             # Spark's 200 shuffle partitions are for clusters; one machine's cores want few.
             .config("spark.sql.shuffle.partitions", os.environ.get("XCC_SPARK_PARTITIONS", "8"))
+            # The driver is the whole of Spark here: its 1 GB default spills large inputs.
+            .config("spark.driver.memory", os.environ.get("XCC_SPARK_DRIVER_MEMORY", "4g"))
         )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
