@@ -87,7 +87,9 @@ fn an_input_that_is_not_json_lines_is_refused_and_changes_nothing() {
         }
         let before = w.snapshot();
         for (source, stdin, looks) in [
-            (binary, &b""[..], "none of its first 1,000 lines is JSON; it looks like binary data, not text"),
+            // (How many of a binary's "lines" happen to start with a brace depends on the build.)
+            (binary, &b""[..], "of its first 1,000 lines"),
+            (binary, &b""[..], "it looks like binary data, not text"),
             (readme, &b""[..], "it looks like text beginning \"# xcc\""),
             ("-", &html[..], "none of its 4 lines is JSON; it looks like an HTML page (a server's error page, perhaps)"),
         ] {
