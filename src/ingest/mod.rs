@@ -143,13 +143,6 @@ fn ingest_into(
             return Err(e);
         }
     };
-    // A Ctrl-C while the sessions were rebuilt still stops the ingest: nothing is committed.
-    if let Err(e) = load::stop_if_interrupted() {
-        progress.clear();
-        drop(tx);
-        let _ = store::leave_at_rest(&conn, &opts.db);
-        return Err(e);
-    }
     let commit_started = Instant::now();
     progress.phase("committing…");
     tx.commit()
@@ -189,6 +182,8 @@ fn write(
         thousands(loaded.touched.len() as u64)
     ));
     let sessions_written = sessionize(tx, &loaded)?;
+    // A Ctrl-C while the sessions were rebuilt still stops the ingest: nothing is committed.
+    load::stop_if_interrupted()?;
     let top_reject_reasons = if loaded.rejected > 0 {
         reasons::most_frequent(store::rejects::reasons(tx, ingest_id)?, 3)
     } else {
