@@ -102,32 +102,11 @@ pub fn rebuild_all_sessions(conn: &Connection, timeout_us: i64) -> Result<u64> {
 }
 
 /// Sweeps every customer's events into the sensitivity rows, made anew: as the migration to
-/// schema version 4 does, without touching the sessions.
+/// schema version 4 does, without touching the sessions. Returns the customers swept.
 pub fn sweep_all(conn: &Connection) -> Result<u64> {
     let mut sensitivity = SensitivityRows::new(conn)?;
     sensitivity.delete_all()?;
-    let mut select = conn.prepare(ALL_CUSTOMER_EVENTS)?;
-    let mut rows = select.query([])?;
-    let mut current: Option<(i64, CustomerSweeps)> = None;
-    let mut customers = 0;
-    while let Some(row) = rows.next()? {
-        let customer: i64 = row.get(0)?;
-        let sweeps = match &mut current {
-            Some(now) if now.0 == customer => &mut now.1,
-            _ => {
-                if let Some((previous, sweeps)) = current.take() {
-                    sensitivity.save(previous, &sweeps)?;
-                }
-                customers += 1;
-                &mut current.insert((customer, CustomerSweeps::fresh())).1
-            }
-        };
-        sweeps.push(row.get(2)?, row.get_ref(3)?.as_str()?);
-    }
-    if let Some((customer, sweeps)) = current {
-        sensitivity.save(customer, &sweeps)?;
-    }
-    Ok(customers)
+    scan_all(conn, &mut SweepsOnly(&mut sensitivity))
 }
 
 fn rebuild_sessions(
@@ -153,44 +132,106 @@ fn rebuild_sessions(
 fn write_all_sessions(
     conn: &Connection,
     timeout_us: i64,
-    mut sensitivity: Option<&mut SensitivityRows>,
+    sensitivity: Option<&mut SensitivityRows>,
 ) -> Result<u64> {
+    let mut work = SessionsAndSweeps {
+        writer: SessionWriter::new(conn)?,
+        timeout_us,
+        sensitivity,
+    };
+    scan_all(conn, &mut work)?;
+    Ok(work.writer.written)
+}
+
+/// What an ordered scan of every customer's events does with them, one customer at a time.
+trait PerCustomer {
+    /// What is kept about the customer whose events are streaming.
+    type State;
+    fn start(&mut self) -> Self::State;
+    fn push(&mut self, customer: i64, state: &mut Self::State, event: &SessionEvent) -> Result<()>;
+    fn finish(&mut self, customer: i64, state: Self::State) -> Result<()>;
+}
+
+/// Streams every logged-in event through `work`, customer by customer in `(ts_us, id)`
+/// order, from the covering index; returns the number of customers.
+fn scan_all(conn: &Connection, work: &mut impl PerCustomer) -> Result<u64> {
     let mut select = conn.prepare(ALL_CUSTOMER_EVENTS)?;
-    let mut writer = SessionWriter::new(conn)?;
     let mut rows = select.query([])?;
-    // The customer whose events are streaming through the sessionizer and the sweeps.
-    let mut current: Option<(i64, Sessionizer, CustomerSweeps)> = None;
+    let mut current = None;
+    let mut customers = 0;
     while let Some(row) = rows.next()? {
         let customer: i64 = row.get(0)?;
-        let (_, sessionizer, sweeps) = match &mut current {
-            Some(now) if now.0 == customer => now,
+        let state = match &mut current {
+            Some((c, state)) if *c == customer => state,
             _ => {
-                if let Some((previous, sessionizer, sweeps)) = current.take() {
-                    writer.write(previous, sessionizer.finish())?;
-                    if let Some(rows) = sensitivity.as_deref_mut() {
-                        rows.save(previous, &sweeps)?;
-                    }
+                if let Some((previous, state)) = current.take() {
+                    work.finish(previous, state)?;
                 }
-                current.insert((
-                    customer,
-                    Sessionizer::new(timeout_us),
-                    CustomerSweeps::fresh(),
-                ))
+                customers += 1;
+                &mut current.insert((customer, work.start())).1
             }
         };
-        let event = session_event(row, 1)?;
-        if sensitivity.is_some() {
+        work.push(customer, state, &session_event(row, 1)?)?;
+    }
+    if let Some((customer, state)) = current {
+        work.finish(customer, state)?;
+    }
+    Ok(customers)
+}
+
+/// A full rebuild: sessions written, and sweeps kept when asked for.
+struct SessionsAndSweeps<'c, 's, 'r> {
+    writer: SessionWriter<'c>,
+    timeout_us: i64,
+    sensitivity: Option<&'s mut SensitivityRows<'r>>,
+}
+
+impl PerCustomer for SessionsAndSweeps<'_, '_, '_> {
+    type State = (Sessionizer, CustomerSweeps);
+
+    fn start(&mut self) -> Self::State {
+        (Sessionizer::new(self.timeout_us), CustomerSweeps::fresh())
+    }
+
+    fn push(
+        &mut self,
+        customer: i64,
+        (sessionizer, sweeps): &mut Self::State,
+        event: &SessionEvent,
+    ) -> Result<()> {
+        if self.sensitivity.is_some() {
             sweeps.push(event.ts_us, event.kind);
         }
-        writer.write(customer, sessionizer.push(&event))?;
+        self.writer.write(customer, sessionizer.push(event))
     }
-    if let Some((customer, sessionizer, sweeps)) = current {
-        writer.write(customer, sessionizer.finish())?;
-        if let Some(rows) = sensitivity {
+
+    fn finish(&mut self, customer: i64, (sessionizer, sweeps): Self::State) -> Result<()> {
+        self.writer.write(customer, sessionizer.finish())?;
+        if let Some(rows) = self.sensitivity.as_deref_mut() {
             rows.save(customer, &sweeps)?;
         }
+        Ok(())
     }
-    Ok(writer.written)
+}
+
+/// The sweeps alone, for the migration that adds them.
+struct SweepsOnly<'c, 's>(&'s mut SensitivityRows<'c>);
+
+impl PerCustomer for SweepsOnly<'_, '_> {
+    type State = CustomerSweeps;
+
+    fn start(&mut self) -> Self::State {
+        CustomerSweeps::fresh()
+    }
+
+    fn push(&mut self, _: i64, sweeps: &mut Self::State, event: &SessionEvent) -> Result<()> {
+        sweeps.push(event.ts_us, event.kind);
+        Ok(())
+    }
+
+    fn finish(&mut self, customer: i64, sweeps: Self::State) -> Result<()> {
+        self.0.save(customer, &sweeps)
+    }
 }
 
 /// An event as the sessionizer needs it, borrowed from the row; `first` is the column of its id.
