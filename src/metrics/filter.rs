@@ -3,7 +3,8 @@
 //! command line). Pure: the parameters in, bounds for the SQL out, or one sentence saying
 //! what is wrong with them.
 
-use crate::format::calendar::{days_from_civil, days_in_month, MICROS_PER_SECOND, SECONDS_PER_DAY};
+use crate::format::calendar::{MICROS_PER_SECOND, SECONDS_PER_DAY};
+use crate::input::timestamp;
 
 /// A range of days and a referrer host; each part `None` when not asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,26 +70,15 @@ impl Filter {
 
 const DAY_US: i64 = SECONDS_PER_DAY * MICROS_PER_SECOND;
 
-/// Microseconds since 1970 at the start (00:00 UTC) of a `YYYY-MM-DD` date.
+/// Microseconds since 1970 at the start (00:00 UTC) of a `YYYY-MM-DD` date: the date part
+/// of a timestamp, so the events' own parser checks it (digits, a real day of a real month).
 fn first_micro(name: &str, value: &str) -> Result<i64, String> {
-    let refuse = || format!("{name} must be a date like 2022-04-01 (UTC), not \"{value}\"");
-    let b = value.as_bytes();
-    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
-        let part = b.get(range)?;
-        part.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| std::str::from_utf8(part).ok()?.parse().ok())?
-    };
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return Err(refuse());
+    match timestamp::parse(&format!("{value}T00:00:00")) {
+        Ok(midnight) if value.len() == 10 => Ok(midnight.micros),
+        _ => Err(format!(
+            "{name} must be a date like 2022-04-01 (UTC), not \"{value}\""
+        )),
     }
-    let (Some(year), Some(month), Some(day)) = (digits(0..4), digits(5..7), digits(8..10)) else {
-        return Err(refuse());
-    };
-    if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
-        return Err(refuse());
-    }
-    Ok(days_from_civil(year as i64, month, day) * DAY_US)
 }
 
 /// A referrer host as the metrics name them: lower case (hosts are stored so), or `(direct)`.
