@@ -182,6 +182,7 @@ fn write(
         thousands(loaded.touched.len() as u64)
     ));
     let sessions_written = sessionize(tx, &loaded)?;
+    let sessionize_seconds = sessionize_started.elapsed().as_secs_f64();
     // A Ctrl-C while the sessions were rebuilt still stops the ingest: nothing is committed.
     load::stop_if_interrupted()?;
     let top_reject_reasons = if loaded.rejected > 0 {
@@ -189,7 +190,6 @@ fn write(
     } else {
         Vec::new()
     };
-    let sessionize_seconds = sessionize_started.elapsed().as_secs_f64();
     meta::bump_generation(tx)?;
     let finished_us = opts.started_us + started.elapsed().as_micros() as i64;
     ingests::finish(tx, ingest_id, &ledger(&loaded, finished_us))?;
