@@ -1,0 +1,92 @@
+//! xcc: a webshop's clickstream → sessions in one SQLite file → answers over HTTP.
+//!
+//! The library behind the `xcc` binary (`src/main.rs` only parses the arguments, calls
+//! [`run`] and prints the error). The folders follow the data: `input` (where events come
+//! from, parsed and validated) → `store` (the SQLite file) → `sessions` → `metrics` →
+//! `serve`; `ingest` drives the first three in one transaction, `cmd` has one module per
+//! subcommand, `cli` every flag. The integration tests import the names, sentences, tables
+//! and assets they check from here instead of copying them.
+
+pub mod cli;
+pub mod cmd;
+pub mod dump;
+#[cfg(test)]
+mod every_statement;
+pub mod format;
+pub mod generate;
+pub mod ingest;
+pub mod input;
+pub mod interrupt;
+pub mod metrics;
+pub mod migrations;
+pub mod rows;
+pub mod serve;
+pub mod sessions;
+pub mod share;
+pub mod store;
+
+use std::process::ExitCode;
+
+/// Runs one parsed command line: the exit status, or the error to print as `xcc: {error:#}`.
+/// A reader that stops early (`xcc export … | head`) is not an error.
+pub fn run(cli: cli::Cli) -> ExitCode {
+    match cmd::run(cli.command) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xcc: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What a process running xcc sets up before anything else: SIGXFSZ ignored, panics in one
+/// line.
+pub fn prepare_process() {
+    ignore_file_size_signal();
+    report_panics_in_one_line();
+}
+
+/// With a file-size limit (`ulimit -f`) the kernel would kill us with SIGXFSZ mid-write;
+/// ignored, the write fails with EFBIG instead, SQLite rolls back and we can say why.
+#[cfg(unix)]
+fn ignore_file_size_signal() {
+    // SAFETY: called before any thread starts; SIG_IGN is a valid disposition.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
+}
+
+#[cfg(not(unix))]
+fn ignore_file_size_signal() {}
+
+/// A panic is a bug, never an expected failure: one line on stderr instead of Rust's default
+/// report. A panicking worker thread is then turned into an error by whoever joins it.
+fn report_panics_in_one_line() {
+    std::panic::set_hook(Box::new(|info| {
+        let thread = std::thread::current();
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        let message = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        eprintln!(
+            "xcc: internal error: thread '{}' panicked{location}: {message}",
+            thread.name().unwrap_or("unnamed")
+        );
+    }));
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .map(|io| io.kind())
+            .or_else(|| c.downcast_ref::<serde_json::Error>()?.io_error_kind())
+            == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
