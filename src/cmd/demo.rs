@@ -5,10 +5,11 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 
 use crate::cli::DemoArgs;
 use crate::format::thousands;
+use crate::generate::{self, GenerateOptions};
 use crate::ingest::{self, IngestOptions};
 use crate::input::records::DEFAULT_MAX_RECORD_BYTES;
 use crate::input::source::{HttpPolicy, Source};
@@ -19,11 +20,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     crate::interrupt::install();
     // The port first: a busy one is said before a minute of generating, not after.
     let bound = serve::bind(&args.addr)?;
-    let source = Source::Generated {
-        events: args.events,
-        seed: args.seed,
-    };
-    if already_holds(&args.db, &source) {
+    let label = format!("generated:events={},seed={}", args.events, args.seed);
+    if already_holds(&args.db, &label) {
         eprintln!(
             "xcc demo: {} already holds the {} synthetic events of seed {}; serving it as it is",
             args.db.display(),
@@ -31,7 +29,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
             args.seed
         );
     } else {
-        load(&args, source)?;
+        load(&args, label)?;
     }
     let db = args.db.display();
     let opts = ServeOptions {
@@ -50,31 +48,44 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
 
 /// Whether the file is an xcc file that an earlier demo filled with these very events (the
 /// same number, the same seed), so that a re-run serves it without generating them again.
-fn already_holds(db: &Path, source: &Source) -> bool {
+fn already_holds(db: &Path, label: &str) -> bool {
     db.exists()
         && store::open_for_read(db)
-            .and_then(|conn| store::ingests::ingested_from(&conn, &source.label()))
+            .and_then(|conn| store::ingests::ingested_from(&conn, label))
             .unwrap_or(false)
 }
 
-fn load(args: &DemoArgs, source: Source) -> Result<()> {
+fn load(args: &DemoArgs, label: String) -> Result<()> {
     eprintln!(
         "xcc demo: generating {} synthetic events (seed {}) and ingesting them into {}",
         thousands(args.events),
         args.seed,
         args.db.display()
     );
+    let events = generate::reader(GenerateOptions {
+        events: args.events,
+        seed: args.seed,
+        customers: None,
+        realistic: false,
+    })
+    .context("cannot start the generator thread")?;
+    let source = Source::Stream {
+        label,
+        reader: Box::new(events),
+    };
     let started = Instant::now();
-    let report = ingest::run(&IngestOptions {
+    let report = ingest::run(
         source,
-        db: args.db.clone(),
-        quiet: false,
-        http: HttpPolicy::default(),
-        started_us: super::now_us(),
-        wait: WRITE_WAIT,
-        max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
-        parse_all: false,
-    })?;
+        &IngestOptions {
+            db: args.db.clone(),
+            quiet: false,
+            http: HttpPolicy::default(),
+            started_us: super::now_us(),
+            wait: WRITE_WAIT,
+            max_record_bytes: DEFAULT_MAX_RECORD_BYTES,
+            parse_all: false,
+        },
+    )?;
     eprintln!("{}", report.describe(started.elapsed()));
     Ok(())
 }

@@ -15,7 +15,6 @@ const EXIT_ALL_REJECTED: u8 = 3;
 
 pub fn run(args: IngestArgs) -> Result<ExitCode> {
     let opts = IngestOptions {
-        source: Source::from_arg(&args.source),
         db: args.db.db,
         quiet: args.quiet,
         http: HttpPolicy {
@@ -30,7 +29,7 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
     };
     let started = Instant::now();
     crate::interrupt::install();
-    let report = ingest::run(&opts)?;
+    let report = ingest::run(Source::from_arg(&args.source), &opts)?;
     if !args.quiet {
         eprintln!("{}", report.describe(started.elapsed()));
     }

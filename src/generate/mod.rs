@@ -34,6 +34,7 @@
 mod agents;
 mod digits;
 mod lines;
+mod pipe;
 mod rng;
 mod simulation;
 #[cfg(test)]
@@ -72,6 +73,13 @@ pub struct GenerateOptions {
 /// (about six in 30 days) at every size.
 pub fn default_customers(events: u64) -> u64 {
     (events / 150).max(1)
+}
+
+/// The events as a stream to read, written by a thread of their own into a pipe: how
+/// `xcc demo` hands them to the ingest. When the reader stops early, the writer's broken
+/// pipe ends the thread; a thread that fails ends the stream with an error.
+pub fn reader(opts: GenerateOptions) -> io::Result<impl io::Read + Send> {
+    pipe::ThreadReader::spawn("xcc-generate", move |out| write_events(out, &opts))
 }
 
 /// Writes `opts.events` synthetic events as JSON lines (each ending with '\n') to `out`.

@@ -27,8 +27,8 @@ use parse::Parser;
 use progress::Progress;
 use reasons::ReasonCount;
 
+/// How an ingest reads its source and writes the file.
 pub struct IngestOptions {
-    pub source: Source,
     pub db: PathBuf,
     pub quiet: bool,
     pub http: HttpPolicy,
@@ -69,17 +69,19 @@ pub struct IngestReport {
     pub commit_seconds: f64,
 }
 
-pub fn run(opts: &IngestOptions) -> Result<IngestReport> {
+pub fn run(source: Source, opts: &IngestOptions) -> Result<IngestReport> {
     // Taken with the wall clock's reading in `opts.started_us`, so that the two give the end.
     let started = Instant::now();
-    let label = opts.source.label();
+    let label = source.label();
+    let url = match &source {
+        Source::Url(url) => Some(url.clone()),
+        _ => None,
+    };
     // The source is opened before the database is touched, so a 404 or a missing file
     // leaves no trace.
-    let opened = source::open(&opts.source, &opts.http)?;
-    if !opts.quiet {
-        if let Source::Url(url) = &opts.source {
-            eprintln!("{}", announce_download(url, opened.total_bytes));
-        }
+    let opened = source::open(source, &opts.http)?;
+    if let (false, Some(url)) = (opts.quiet, &url) {
+        eprintln!("{}", announce_download(url, opened.total_bytes));
     }
     let gzip = opened.gzip;
     let existed = opts.db.exists();

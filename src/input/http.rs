@@ -1,0 +1,185 @@
+//! Downloads: one GET with a connect and read timeout, retries with backoff on connection
+//! errors and 5xx answers, redirects within http and https, and a body that must be as long
+//! as its Content-Length says.
+
+use std::error::Error as _;
+use std::io::{self, Read};
+use std::thread;
+use std::time::Duration;
+
+use anyhow::{bail, Result};
+
+/// Redirects a download follows before it gives up (a loop, most likely).
+const MAX_REDIRECTS: u32 = 5;
+
+/// How patient a download is.
+#[derive(Debug, Clone, Copy)]
+pub struct HttpPolicy {
+    pub connect_timeout: Duration,
+    pub read_timeout: Duration,
+    /// Attempts after the first, for connection errors and 5xx answers.
+    pub retries: u32,
+    pub first_backoff: Duration,
+}
+
+impl Default for HttpPolicy {
+    fn default() -> Self {
+        HttpPolicy {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(30),
+            retries: 3,
+            first_backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+/// The body of `url` as a stream, and its length when the server gives it.
+pub fn download(url: &str, policy: &HttpPolicy) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
+    let agent = ureq::AgentBuilder::new()
+        .redirects(MAX_REDIRECTS)
+        .timeout_connect(policy.connect_timeout)
+        .timeout_read(policy.read_timeout)
+        .build();
+    let mut attempt = 0;
+    let response = loop {
+        let outcome = agent.get(url).call();
+        let retryable = match &outcome {
+            Ok(_) => false,
+            Err(ureq::Error::Status(code, _)) => *code >= 500,
+            Err(ureq::Error::Transport(t)) => !matches!(
+                t.kind(),
+                ureq::ErrorKind::InvalidUrl
+                    | ureq::ErrorKind::UnknownScheme
+                    | ureq::ErrorKind::InsecureRequestHttpsOnly
+                    // A redirect loop loops again when retried.
+                    | ureq::ErrorKind::TooManyRedirects
+            ),
+        };
+        if !retryable || attempt >= policy.retries {
+            break outcome;
+        }
+        thread::sleep(policy.first_backoff * 2u32.pow(attempt));
+        attempt += 1;
+    };
+    let tries = if attempt == 0 {
+        String::new()
+    } else {
+        format!(" (after {} attempts)", attempt + 1)
+    };
+    let response = match response {
+        Ok(r) => r,
+        Err(ureq::Error::Status(code, r)) => {
+            bail!(
+                "download of {url} failed: HTTP {code} {}{tries}",
+                r.status_text()
+            )
+        }
+        Err(ureq::Error::Transport(t)) => {
+            bail!(
+                "download of {url} failed: {}{tries}",
+                describe_transport(&t)
+            )
+        }
+    };
+    // With a content encoding the header counts compressed bytes, which we never see.
+    let length = if response.header("Content-Encoding").is_some() {
+        None
+    } else {
+        response
+            .header("Content-Length")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let reader = LengthCheckedReader {
+        inner: response.into_reader(),
+        expected: length,
+        seen: 0,
+    };
+    Ok((Box::new(reader), length))
+}
+
+fn describe_transport(t: &ureq::Transport) -> String {
+    use ureq::ErrorKind::*;
+    let detail = t
+        .source()
+        .map(|s| s.to_string())
+        .or_else(|| t.message().map(str::to_string))
+        .unwrap_or_default();
+    let what = match t.kind() {
+        Dns => "the host name could not be resolved",
+        ConnectionFailed => {
+            if detail.contains("refused") {
+                "the connection was refused"
+            } else if detail.to_lowercase().contains("timed out") {
+                "the connection timed out"
+            } else {
+                "the connection failed"
+            }
+        }
+        Io if detail.to_lowercase().contains("timed out") => "the server stopped answering",
+        InvalidUrl | UnknownScheme => "the URL is not valid",
+        TooManyRedirects => {
+            return format!("the server kept redirecting ({MAX_REDIRECTS} redirects, a loop?)");
+        }
+        _ => "the request failed",
+    };
+    if detail.is_empty() {
+        what.to_string()
+    } else {
+        format!("{what} ({detail})")
+    }
+}
+
+/// A body shorter than its Content-Length is a broken download, never a smaller input.
+struct LengthCheckedReader<R> {
+    inner: R,
+    expected: Option<u64>,
+    seen: u64,
+}
+
+impl<R: Read> Read for LengthCheckedReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf).map_err(|e| {
+            let message =
+                if e.kind() == io::ErrorKind::TimedOut || e.kind() == io::ErrorKind::WouldBlock {
+                    format!("the server stopped sending after {} bytes", self.seen)
+                } else if let Some(expected) = self.expected {
+                    format!(
+                        "the download broke after {} of {expected} bytes: {e}",
+                        self.seen
+                    )
+                } else {
+                    format!("the download broke after {} bytes: {e}", self.seen)
+                };
+            io::Error::new(e.kind(), message)
+        })?;
+        self.seen += n as u64;
+        if n == 0 && !buf.is_empty() {
+            if let Some(expected) = self.expected {
+                if self.seen < expected {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        format!("the download ended after {} of {expected} bytes", self.seen),
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_body_is_an_error() {
+        let mut r = LengthCheckedReader {
+            inner: &b"abc"[..],
+            expected: Some(5),
+            seen: 0,
+        };
+        let mut out = Vec::new();
+        let err = r.read_to_end(&mut out).unwrap_err();
+        assert_eq!(err.to_string(), "the download ended after 3 of 5 bytes");
+    }
+}
