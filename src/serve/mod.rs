@@ -20,6 +20,7 @@ use crate::metrics::Metric;
 use crate::store;
 use cache::Cache;
 use routes::Endpoints;
+pub use routes::{DASHBOARD, OPENAPI};
 
 pub struct ServeOptions {
     pub db: PathBuf,
@@ -125,8 +126,25 @@ fn max_connections(descriptor_limit: u64) -> usize {
     by_descriptors.clamp(1, MOST_CONNECTIONS) as usize
 }
 
-/// Raises the soft limit of open files to the hard one, as far as it goes; returns the limit
-/// in force.
+/// macOS refuses a soft limit of open files over OPEN_MAX (10240, in <sys/syslimits.h>),
+/// even when the hard limit is RLIM_INFINITY, as it is there by default.
+#[cfg(target_os = "macos")]
+const OPEN_MAX: Option<u64> = Some(10240);
+#[cfg(not(target_os = "macos"))]
+const OPEN_MAX: Option<u64> = None;
+
+/// The soft limit to ask for: the hard limit, but no more than the system takes
+/// ([`OPEN_MAX`]) or the server can use ([`MOST_CONNECTIONS`] connections, two descriptors
+/// each, plus the reserve); never lower than the limit in force.
+fn descriptor_target(current: u64, hard: u64, open_max: Option<u64>) -> u64 {
+    let useful = MOST_CONNECTIONS * 2 + RESERVED_DESCRIPTORS;
+    hard.min(open_max.unwrap_or(u64::MAX))
+        .min(useful)
+        .max(current)
+}
+
+/// Raises the soft limit of open files towards the hard one (see [`descriptor_target`]);
+/// returns the limit in force.
 #[cfg(unix)]
 fn raise_descriptor_limit() -> u64 {
     // SAFETY: getrlimit and setrlimit only read and write the struct given.
@@ -135,16 +153,18 @@ fn raise_descriptor_limit() -> u64 {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) != 0 {
             return 1024;
         }
-        if limit.rlim_cur < limit.rlim_max {
+        let current = limit.rlim_cur as u64;
+        let target = descriptor_target(current, limit.rlim_max as u64, OPEN_MAX);
+        if target > current {
             let raised = libc::rlimit {
-                rlim_cur: limit.rlim_max,
+                rlim_cur: target as libc::rlim_t,
                 rlim_max: limit.rlim_max,
             };
             if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
-                return raised.rlim_cur as u64;
+                return target;
             }
         }
-        limit.rlim_cur as u64
+        current
     }
 }
 
@@ -224,4 +244,23 @@ impl Worker {
 
 fn header(name: &str, value: &str) -> Header {
     Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("static header is valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_descriptor_limit_asked_for_is_one_the_system_grants() {
+        // Linux: a hard limit of 1,048,576 is more than 10,000 connections need (2 × 10,000
+        // + 64 reserved = 20,064); a hard limit of 4,096 is taken whole.
+        assert_eq!(descriptor_target(1024, 1_048_576, None), 20_064);
+        assert_eq!(descriptor_target(1024, 4096, None), 4096);
+        // macOS: the hard limit is RLIM_INFINITY (u64::MAX) and the soft 256; setrlimit
+        // takes at most OPEN_MAX, 10,240, which serves (10,240 − 64) / 2 = 5,088 connections.
+        assert_eq!(descriptor_target(256, u64::MAX, Some(10_240)), 10_240);
+        assert_eq!(max_connections(10_240), 5_088);
+        // A soft limit already higher is never lowered.
+        assert_eq!(descriptor_target(30_000, u64::MAX, Some(10_240)), 30_000);
+    }
 }

@@ -12,8 +12,10 @@ use super::cache::Cache;
 use crate::metrics::{self, Filter, Metric};
 use crate::store::{self, meta, meta::TOOL_VERSION};
 
-const OPENAPI: &str = include_str!("openapi.json");
-const DASHBOARD: &str = include_str!("dashboard.html");
+/// The OpenAPI document of every endpoint.
+pub const OPENAPI: &str = include_str!("openapi.json");
+/// The dashboard page served at `/`.
+pub const DASHBOARD: &str = include_str!("dashboard.html");
 /// The browser tab's icon: asked for by every browser that opens the dashboard, which would
 /// otherwise get (and log) a 404.
 const FAVICON: &str = include_str!("favicon.svg");

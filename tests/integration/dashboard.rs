@@ -1,11 +1,11 @@
 //! The dashboard at GET /: one self-contained page, checked over the socket, then rendered by
 //! headless Chromium against the real server with its numbers compared to the JSON endpoints.
-//! Chromium is Debian's `chromium` package; CI installs it (`.ci/run`).
+//! Chromium is found by `needs::chromium` (PATH, XCC_CHROMIUM); scripts/test installs it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -13,10 +13,11 @@ use std::time::{Duration, Instant};
 use crate::util::{brief_picture, event, run, Served, Workspace};
 use serde_json::{json, Value};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
 /// Normally a few seconds; virtual time makes the page's own timers cost nothing.
 const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(60);
-const DASHBOARD: &str = include_str!("../../src/serve/dashboard.html");
+use xcc::serve::DASHBOARD;
+/// The layout check the tests inject into the page (the page users load carries none).
+const LAYOUT_CHECK: &str = include_str!("layout_check.js");
 /// The SVG namespace the page's script passes to `createElementNS`: an identifier, never fetched.
 const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
 
@@ -110,7 +111,10 @@ fn the_dashboard_shows_the_numbers_the_api_serves() {
     );
     assert_self_contained(&html);
 
-    let Some(chromium) = browser() else { return };
+    let Some(chromium) = browser("dashboard::the_dashboard_shows_the_numbers_the_api_serves")
+    else {
+        return;
+    };
     let dom = chromium.dump_dom(&format!("{}/", server.base));
     assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
     for key in [
@@ -238,7 +242,10 @@ fn assert_answered(stream: &mut TcpStream, path: &str, trial: usize) {
 /// yet, and markup in a referrer host. A stand-in server serves the same page with such answers.
 #[test]
 fn failures_nulls_and_markup_in_the_data_show_as_text() {
-    let Some(chromium) = browser() else { return };
+    let Some(chromium) = browser("dashboard::failures_nulls_and_markup_in_the_data_show_as_text")
+    else {
+        return;
+    };
     let hostile = "<img src=x onerror=alert(1)>evil.example";
     let base = stand_in_server(vec![
         (
@@ -378,21 +385,11 @@ fn svg_rects(dom: &str, id: &str) -> usize {
     rest[..end].matches("<rect").count()
 }
 
-struct Chromium;
+struct Chromium(PathBuf);
 
-/// Headless Chromium, or None when it is missing and XCC_SKIP_BROWSER=1 says that is fine.
-fn browser() -> Option<Chromium> {
-    if Path::new(CHROMIUM).exists() {
-        return Some(Chromium);
-    }
-    if std::env::var("XCC_SKIP_BROWSER").as_deref() == Ok("1") {
-        eprintln!("dashboard: {CHROMIUM} is missing and XCC_SKIP_BROWSER=1: the browser checks are skipped");
-        return None;
-    }
-    panic!(
-        "the dashboard test needs headless Chromium at {CHROMIUM}: install it with `apt-get install chromium` \
-         (or set XCC_SKIP_BROWSER=1 to run only the checks without a browser)"
-    );
+/// Headless Chromium, or None when it is missing and XCC_SKIP_BROWSER=1 skips `check`.
+fn browser(check: &str) -> Option<Chromium> {
+    crate::needs::chromium(check).map(Chromium)
 }
 
 impl Chromium {
@@ -425,7 +422,7 @@ impl Chromium {
 
     fn run(&self, args: &[&str]) -> String {
         let profile = tempfile::tempdir().unwrap();
-        let mut child = Command::new(CHROMIUM)
+        let mut child = Command::new(&self.0)
             // Its own process group, so that a timeout ends the browser's helpers too.
             .process_group(0)
             .args([
@@ -445,7 +442,7 @@ impl Chromium {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {CHROMIUM}: {e}"));
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", self.0.display()));
         let stdout = drain(child.stdout.take().unwrap());
         let stderr = drain(child.stderr.take().unwrap());
         let started = Instant::now();
@@ -535,21 +532,30 @@ fn browsers_get_an_icon_instead_of_a_404() {
     assert!(body.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
 }
 
-/// Every chart at a phone's width and at a desktop's: no two texts overlap and none sticks
-/// out of its chart, by the page's own check (`checkLayout`: getBoundingClientRect of every
-/// text, written as data-overlaps and data-outside on each chart). Screenshots of both widths
-/// are kept in target/ to look at.
+/// Widths from a phone's to a desktop's, with both sides of the page's one breakpoint
+/// (`max-width: 900px`, where the two-column grid becomes one column).
+const LAYOUT_WIDTHS: [u32; 6] = [400, 600, 899, 901, 1100, 1280];
+
+/// Every chart at each of [`LAYOUT_WIDTHS`]: no two texts overlap and none sticks out of its
+/// chart, by the check the test injects into the page (`layout_check.js`: the boxes of every
+/// text, written as data-overlaps and data-outside on each chart). Screenshots of 400 and
+/// 1280 px are kept in target/ to look at.
 #[test]
 fn every_chart_is_laid_out_cleanly_from_400_to_1280_pixels() {
-    let Some(chromium) = browser() else { return };
+    let Some(chromium) =
+        browser("dashboard::every_chart_is_laid_out_cleanly_from_400_to_1280_pixels")
+    else {
+        return;
+    };
     let w = Workspace::new();
     let (out, _) = w.ingest("-", shop().join("\n").as_bytes());
     assert_eq!(out.code, 0, "{}", out.stderr);
     let server = Served::start(&w.db(), &["--quiet"]);
-    let url = format!("{}/", server.base);
-    for width in [400, 1280] {
+    let url = format!("{}/", with_layout_check(&server.base));
+    for width in LAYOUT_WIDTHS {
         let dom = chromium.dump_dom_at(&url, width);
         assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
+        assert_eq!(attribute(&dom, "<body ", "data-layout-checked"), "true");
         for chart in [
             "chart-daily",
             "chart-history",
@@ -577,17 +583,79 @@ fn every_chart_is_laid_out_cleanly_from_400_to_1280_pixels() {
             };
             assert!(drawn > 0, "{chart} at {width} px has nothing drawn");
         }
-        let png =
-            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/dashboard-{width}.png"));
-        chromium.screenshot_at(&url, &png, width);
+        if width == 400 || width == 1280 {
+            let png =
+                Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("target/dashboard-{width}.png"));
+            chromium.screenshot_at(&url, &png, width);
+        }
     }
+}
+
+/// A stand-in in front of the real server at `base` that adds the layout check to the page
+/// at `/` and passes every other answer on as it is; its base URL.
+fn with_layout_check(base: &str) -> String {
+    let upstream: SocketAddr = base.trim_start_matches("http://").parse().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let front = format!("http://{}", listener.local_addr().unwrap());
+    thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            thread::spawn(move || pass_on(stream, upstream));
+        }
+    });
+    front
+}
+
+fn pass_on(mut client: TcpStream, upstream: SocketAddr) {
+    let mut reader = BufReader::new(client.try_clone().unwrap());
+    let mut request_line = String::new();
+    let _ = reader.read_line(&mut request_line);
+    let mut line = String::new();
+    while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+        line.clear();
+    }
+    let path = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_string();
+    let mut server = TcpStream::connect(upstream).unwrap();
+    write!(
+        server,
+        "GET {path} HTTP/1.1\r\nHost: {upstream}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    server.read_to_end(&mut answer).unwrap();
+    let is_page = path == "/" || path.starts_with("/?");
+    if is_page {
+        let text = String::from_utf8(answer).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let status = head.lines().next().unwrap();
+        assert!(body.contains("</body>"), "{status}");
+        let body = body.replacen(
+            "</body>",
+            &format!("<script>{LAYOUT_CHECK}</script></body>"),
+            1,
+        );
+        answer = format!(
+            "{status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .into_bytes();
+    }
+    let _ = client.write_all(&answer);
+    let _ = client.flush();
 }
 
 /// The timeouts chart: one point per timeout and median, the file's own timeout marked; after
 /// `xcc sessionize --timeout 25m`, 25 minutes joins the eight timeouts and is the one marked.
 #[test]
 fn the_timeouts_chart_marks_the_files_own_timeout() {
-    let Some(chromium) = browser() else { return };
+    let Some(chromium) = browser("dashboard::the_timeouts_chart_marks_the_files_own_timeout")
+    else {
+        return;
+    };
     let w = Workspace::new();
     let (out, _) = w.ingest("-", shop().join("\n").as_bytes());
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -614,7 +682,9 @@ fn the_timeouts_chart_marks_the_files_own_timeout() {
 /// and the note says what the range applies to.
 #[test]
 fn a_date_range_in_the_url_is_shown_and_applied() {
-    let Some(chromium) = browser() else { return };
+    let Some(chromium) = browser("dashboard::a_date_range_in_the_url_is_shown_and_applied") else {
+        return;
+    };
     let w = Workspace::new();
     let (out, _) = w.ingest("-", shop().join("\n").as_bytes());
     assert_eq!(out.code, 0, "{}", out.stderr);

@@ -3,6 +3,7 @@
 //! and the fixtures in tests/data, one area of the program per module. `util` holds the
 //! helpers they share.
 
+mod needs;
 mod util;
 
 mod analysts;

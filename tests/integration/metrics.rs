@@ -363,10 +363,7 @@ fn start_up_failures_are_one_sentence() {
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stderr.trim(),
-        format!(
-            "xcc: database {0} does not exist; make it from a file of events with `xcc ingest events.jsonl --db {0}`, try xcc on synthetic data with `xcc demo`, or download the public file (195 MB) with `xcc ingest --db {0}`",
-            w.db_str()
-        )
+        format!("xcc: {}", xcc::store::missing_database(&w.db()))
     );
 
     let other = w.path("other.db");

@@ -139,21 +139,8 @@ impl Drop for Cluster {
     }
 }
 
-/// The server's programs (initdb, pg_ctl, postgres, psql) of Debian's postgresql package.
 fn server_binaries() -> PathBuf {
-    let found = std::fs::read_dir("/usr/lib/postgresql")
-        .into_iter()
-        .flatten()
-        .flatten()
-        .map(|entry| entry.path().join("bin"))
-        .filter(|bin| bin.join("initdb").exists() && bin.join("psql").exists())
-        .max();
-    found.unwrap_or_else(|| {
-        panic!(
-            "PostgreSQL's server programs are not installed (no /usr/lib/postgresql/*/bin/initdb): \
-             install the Debian package postgresql (apt-get install postgresql), as scripts/test and .ci/run do"
-        )
-    })
+    crate::needs::postgres_programs()
 }
 
 fn is_root() -> bool {
@@ -328,18 +315,8 @@ fn a_dump_loads_into_postgresql_with_the_same_numbers_and_sessionize_sql_agrees(
     for _ in 0..2 {
         cluster.psql(&[], out.stdout.as_bytes());
     }
-    for table in [
-        "meta",
-        "ingests",
-        "ingest_blocks",
-        "events",
-        "rejects",
-        "sessions",
-        "order_visits",
-        "first_orders",
-        "history",
-        "dictionary",
-    ] {
+    // Every table the dump writes, as the dump itself lists them.
+    for table in xcc::dump::DUMPED_TABLES {
         assert_eq!(
             cluster.query(&format!("SELECT count(*) FROM xcc.{table}")),
             [count(&w, table).to_string()],

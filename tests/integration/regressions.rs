@@ -3,6 +3,7 @@
 
 use rusqlite::Connection;
 
+use crate::needs::{rss_kb, wait_with_peak_rss};
 use crate::util::{
     as_nobody, http_server, run, with_read_only_folder, Reply, Served, Workspace, REAL_HEAD,
 };
@@ -292,16 +293,6 @@ fn thousands(n: u64) -> String {
     out
 }
 
-/// Waits for the child `pid`; its exit status and its peak resident memory in KB.
-fn wait_with_peak_rss(pid: i32) -> (i32, i64) {
-    let mut status = 0;
-    // SAFETY: rusage is plain data; wait4 writes it for a child of ours that we wait for once.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid);
-    (libc::WEXITSTATUS(status), usage.ru_maxrss)
-}
-
 /// Regression: tiny_http buffered a request head without limit: a 400 MB header took the
 /// server from 131 MB to 731 MB, for good. Now the head is cut at 64 KiB with a 431.
 #[test]
@@ -341,13 +332,6 @@ fn a_100_mb_header_gets_431_and_costs_the_server_no_memory() {
         "RSS {before} KB before, {after} KB after"
     );
     assert_eq!(served.request("GET", "/health").0, 200);
-}
-
-/// The resident memory of a process, from /proc.
-fn rss_kb(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
 }
 
 /// Regression: under `ulimit -n 1024`, about 505 connections made tiny_http's accept loop

@@ -228,10 +228,7 @@ fn sessionize_of_a_missing_database_is_one_sentence() {
     assert_eq!(out.code, 1);
     assert_eq!(
         out.stderr.trim(),
-        format!(
-            "xcc: database {0} does not exist; make it from a file of events with `xcc ingest events.jsonl --db {0}`, try xcc on synthetic data with `xcc demo`, or download the public file (195 MB) with `xcc ingest --db {0}`",
-            w.db_str()
-        )
+        format!("xcc: {}", xcc::store::missing_database(&w.db()))
     );
 }
 
