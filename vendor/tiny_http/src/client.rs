@@ -32,15 +32,14 @@ pub struct ClientConnection {
     // set to true if we know that the previous request is the last one
     no_more_requests: bool,
 
-
     // true if the connection goes through SSL
     secure: bool,
 }
 
-/// Error that can happen when reading a request.
 /// The longest request head (request line and headers) read, patched in: 64 KiB.
 const MAX_REQUEST_HEAD: usize = 64 * 1024;
 
+/// Error that can happen when reading a request.
 #[derive(Debug)]
 enum ReadError {
     WrongRequestLine,
