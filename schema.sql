@@ -166,37 +166,18 @@ CREATE TABLE history (
     sessions_rebuilt          INTEGER NOT NULL
 );
 
--- GET /metrics/sensitivity: what the sessions and the two order metrics would be at other
--- session timeouts (10, 15, 20, 30, 45, 60, 90 and 120 minutes), kept without making those
--- sessions: one row per customer and timeout, from a sweep over the customer's events
--- (src/sessions/sweep.rs), written again for a customer whenever their sessions are. The
--- last six columns are where the sweep stands after the customer's latest event, so that an
--- ingest of later events continues it. v_sensitivity sums them up. No index beyond the keys:
--- each write of a customer's rows would pay for it, and v_sensitivity reads every row anyway.
-CREATE TABLE sensitivity_customers (
-    customer_id                INTEGER NOT NULL,
-    timeout_minutes            INTEGER NOT NULL,
-    sessions                   INTEGER NOT NULL,
-    ordering_sessions          INTEGER NOT NULL,
-    minutes_before_first_order REAL,
-    last_event_us              INTEGER NOT NULL,
-    session_started_us         INTEGER NOT NULL,
-    session_ordering           INTEGER NOT NULL,
-    last_ordering_session      INTEGER NOT NULL,
-    closed_us                  INTEGER NOT NULL,
-    before_first_order_us      INTEGER,
-    PRIMARY KEY (customer_id, timeout_minutes)
-) WITHOUT ROWID;
-
--- One row per ordering session at each timeout of sensitivity_customers: the visits before
--- that order, as order_visits has them at the file's own timeout.
-CREATE TABLE sensitivity_orders (
-    customer_id         INTEGER NOT NULL,
-    timeout_minutes     INTEGER NOT NULL,
-    order_number        INTEGER NOT NULL,
-    visits_before_order INTEGER NOT NULL,
-    PRIMARY KEY (customer_id, timeout_minutes, order_number)
-) WITHOUT ROWID;
+-- GET /metrics/sensitivity as it was when xcc share or xcc dump wrote the file: one row per
+-- session timeout, what `xcc sessionize --timeout T` and `xcc metrics orders` would give. A
+-- working file keeps none (empty): xcc sweeps its events for the answer (src/sessions/sweep.rs)
+-- and v_sensitivity computes it from them; a shared file, which may have no events, carries
+-- the rows.
+CREATE TABLE sensitivity (
+    timeout_seconds                              INTEGER PRIMARY KEY,
+    sessions                                     INTEGER NOT NULL,
+    ordering_sessions                            INTEGER NOT NULL,
+    median_visits_before_order                   REAL,
+    median_session_duration_minutes_before_order REAL
+);
 
 -- What every table, view and column means, for people who open this file without the README.
 -- kind is 'table', 'view' or 'column'; column_name is NULL on the rows about a whole table/view.

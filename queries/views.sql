@@ -71,84 +71,107 @@ GROUP BY referrer_host
 ORDER BY sessions DESC, referrer_host COLLATE BINARY;
 
 -- What the sessions and the two order metrics would be at other session timeouts: one row
--- per timeout of 10, 15, 20, 30, 45, 60, 90 and 120 minutes, from the sweeps kept in
--- sensitivity_customers and sensitivity_orders, and one for the file's own timeout when it is
--- not among them, from the sessions themselves (GET /metrics/sensitivity). Each row is what
--- `xcc sessionize --timeout T` and then `xcc metrics orders` would give. Of n values in
--- order, the median is the mean of the values at the lowest positions p with 2p >= n and with
--- 2p >= n + 1: the middle one twice for odd n, the two middle ones for even n. Visits are few
--- distinct integers, so positions come from running counts of each value; minutes are
--- mostly distinct, so from row numbers (the middle rows have 2·rn in [n, n + 2]).
+-- per timeout of 10, 15, 20, 30, 45, 60, 90 and 120 minutes, and one for the file's own
+-- timeout when it is not among them (GET /metrics/sensitivity). Each row is what
+-- `xcc sessionize --timeout T` and then `xcc metrics orders` would give. A file written by
+-- xcc share or xcc dump carries the rows in the table sensitivity; otherwise
+-- they are computed here from the logged-in events, sessionized at every timeout as xcc does
+-- it (a gap of the timeout or more starts a session; (timestamp, id) order) — a second,
+-- independent definition of what xcc's sweep (src/sessions/sweep.rs) serves. It reads every
+-- logged-in event once per timeout: seconds on a large file, which GET /metrics/sensitivity
+-- answers from a faster sweep. Of n values in order, the median is the mean of the rows
+-- whose row number rn has 2·rn in [n, n + 2]: the middle one, or the two middle ones.
 CREATE VIEW v_sensitivity AS
-WITH own AS (
-    SELECT CASE WHEN s % 60 = 0 THEN CAST((s - s % 60) / 60 AS INTEGER) ELSE s / 60.0 END
-               AS timeout_minutes
-    FROM (SELECT CAST(value AS INTEGER) AS s FROM meta WHERE key = 'session_timeout_seconds')
-         AS file
-    WHERE s NOT IN (600, 900, 1200, 1800, 2700, 3600, 5400, 7200)
+WITH timeouts (seconds) AS (
+    VALUES (600), (900), (1200), (1800), (2700), (3600), (5400), (7200)
+    UNION
+    SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'session_timeout_seconds'
 ),
-timeouts (timeout_minutes) AS (
-    VALUES (10), (15), (20), (30), (45), (60), (90), (120)
-    UNION ALL SELECT timeout_minutes FROM own
+gaps AS (
+    SELECT t.seconds, e.customer_id, e.ts_us, e.id,
+           CASE WHEN e.type = 'placed_order' THEN 1 ELSE 0 END AS is_order,
+           -- the first event (no previous one) and a gap of the timeout or more start one
+           CASE WHEN e.ts_us - LAG(e.ts_us) OVER w < CAST(t.seconds AS BIGINT) * 1000000
+                THEN 0 ELSE 1 END AS starts
+    FROM timeouts AS t
+    CROSS JOIN events AS e
+    WHERE e.customer_id IS NOT NULL
+    WINDOW w AS (PARTITION BY t.seconds, e.customer_id ORDER BY e.ts_us, e.id)
+),
+numbered AS (
+    SELECT seconds, customer_id, ts_us, is_order,
+           SUM(starts) OVER (PARTITION BY seconds, customer_id ORDER BY ts_us, id
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session_number
+    FROM gaps
+),
+sessions_at AS (
+    SELECT seconds, customer_id, session_number,
+           MIN(ts_us) AS started_us,
+           MAX(ts_us) AS ended_us,
+           MIN(CASE WHEN is_order = 1 THEN ts_us END) AS first_order_us
+    FROM numbered
+    GROUP BY seconds, customer_id, session_number
+),
+ordering_at AS (
+    SELECT seconds, customer_id, session_number,
+           session_number - COALESCE(LAG(session_number) OVER c, 0) AS visits,
+           ROW_NUMBER() OVER c AS order_number,
+           (COALESCE(earlier_us, 0) + (first_order_us - started_us)) / 60000000.0 AS minutes
+    FROM (SELECT s.*,
+                 SUM(ended_us - started_us) OVER (
+                     PARTITION BY seconds, customer_id ORDER BY session_number
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_us
+          FROM sessions_at AS s) AS s
+    WHERE first_order_us IS NOT NULL
+    WINDOW c AS (PARTITION BY seconds, customer_id ORDER BY session_number)
 ),
 counts AS (
-    SELECT timeout_minutes, SUM(sessions) AS sessions, SUM(ordering_sessions) AS ordering_sessions
-    FROM sensitivity_customers
-    GROUP BY timeout_minutes
+    SELECT seconds, COUNT(*) AS sessions,
+           SUM(CASE WHEN first_order_us IS NOT NULL THEN 1 ELSE 0 END) AS ordering_sessions
+    FROM sessions_at
+    GROUP BY seconds
+),
+visits_ranked AS (
+    SELECT seconds, visits AS x,
+           ROW_NUMBER() OVER (PARTITION BY seconds ORDER BY visits) AS rn,
+           COUNT(*) OVER (PARTITION BY seconds) AS n
+    FROM ordering_at
+),
+minutes_ranked AS (
+    SELECT seconds, minutes AS x,
+           ROW_NUMBER() OVER (PARTITION BY seconds ORDER BY minutes) AS rn,
+           COUNT(*) OVER (PARTITION BY seconds) AS n
+    FROM ordering_at
+    WHERE order_number = 1
+),
+medians AS (
+    SELECT t.seconds,
+           (SELECT AVG(x) FROM visits_ranked AS v
+            WHERE v.seconds = t.seconds AND 2 * v.rn BETWEEN v.n AND v.n + 2) AS visits,
+           (SELECT AVG(x) FROM minutes_ranked AS m
+            WHERE m.seconds = t.seconds AND 2 * m.rn BETWEEN m.n AND m.n + 2) AS minutes
+    FROM timeouts AS t
+),
+answer AS (
+    SELECT timeout_seconds AS seconds, sessions, ordering_sessions, median_visits_before_order,
+           median_session_duration_minutes_before_order
+    FROM sensitivity
     UNION ALL
-    SELECT timeout_minutes,
-           (SELECT COUNT(*) FROM sessions),
-           (SELECT COUNT(*) FROM sessions WHERE order_count > 0)
-    FROM own
-),
-visit_counts AS (
-    SELECT timeout_minutes, visits_before_order AS x, COUNT(*) AS k
-    FROM sensitivity_orders
-    GROUP BY timeout_minutes, visits_before_order
-    UNION ALL
-    SELECT own.timeout_minutes, o.visits_before_order, COUNT(*)
-    FROM own, order_visits AS o
-    GROUP BY own.timeout_minutes, o.visits_before_order
-),
-visits AS (
-    SELECT timeout_minutes, x,
-           SUM(k) OVER (PARTITION BY timeout_minutes ORDER BY x
-                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS upto,
-           SUM(k) OVER (PARTITION BY timeout_minutes) AS n
-    FROM visit_counts
-),
-median_visits AS (
-    SELECT timeout_minutes,
-           (MIN(x) FILTER (WHERE 2 * upto >= n) + MIN(x) FILTER (WHERE 2 * upto >= n + 1)) / 2.0
-               AS median
-    FROM visits
-    GROUP BY timeout_minutes
-),
-minutes AS (
-    SELECT timeout_minutes, x,
-           ROW_NUMBER() OVER (PARTITION BY timeout_minutes ORDER BY x) AS rn,
-           COUNT(*) OVER (PARTITION BY timeout_minutes) AS n
-    FROM (SELECT timeout_minutes, minutes_before_first_order AS x FROM sensitivity_customers
-          WHERE minutes_before_first_order IS NOT NULL
-          UNION ALL
-          SELECT own.timeout_minutes, f.minutes_before_first_order FROM own, first_orders AS f)
-         AS m
-),
-median_minutes AS (
-    SELECT timeout_minutes, AVG(x) AS median FROM minutes
-    WHERE 2 * rn BETWEEN n AND n + 2
-    GROUP BY timeout_minutes
+    SELECT t.seconds, COALESCE(c.sessions, 0), COALESCE(c.ordering_sessions, 0), m.visits,
+           m.minutes
+    FROM timeouts AS t
+    LEFT JOIN counts AS c ON c.seconds = t.seconds
+    JOIN medians AS m ON m.seconds = t.seconds
+    WHERE NOT EXISTS (SELECT 1 FROM sensitivity)
 )
-SELECT t.timeout_minutes,
-       COALESCE(c.sessions, 0) AS sessions,
-       COALESCE(c.ordering_sessions, 0) AS ordering_sessions,
-       v.median AS median_visits_before_order,
-       m.median AS median_session_duration_minutes_before_order
-FROM timeouts AS t
-LEFT JOIN counts AS c ON c.timeout_minutes = t.timeout_minutes
-LEFT JOIN median_visits AS v ON v.timeout_minutes = t.timeout_minutes
-LEFT JOIN median_minutes AS m ON m.timeout_minutes = t.timeout_minutes
-ORDER BY t.timeout_minutes;
+SELECT CASE WHEN seconds % 60 = 0 THEN CAST((seconds - seconds % 60) / 60 AS INTEGER)
+            ELSE seconds / 60.0 END AS timeout_minutes,
+       sessions,
+       ordering_sessions,
+       median_visits_before_order,
+       median_session_duration_minutes_before_order
+FROM answer
+ORDER BY seconds;
 
 -- Every ingest and sessionize, oldest first: the figures before and after it and what
 -- changed (GET /metrics/history).

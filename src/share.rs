@@ -10,6 +10,7 @@ use anyhow::{bail, Context, Result};
 use rusqlite::{params, Connection};
 
 use crate::format::calendar::format_micros;
+use crate::sessions::sensitivity;
 use crate::store::{self, meta, schema};
 
 const SCHEMA: &str = include_str!("../queries/share/schema.sql");
@@ -19,9 +20,6 @@ const COPY_SESSIONS: &str = include_str!("../queries/share/copy_sessions.sql");
 const COPY_ORDER_VISITS: &str = include_str!("../queries/share/copy_order_visits.sql");
 const COPY_FIRST_ORDERS: &str = include_str!("../queries/share/copy_first_orders.sql");
 const COPY_HISTORY: &str = include_str!("../queries/share/copy_history.sql");
-const COPY_SENSITIVITY_CUSTOMERS: &str =
-    include_str!("../queries/share/copy_sensitivity_customers.sql");
-const COPY_SENSITIVITY_ORDERS: &str = include_str!("../queries/share/copy_sensitivity_orders.sql");
 const COPY_LOGGED_IN_EVENTS: &str = include_str!("../queries/share/copy_logged_in_events.sql");
 const COUNT_REJECT_REASONS: &str = include_str!("../queries/share/count_reject_reasons.sql");
 const NOTE_IN_DICTIONARY: &str = include_str!("../queries/share/note_in_dictionary.sql");
@@ -30,13 +28,8 @@ const CONTENTS: &str = include_str!("../queries/share/contents.sql");
 /// The statements of this module, for the test that prepares every statement (against a
 /// fresh schema with the working file attached as `source`).
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 12] = [
+pub const STATEMENTS: [(&str, &str); 10] = [
     ("share/copy_history.sql", COPY_HISTORY),
-    (
-        "share/copy_sensitivity_customers.sql",
-        COPY_SENSITIVITY_CUSTOMERS,
-    ),
-    ("share/copy_sensitivity_orders.sql", COPY_SENSITIVITY_ORDERS),
     ("share/copy_meta.sql", COPY_META),
     ("share/copy_ingests.sql", COPY_INGESTS),
     ("share/copy_sessions.sql", COPY_SESSIONS),
@@ -169,8 +162,10 @@ fn copy(conn: &Connection, opts: &ShareOptions) -> Result<()> {
     tx.execute(COPY_ORDER_VISITS, [])?;
     tx.execute(COPY_FIRST_ORDERS, [])?;
     tx.execute(COPY_HISTORY, [])?;
-    tx.execute(COPY_SENSITIVITY_CUSTOMERS, [])?;
-    tx.execute(COPY_SENSITIVITY_ORDERS, [])?;
+    // The answer of /metrics/sensitivity, swept from the working file's events: a shared file
+    // carries its rows, since it may have no events to sweep.
+    let working = store::open_for_read(&opts.db)?;
+    sensitivity::carry(&tx, &sensitivity::rows(&working)?)?;
     if opts.events == SharedEvents::LoggedIn {
         for name in schema::DEFERRABLE_EVENT_INDEXES {
             schema::drop_index(&tx, name)?;

@@ -98,25 +98,12 @@ CREATE TABLE first_orders (
     minutes_before_first_order double precision NOT NULL
 );
 
-CREATE TABLE sensitivity_customers (
-    customer_id                bigint           NOT NULL,
-    timeout_minutes            bigint           NOT NULL,
-    sessions                   bigint           NOT NULL,
-    ordering_sessions          bigint           NOT NULL,
-    minutes_before_first_order double precision,
-    last_event_us              bigint           NOT NULL,
-    session_started_us         bigint           NOT NULL,
-    session_ordering           bigint           NOT NULL,
-    last_ordering_session      bigint           NOT NULL,
-    closed_us                  bigint           NOT NULL,
-    before_first_order_us      bigint
-);
-
-CREATE TABLE sensitivity_orders (
-    customer_id         bigint NOT NULL,
-    timeout_minutes     bigint NOT NULL,
-    order_number        bigint NOT NULL,
-    visits_before_order bigint NOT NULL
+CREATE TABLE sensitivity (
+    timeout_seconds                              bigint NOT NULL,
+    sessions                                     bigint NOT NULL,
+    ordering_sessions                            bigint NOT NULL,
+    median_visits_before_order                   double precision,
+    median_session_duration_minutes_before_order double precision
 );
 
 CREATE TABLE history (

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use anyhow::{bail, Result};
 use rusqlite::Connection;
 
+use crate::sessions::sensitivity;
 use crate::store::{self, schema};
 
 const TABLES: &str = include_str!("../../queries/postgres/tables.sql");
@@ -28,7 +29,7 @@ pub const STATEMENTS: [(&str, &str); 2] = [
 ];
 
 /// The tables of the file in the order they are loaded (a row's references come first).
-pub const DUMPED_TABLES: [&str; 12] = [
+pub const DUMPED_TABLES: [&str; 11] = [
     "meta",
     "ingests",
     "ingest_blocks",
@@ -37,8 +38,7 @@ pub const DUMPED_TABLES: [&str; 12] = [
     "sessions",
     "order_visits",
     "first_orders",
-    "sensitivity_customers",
-    "sensitivity_orders",
+    "sensitivity",
     "history",
     "dictionary",
 ];
@@ -100,6 +100,13 @@ pub fn dump(opts: &DumpOptions, out: &mut impl Write) -> Result<Dumped> {
     out.write_all(TABLES.as_bytes())?;
     let mut rows = Vec::new();
     for table in DUMPED_TABLES {
+        if table == "sensitivity" {
+            // The answer's rows, swept from the file's events: the dump carries them, as a
+            // shared file does, whichever events it holds.
+            let count = copy_sensitivity(&conn, out)?;
+            rows.push((table, count));
+            continue;
+        }
         let select = match (table, opts.events) {
             ("events", DumpedEvents::None) => None,
             ("events", DumpedEvents::LoggedIn) => Some(LOGGED_IN_EVENTS.to_string()),
@@ -154,6 +161,40 @@ fn copy_rows(conn: &Connection, table: &str, sql: &str, out: &mut impl Write) ->
     }
     writeln!(out, "\\.")?;
     Ok(count)
+}
+
+/// The rows of `GET /metrics/sensitivity` as the COPY block of table `sensitivity`.
+fn copy_sensitivity(conn: &Connection, out: &mut impl Write) -> Result<u64> {
+    use rusqlite::types::Value;
+    let rows = sensitivity::rows(conn)?;
+    writeln!(
+        out,
+        "\nCOPY sensitivity (\"timeout_seconds\", \"sessions\", \"ordering_sessions\", \"median_visits_before_order\", \"median_session_duration_minutes_before_order\") FROM stdin;"
+    )?;
+    let mut line = String::new();
+    for row in &rows {
+        line.clear();
+        let fields = [
+            Value::Integer(row.timeout_seconds),
+            Value::Integer(row.sessions),
+            Value::Integer(row.ordering_sessions),
+            row.median_visits_before_order
+                .map_or(Value::Null, Value::Real),
+            row.median_session_duration_minutes_before_order
+                .map_or(Value::Null, Value::Real),
+        ];
+        for (i, field) in fields.iter().enumerate() {
+            if i > 0 {
+                line.push('\t');
+            }
+            copy_text::push_field(&mut line, field.into())
+                .map_err(|why| anyhow::anyhow!("cannot dump the sensitivity rows: {why}"))?;
+        }
+        line.push('\n');
+        out.write_all(line.as_bytes())?;
+    }
+    writeln!(out, "\\.")?;
+    Ok(rows.len() as u64)
 }
 
 /// A schema name is written into the script as it is: only lower-case letters, digits and

@@ -234,7 +234,7 @@ fn sessionize(tx: &Connection, loaded: &Loaded) -> Result<u64> {
     let timeout_us = meta::session_timeout_seconds(tx)? * 1_000_000;
     // Into an empty file every customer is new: one ordered scan beats a query per customer.
     if loaded.bulk_load {
-        rebuild::make_all(tx, timeout_us)
+        rebuild::rebuild_all(tx, timeout_us)
     } else {
         rebuild::resessionize_customers(
             tx,

@@ -1,5 +1,6 @@
 //! The answers to the shop's questions: the raw SQL in `queries/`, run as written with the
-//! filter's bounds bound as parameters, each row turned into JSON without touching a number.
+//! filter's bounds bound as parameters, each row turned into JSON without touching a number;
+//! and the sensitivity to the timeout, swept from the events (`sessions::sensitivity`).
 
 pub mod filter;
 
@@ -10,6 +11,7 @@ use serde_json::{Map, Value};
 
 pub use filter::Filter;
 
+use crate::sessions::sensitivity;
 use crate::store::schema::ORDERS_SQL;
 const ORDERS_DETAIL_SQL: &str = include_str!("../../queries/orders_detail.sql");
 const REFERRERS_SQL: &str = include_str!("../../queries/referrers.sql");
@@ -17,16 +19,14 @@ const REFERRERS_IN_RANGE_SQL: &str = include_str!("../../queries/referrers_in_ra
 const SUMMARY_SQL: &str = include_str!("../../queries/summary.sql");
 const DAILY_SQL: &str = include_str!("../../queries/daily.sql");
 const HISTORY_SQL: &str = include_str!("../../queries/history.sql");
-const SENSITIVITY_SQL: &str = include_str!("../../queries/sensitivity.sql");
 const VISITS_HISTOGRAM_SQL: &str = include_str!("../../queries/visits_histogram.sql");
 const MINUTES_HISTOGRAM_SQL: &str = include_str!("../../queries/minutes_histogram.sql");
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 10] = [
+pub const STATEMENTS: [(&str, &str); 9] = [
     ("referrers_in_range.sql", REFERRERS_IN_RANGE_SQL),
     ("history.sql", HISTORY_SQL),
-    ("sensitivity.sql", SENSITIVITY_SQL),
     ("orders.sql", ORDERS_SQL),
     ("orders_detail.sql", ORDERS_DETAIL_SQL),
     ("referrers.sql", REFERRERS_SQL),
@@ -129,7 +129,8 @@ impl Metric {
             Metric::Referrers => &[(Shape::Rows("referrers"), REFERRERS_SQL, "referrers.sql")],
             Metric::Daily => &[(Shape::Rows("days"), DAILY_SQL, "daily.sql")],
             Metric::History => &[(Shape::Rows("history"), HISTORY_SQL, "history.sql")],
-            Metric::Sensitivity => &[(Shape::Rows("timeouts"), SENSITIVITY_SQL, "sensitivity.sql")],
+            // Swept from the events in Rust, not a query: see `compute`.
+            Metric::Sensitivity => &[],
             Metric::Distributions => &[
                 (
                     Shape::Rows("visits_before_order"),
@@ -150,6 +151,10 @@ impl Metric {
 /// one-row query is the answer itself; multi-row queries become arrays under their keys,
 /// e.g. `{"referrers": [...]}`.
 pub fn compute(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Value> {
+    if metric == Metric::Sensitivity {
+        let rows = sensitivity::rows(conn).context("the sensitivity sweep")?;
+        return Ok(sensitivity::to_json(&rows));
+    }
     let mut answer = Map::new();
     for (shape, sql, file) in metric.parts(!filter.is_empty()) {
         let rows = query_objects(conn, sql, filter).with_context(|| format!("queries/{file}"))?;

@@ -1,22 +1,32 @@
-//! The figures of `GET /metrics/sensitivity` for one customer at one session timeout,
-//! without making sessions: a sweep over the customer's events in `(timestamp, id)` order
-//! that counts what the sessionizer and the order rows would give at that timeout — sessions,
-//! ordering sessions, the visits before each order and the time before the first order.
-//! Pure, and resumable: its state after the customer's last event is all it needs to take
-//! later events, so an ingest of newer events continues it instead of starting over.
+//! The figures of `GET /metrics/sensitivity` without making sessions: a sweep over each
+//! customer's events in `(timestamp, id)` order counts, at one session timeout, what the
+//! sessionizer and the order rows would give — sessions, ordering sessions, the visits
+//! before each order and the time before the first order — and [`Sensitivity`] adds the
+//! customers up at every timeout into the rows of the endpoint. Pure: events in, rows out.
 
 use super::sessionizer::PLACED_ORDER;
 
-/// The timeouts every file keeps these figures for, in minutes. The file's own timeout is
-/// added from its sessions when it is not one of them.
+/// The timeouts every answer has, in minutes. The file's own timeout is added when it is
+/// not one of them.
 pub const TIMEOUT_MINUTES: [i64; 8] = [10, 15, 20, 30, 45, 60, 90, 120];
 
 const MINUTE_US: i64 = 60_000_000;
 
+/// The timeouts of the answer for a file whose own timeout is `file_seconds`, in seconds,
+/// in order: [`TIMEOUT_MINUTES`], and the file's own when it is not among them.
+pub fn timeouts_seconds(file_seconds: i64) -> Vec<i64> {
+    let mut all: Vec<i64> = TIMEOUT_MINUTES.iter().map(|m| m * 60).collect();
+    if !all.contains(&file_seconds) {
+        all.push(file_seconds);
+        all.sort_unstable();
+    }
+    all
+}
+
 /// One customer's sweep at one timeout.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sweep {
-    pub timeout_minutes: i64,
+    pub timeout_us: i64,
     /// Sessions so far; 0 before the first event.
     pub sessions: i64,
     pub ordering_sessions: i64,
@@ -35,9 +45,9 @@ pub struct Sweep {
 }
 
 impl Sweep {
-    pub fn new(timeout_minutes: i64) -> Self {
+    pub fn new(timeout_us: i64) -> Self {
         Sweep {
-            timeout_minutes,
+            timeout_us,
             sessions: 0,
             ordering_sessions: 0,
             last_event_us: i64::MIN,
@@ -55,7 +65,7 @@ impl Sweep {
     pub fn push(&mut self, ts_us: i64, kind: &str) -> Option<i64> {
         // The sessionizer's rule: the first event, and a gap of the timeout or more, start a
         // session.
-        if self.sessions == 0 || ts_us - self.last_event_us >= self.timeout_minutes * MINUTE_US {
+        if self.sessions == 0 || ts_us - self.last_event_us >= self.timeout_us {
             if self.sessions > 0 && self.before_first_order_us.is_none() {
                 self.closed_us += self.last_event_us - self.session_started_us;
             }
@@ -76,14 +86,6 @@ impl Sweep {
         Some(visits)
     }
 
-    /// Whether events at `ts_us` and later can be pushed onto this sweep and give what a sweep
-    /// over all the customer's events would: they must all come after every event swept.
-    /// (Equal timestamps would do as far as the figures go, but the events at the latest
-    /// timestamp could not then be told apart from the ones already swept.)
-    pub fn continues_at(&self, ts_us: i64) -> bool {
-        self.sessions == 0 || ts_us > self.last_event_us
-    }
-
     /// Minutes before the first order, as `queries/sessions/first_orders.sql` computes them.
     pub fn minutes_before_first_order(&self) -> Option<f64> {
         self.before_first_order_us
@@ -91,67 +93,95 @@ impl Sweep {
     }
 }
 
-/// One order found by a sweep: at `timeout_minutes`, the customer's `order_number`th
-/// ordering session, after `visits` visits.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct SweptOrder {
-    pub timeout_minutes: i64,
-    pub order_number: i64,
-    pub visits: i64,
-}
-
-/// One customer's sweeps, one per timeout of [`TIMEOUT_MINUTES`], fed the same events, and
-/// the orders they found.
+/// One row of `GET /metrics/sensitivity`: what `xcc sessionize --timeout T` and then
+/// `xcc metrics orders` would give.
 #[derive(Debug, Clone, PartialEq)]
-pub struct CustomerSweeps {
-    pub sweeps: Vec<Sweep>,
-    pub orders: Vec<SweptOrder>,
-    /// Events at or before this were swept already and are skipped.
-    swept_until_us: i64,
+pub struct TimeoutRow {
+    pub timeout_seconds: i64,
+    pub sessions: i64,
+    pub ordering_sessions: i64,
+    pub median_visits_before_order: Option<f64>,
+    pub median_session_duration_minutes_before_order: Option<f64>,
 }
 
-impl CustomerSweeps {
-    /// Sweeps from the customer's first event.
-    pub fn fresh() -> Self {
-        CustomerSweeps {
-            sweeps: TIMEOUT_MINUTES.iter().map(|&t| Sweep::new(t)).collect(),
-            orders: Vec::new(),
-            swept_until_us: i64::MIN,
+/// Every customer's sweeps at every timeout, added up: fed one customer's events at a time
+/// (in `(ts_us, id)` order), it keeps one sweep per timeout for the customer at hand and,
+/// for all customers, the counts, the visits of every order and the minutes of every first
+/// order.
+pub struct Sensitivity {
+    current: Vec<Sweep>,
+    totals: Vec<Totals>,
+}
+
+#[derive(Default)]
+struct Totals {
+    sessions: i64,
+    ordering_sessions: i64,
+    visits: Vec<i64>,
+    minutes: Vec<f64>,
+}
+
+impl Sensitivity {
+    /// Sweeps at these timeouts (seconds), e.g. [`timeouts_seconds`].
+    pub fn new(timeouts_seconds: &[i64]) -> Self {
+        Sensitivity {
+            current: timeouts_seconds
+                .iter()
+                .map(|s| Sweep::new(s * 1_000_000))
+                .collect(),
+            totals: timeouts_seconds.iter().map(|_| Totals::default()).collect(),
         }
     }
 
-    /// The stored sweeps of a customer whose earliest new event is at `earliest_new_us`,
-    /// continued: events after the latest one swept are taken, the ones swept already are
-    /// skipped. `None` when a new event is not after every swept one (a late event), so
-    /// the customer must be swept again from the first event; also when the stored sweeps
-    /// are not one per timeout.
-    pub fn resume(sweeps: Vec<Sweep>, earliest_new_us: i64) -> Option<Self> {
-        let timeouts: Vec<i64> = sweeps.iter().map(|s| s.timeout_minutes).collect();
-        if timeouts != TIMEOUT_MINUTES || !sweeps.iter().all(|s| s.continues_at(earliest_new_us)) {
-            return None;
-        }
-        let swept_until_us = sweeps.iter().map(|s| s.last_event_us).max()?;
-        Some(CustomerSweeps {
-            sweeps,
-            orders: Vec::new(),
-            swept_until_us,
-        })
-    }
-
-    /// Takes the customer's next event, in `(ts_us, id)` order.
+    /// Takes the current customer's next event.
     pub fn push(&mut self, ts_us: i64, kind: &str) {
-        if ts_us <= self.swept_until_us {
-            return;
-        }
-        for sweep in &mut self.sweeps {
+        for (sweep, totals) in self.current.iter_mut().zip(&mut self.totals) {
             if let Some(visits) = sweep.push(ts_us, kind) {
-                self.orders.push(SweptOrder {
-                    timeout_minutes: sweep.timeout_minutes,
-                    order_number: sweep.ordering_sessions,
-                    visits,
-                });
+                totals.visits.push(visits);
             }
         }
+    }
+
+    /// Ends the current customer: the next event pushed is another customer's first.
+    pub fn end_customer(&mut self) {
+        for (sweep, totals) in self.current.iter_mut().zip(&mut self.totals) {
+            totals.sessions += sweep.sessions;
+            totals.ordering_sessions += sweep.ordering_sessions;
+            totals.minutes.extend(sweep.minutes_before_first_order());
+            *sweep = Sweep::new(sweep.timeout_us);
+        }
+    }
+
+    /// The rows, one per timeout in the order given; the medians as `queries/orders.sql`
+    /// takes them (the middle value, or the mean of the two middle ones; None without orders).
+    pub fn rows(mut self) -> Vec<TimeoutRow> {
+        self.end_customer();
+        self.current
+            .iter()
+            .zip(self.totals)
+            .map(|(sweep, mut totals)| {
+                totals.visits.sort_unstable();
+                totals.minutes.sort_by(f64::total_cmp);
+                let visits: Vec<f64> = totals.visits.iter().map(|&v| v as f64).collect();
+                TimeoutRow {
+                    timeout_seconds: sweep.timeout_us / 1_000_000,
+                    sessions: totals.sessions,
+                    ordering_sessions: totals.ordering_sessions,
+                    median_visits_before_order: median(&visits),
+                    median_session_duration_minutes_before_order: median(&totals.minutes),
+                }
+            })
+            .collect()
+    }
+}
+
+/// The median of sorted values: the middle one, or the mean of the two middle ones.
+pub fn median(sorted: &[f64]) -> Option<f64> {
+    let n = sorted.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(sorted[n / 2]),
+        _ => Some((sorted[n / 2 - 1] + sorted[n / 2]) / 2.0),
     }
 }
 
@@ -164,7 +194,7 @@ mod tests {
 
     /// Sweeps `events` at `timeout` minutes; returns the sweep and the visits of each order.
     fn sweep(timeout: i64, events: &[(i64, &str)]) -> (Sweep, Vec<i64>) {
-        let mut s = Sweep::new(timeout);
+        let mut s = Sweep::new(timeout * MIN);
         let visits = events.iter().filter_map(|(t, k)| s.push(*t, k)).collect();
         (s, visits)
     }
@@ -287,74 +317,84 @@ mod tests {
         assert!(orders_seen > 1000, "{orders_seen}");
     }
 
-    /// A sweep continued with later events ends where one sweep over all of them does.
+    /// Two customers added up at two timeouts, by hand. Customer 1 as in
+    /// `a_customer_by_hand_at_two_timeouts`; customer 2: view 0, order 5.
+    /// - At 30 min: sessions 2 + 1 = 3, ordering 1 + 1 = 2; visits [1, 1] → 1; minutes
+    ///   [5, 20] → 12.5.
+    /// - At 10 min: sessions 6 + 1 = 7, ordering 2 + 1 = 3; visits [2, 3, 1] → 2; minutes
+    ///   [8, 5] → 6.5.
+    /// - At 25 min (a file's own timeout, in seconds 1500): the gaps of customer 1 of 25 or
+    ///   more (25, 60) give [0 12 20] [45 58 70] [130]: 3 + 1 = 4 sessions, 3 ordering,
+    ///   visits [1, 1, 1] → 1, minutes [20, 5] → 12.5.
     #[test]
-    fn a_continued_sweep_equals_one_sweep_over_all_events() {
-        let events = [
+    fn customers_add_up_into_rows() {
+        let customer_1 = [
             (0, "page_view"),
+            (12 * MIN, "page_view"),
             (20 * MIN, "placed_order"),
             (45 * MIN, "page_view"),
-            (100 * MIN, "page_view"),
-            (101 * MIN, "placed_order"),
+            (58 * MIN, "page_view"),
+            (70 * MIN, "placed_order"),
+            (130 * MIN, "page_view"),
         ];
-        for cut in 0..=events.len() {
-            for timeout in TIMEOUT_MINUTES {
-                let (mut continued, mut visits) = sweep(timeout, &events[..cut]);
-                if let Some((t, _)) = events.get(cut) {
-                    assert!(continued.continues_at(*t));
-                }
-                visits.extend(
-                    events[cut..]
-                        .iter()
-                        .filter_map(|(t, k)| continued.push(*t, k)),
-                );
-                let (whole, whole_visits) = sweep(timeout, &events);
-                assert_eq!(continued, whole);
-                assert_eq!(visits, whole_visits);
-            }
+        let customer_2 = [(0, "page_view"), (5 * MIN, "placed_order")];
+        let mut all = Sensitivity::new(&[600, 1500, 1800]);
+        for (t, k) in customer_1 {
+            all.push(t, k);
         }
-        let (s, _) = sweep(30, &events);
-        assert!(
-            !s.continues_at(101 * MIN),
-            "an event at the latest timestamp"
+        all.end_customer();
+        for (t, k) in customer_2 {
+            all.push(t, k);
+        }
+        let row = |timeout_seconds, sessions, ordering_sessions, visits, minutes| TimeoutRow {
+            timeout_seconds,
+            sessions,
+            ordering_sessions,
+            median_visits_before_order: Some(visits),
+            median_session_duration_minutes_before_order: Some(minutes),
+        };
+        assert_eq!(
+            all.rows(),
+            [
+                row(600, 7, 3, 2.0, 6.5),
+                row(1500, 4, 3, 1.0, 12.5),
+                row(1800, 3, 2, 1.0, 12.5)
+            ]
         );
-        assert!(s.continues_at(101 * MIN + 1));
     }
 
-    /// Resumed sweeps skip the events they have seen (the stream of a re-sessionized
-    /// customer starts at an earlier session), and refuse a late event.
     #[test]
-    fn resumed_customer_sweeps_skip_what_they_swept_and_refuse_late_events() {
-        let old = [(0, "page_view"), (10 * MIN, "placed_order")];
-        let new = [(50 * MIN, "page_view"), (55 * MIN, "placed_order")];
-        let mut first = CustomerSweeps::fresh();
-        for (t, k) in old {
-            first.push(t, k);
-        }
-        assert_eq!(first.orders.len(), TIMEOUT_MINUTES.len());
-        assert!(CustomerSweeps::resume(first.sweeps.clone(), 10 * MIN).is_none());
-        assert!(CustomerSweeps::resume(first.sweeps[1..].to_vec(), 50 * MIN).is_none());
-        let mut resumed = CustomerSweeps::resume(first.sweeps.clone(), 50 * MIN).unwrap();
-        for (t, k) in old.iter().chain(&new) {
-            resumed.push(*t, k);
-        }
-        let mut whole = CustomerSweeps::fresh();
-        for (t, k) in old.iter().chain(&new) {
-            whole.push(*t, k);
-        }
-        assert_eq!(resumed.sweeps, whole.sweeps);
-        // At timeouts up to 30 minutes the gap of 40 starts a second, ordering session:
-        // order 2 after 1 visit; from 45 minutes on it is the first session, which ordered.
-        let expected: Vec<SweptOrder> = TIMEOUT_MINUTES
-            .iter()
-            .filter(|&&t| t <= 40)
-            .map(|&t| SweptOrder {
-                timeout_minutes: t,
-                order_number: 2,
-                visits: 1,
-            })
-            .collect();
-        assert_eq!(resumed.orders, expected);
-        assert_eq!(whole.orders[TIMEOUT_MINUTES.len()..], expected[..]);
+    fn no_orders_no_medians() {
+        let mut all = Sensitivity::new(&[600]);
+        all.push(0, "page_view");
+        let rows = all.rows();
+        assert_eq!((rows[0].sessions, rows[0].ordering_sessions), (1, 0));
+        assert_eq!(rows[0].median_visits_before_order, None);
+        assert_eq!(rows[0].median_session_duration_minutes_before_order, None);
+        assert_eq!(Sensitivity::new(&[600]).rows()[0].sessions, 0);
+    }
+
+    #[test]
+    fn the_files_own_timeout_joins_the_list_in_order() {
+        assert_eq!(
+            timeouts_seconds(1800),
+            [600, 900, 1200, 1800, 2700, 3600, 5400, 7200]
+        );
+        assert_eq!(
+            timeouts_seconds(90),
+            [90, 600, 900, 1200, 1800, 2700, 3600, 5400, 7200]
+        );
+        assert_eq!(
+            timeouts_seconds(1500),
+            [600, 900, 1200, 1500, 1800, 2700, 3600, 5400, 7200]
+        );
+    }
+
+    #[test]
+    fn medians_by_hand() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0]), Some(3.0));
+        assert_eq!(median(&[1.0, 2.0, 10.0]), Some(2.0));
+        assert_eq!(median(&[1.0, 2.0, 4.0, 10.0]), Some(3.0));
     }
 }

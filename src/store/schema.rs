@@ -14,7 +14,7 @@ pub const DICTIONARY_SQL: &str = include_str!("../../queries/dictionary.sql");
 
 /// The version `schema.sql` makes. Raised by one with every step appended to the list of
 /// migrations (`crate::migrations`), which brings older files up to it.
-pub const SCHEMA_VERSION: i64 = 4;
+pub const SCHEMA_VERSION: i64 = 5;
 pub const DEFAULT_TIMEOUT_SECONDS: i64 = 30 * 60;
 
 /// The indexes on `events` that a load into an empty table builds afterwards in one pass.

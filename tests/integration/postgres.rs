@@ -315,11 +315,18 @@ fn a_dump_loads_into_postgresql_with_the_same_numbers_and_sessionize_sql_agrees(
     for _ in 0..2 {
         cluster.psql(&[], out.stdout.as_bytes());
     }
-    // Every table the dump writes, as the dump itself lists them.
+    // Every table the dump writes, as the dump itself lists them, with the file's rows; and
+    // table sensitivity, empty in a working file, with the answer's rows, one per timeout.
+    let timeouts = metrics(&db, "sensitivity")["timeouts"].as_array().unwrap().len();
+    assert_eq!(timeouts, 8);
     for table in xcc::dump::DUMPED_TABLES {
+        let expected = match table {
+            "sensitivity" => timeouts as i64,
+            _ => count(&w, table),
+        };
         assert_eq!(
             cluster.query(&format!("SELECT count(*) FROM xcc.{table}")),
-            [count(&w, table).to_string()],
+            [expected.to_string()],
             "{table}"
         );
     }
@@ -388,6 +395,23 @@ fn a_dump_loads_into_postgresql_with_the_same_numbers_and_sessionize_sql_agrees(
         assert_eq!(pg, sqlite_sessions(&w), "timeout {flag}");
         assert_same_metrics(&cluster, "xcc", &db);
     }
+
+    // Without the rows a dump carries, v_sensitivity computes them from the events, in
+    // PostgreSQL too: on the schema with the logged-in events, against xcc's sweep (every
+    // timeout is one of the listed ones, so the file's timeout of 10 minutes adds none).
+    cluster.psql(&["-c", "TRUNCATE shop.sensitivity"], b"");
+    assert_eq!(cluster.query("SELECT count(*) FROM shop.sensitivity"), ["0"]);
+    assert_same_rows(
+        &cluster.query("SELECT * FROM shop.v_sensitivity"),
+        metrics(&db, "sensitivity")["timeouts"].as_array().unwrap(),
+        &[
+            "timeout_minutes",
+            "sessions",
+            "ordering_sessions",
+            "median_visits_before_order",
+            "median_session_duration_minutes_before_order",
+        ],
+    );
 }
 
 #[test]

@@ -1,2 +1,0 @@
--- Every sweep, before all of them are made again.
-DELETE FROM sensitivity_customers
