@@ -105,12 +105,17 @@ impl Workspace {
     /// A workspace whose database is a copy of tests/data/schema-v1.db: real-events-head.jsonl
     /// ingested by xcc at commit 536400c, schema version 1 (sessions keyed by first event id).
     pub fn with_version_1_file() -> Self {
+        Self::with_version_file(1)
+    }
+
+    /// A workspace whose database is tests/data/schema-v{version}.db: the real sample
+    /// ingested by the last xcc of that schema version (tests/data/make-schema-fixtures.sh).
+    pub fn with_version_file(version: i64) -> Self {
         let w = Workspace::new();
-        std::fs::copy(
-            concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/schema-v1.db"),
-            w.db(),
-        )
-        .unwrap();
+        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/data/schema-v{version}.db"));
+        std::fs::copy(&fixture, w.db())
+            .unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
         w
     }
 
