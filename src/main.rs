@@ -5,9 +5,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-// The parser thread allocates each event's strings and the writer thread frees them, also
-// when the writer hands a batch's buffers back to the parser to be reused; glibc's malloc
-// serialises such cross-thread frees on an arena lock, mimalloc does not.
+// Parsing makes many small allocations (each event's strings); the writer hands every batch
+// back to the parser thread to be freed there, so frees stay on the thread that allocated.
+// mimalloc is kept because it is faster at that work than glibc's malloc: a fresh 1M-line
+// real-shaped ingest took 0.87× the time (wall, median of 5 interleaved pairs; cpu 0.91×).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
