@@ -128,7 +128,8 @@ fn temporary_path(out: &Path) -> PathBuf {
 
 fn build(opts: &ShareOptions, path: &Path) -> Result<Shared> {
     let _ = std::fs::remove_file(path);
-    let conn = Connection::open(path)?;
+    let mut conn = Connection::open(path)?;
+    store::harden_writer(&mut conn)?;
     // 4 KiB pages: the shared file is small and read, never bulk-loaded, so smaller pages
     // waste less space. Nothing else reads the temporary file: no journal while building.
     conn.pragma_update(None, "page_size", 4096)?;

@@ -103,10 +103,13 @@ pub fn load(
     Ok(loaded)
 }
 
+/// What an ingest stopped by Ctrl-C says.
+pub const STOPPED: &str = "stopped (Ctrl-C) before the end of the input; nothing was written";
+
 /// Stops the ingest (its transaction rolls back) on Ctrl-C.
 pub fn stop_if_interrupted() -> Result<()> {
     if crate::interrupt::requested() {
-        bail!("stopped (Ctrl-C) before the end of the input; nothing was written");
+        bail!("{STOPPED}");
     }
     Ok(())
 }

@@ -91,6 +91,11 @@ pub fn run(source: Source, opts: &IngestOptions) -> Result<IngestReport> {
             if !existed {
                 store::remove_database_files(&opts.db);
             }
+            // Ctrl-C also stops a running statement (the store's progress handler): the
+            // ingest says it stopped, whichever step it was in.
+            if crate::interrupt::requested() {
+                return Err(anyhow::anyhow!("{}", load::STOPPED));
+            }
             return Err(store::explain(&opts.db, e));
         }
     };

@@ -4,6 +4,7 @@
 
 pub mod blocks;
 pub mod events;
+pub mod harden;
 pub mod history;
 pub mod id_set;
 pub mod ingests;
@@ -18,9 +19,13 @@ use std::time::Duration;
 use anyhow::{anyhow, bail, Context, Result};
 use rusqlite::{Connection, OpenFlags};
 
+use crate::input::records::DEFAULT_MAX_RECORD_BYTES;
 use meta::TOOL_VERSION;
 use migrate::Migration;
 use schema::SCHEMA_VERSION;
+
+/// The largest `--max-line-bytes`: no value xcc writes is longer.
+pub const MAX_LINE_BYTES: usize = 1 << 30;
 
 /// How long a writer waits by default for another writer (a concurrent ingest).
 pub const WRITE_WAIT: Duration = Duration::from_secs(60);
@@ -28,10 +33,12 @@ pub const WRITE_WAIT: Duration = Duration::from_secs(60);
 const TABLE_COUNT: &str = include_str!("../../queries/store/table_count.sql");
 const EVENTS_EMPTY: &str = include_str!("../../queries/store/events_empty.sql");
 const TABLES_AND_VIEWS: &str = include_str!("../../queries/store/tables_and_views.sql");
+const LONGEST_LINE: &str = include_str!("../../queries/store/longest_line.sql");
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 3] = [
+pub const STATEMENTS: [(&str, &str); 4] = [
+    ("store/longest_line.sql", LONGEST_LINE),
     ("store/table_count.sql", TABLE_COUNT),
     ("store/events_empty.sql", EVENTS_EMPTY),
     ("store/tables_and_views.sql", TABLES_AND_VIEWS),
@@ -45,6 +52,7 @@ pub fn open_for_write(path: &Path, wait: Duration, migrations: &[Migration]) -> 
     identify(path)?;
     let mut conn =
         Connection::open(path).with_context(|| format!("cannot open or create {label}"))?;
+    harden_writer(&mut conn)?;
     conn.busy_timeout(wait)?;
     configure_writer(&conn, path, wait)?;
     let version = check_version(&conn, &label)?;
@@ -54,6 +62,13 @@ pub fn open_for_write(path: &Path, wait: Duration, migrations: &[Migration]) -> 
         migrate::migrate(&mut conn, path, wait, migrations)?;
     }
     Ok(conn)
+}
+
+/// A writer runs only xcc's own statements on the file, which may store a raw line of up to
+/// the largest `--max-line-bytes` (1 GiB): its heap limit leaves room for that.
+pub fn harden_writer(conn: &mut Connection) -> Result<()> {
+    harden::raise_heap_limit(harden::WRITER_HEAP_LIMIT_BYTES);
+    harden::harden(conn, MAX_LINE_BYTES, 1)
 }
 
 fn configure_writer(conn: &Connection, path: &Path, wait: Duration) -> Result<()> {
@@ -119,8 +134,9 @@ fn identify(path: &Path) -> Result<()> {
         return Ok(());
     }
     let label = path.display().to_string();
-    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| not_ours(&label, e))?;
+    harden::harden(&mut conn, DEFAULT_MAX_RECORD_BYTES, 0)?;
     check_version(&conn, &label)?;
     if meta::get(&conn, "shared_at").ok().flatten().is_some() {
         bail!(
@@ -180,15 +196,31 @@ pub fn open_for_read(path: &Path) -> Result<Connection> {
 
 fn open_read_only(path: &Path, label: &str, immutable: bool) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = if immutable {
+    let mut conn = if immutable {
         let uri = format!("{}?immutable=1", file_uri(path)?);
         Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
     } else {
         Connection::open_with_flags(path, flags)
     }
     .with_context(|| format!("cannot open {label}"))?;
+    harden::raise_heap_limit(harden::READER_HEAP_LIMIT_BYTES);
+    // Values as long as the longest line an ingest of the file kept (a reject), no longer.
+    harden::harden(&mut conn, DEFAULT_MAX_RECORD_BYTES, 0)?;
+    let longest = longest_line(&conn);
+    if longest > DEFAULT_MAX_RECORD_BYTES {
+        harden::harden(&mut conn, longest.min(MAX_LINE_BYTES), 0)?;
+    }
     conn.busy_timeout(Duration::from_secs(5))?;
     Ok(conn)
+}
+
+/// The longest `--max-line-bytes` the file's ingests used; the default when it has none (or
+/// cannot say: a file before schema version 3, or not ours, which is refused next).
+fn longest_line(conn: &Connection) -> usize {
+    conn.query_row(LONGEST_LINE, [], |r| r.get::<_, Option<i64>>(0))
+        .ok()
+        .flatten()
+        .map_or(DEFAULT_MAX_RECORD_BYTES, |n| n.max(0) as usize)
 }
 
 /// A file left in WAL mode needs a `-shm` file beside it even to be read; in a folder the

@@ -426,9 +426,10 @@ fn a_newer_database_is_refused_with_both_versions() {
     assert_eq!(
         out.stderr.trim(),
         format!(
-            "xcc: {} was written by a newer xcc (schema version 99; this xcc {} reads version 4)",
+            "xcc: {} was written by a newer xcc (schema version 99; this xcc {} reads version {})",
             w.db_str(),
-            env!("CARGO_PKG_VERSION")
+            env!("CARGO_PKG_VERSION"),
+            xcc::store::schema::SCHEMA_VERSION
         )
     );
 }

@@ -28,7 +28,9 @@ function checkLayout() {
 }
 
 (function whenReady() {
-  if (document.body && document.body.dataset.ready) {
+  // The page starts with data-ready="false" and ends with "true" or "error".
+  const ready = document.body && document.body.dataset.ready;
+  if (ready === "true" || ready === "error") {
     checkLayout();
     document.body.dataset.layoutChecked = "true";
   } else {
