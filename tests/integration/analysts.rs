@@ -1,7 +1,6 @@
 //! The .db file as analysts meet it: the sqlite3 shell, Python's sqlite3 module, exports,
 //! the data dictionary, the views, and the offline demo.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
 use crate::util::{run, Served, Workspace, REAL_HEAD};
@@ -286,8 +285,181 @@ fn the_api_and_the_views_agree() {
             .abs()
             < 1e-9
     );
+}
 
-    let referrers = server.get_json("/metrics/referrers");
+/// The value at quantile `tenths` / 10 of `sorted`, interpolated between neighbours as
+/// PostgreSQL's `percentile_cont` and pandas' `quantile` do: at rank h = (n - 1) · q, between
+/// the values at floor(h) and floor(h) + 1 (0-based).
+fn percentile_cont(sorted: &[f64], tenths: usize) -> f64 {
+    let rank_tenths = (sorted.len() - 1) * tenths;
+    let (k, fraction) = (rank_tenths / 10, (rank_tenths % 10) as f64 / 10.0);
+    if fraction == 0.0 {
+        sorted[k]
+    } else {
+        sorted[k] + fraction * (sorted[k + 1] - sorted[k])
+    }
+}
+
+/// One referrer host's sessions, from the sessions table.
+struct Host {
+    name: String,
+    sessions: i64,
+    ordering: i64,
+    /// The sessions' durations in minutes, in order.
+    minutes: Vec<f64>,
+}
+
+/// The sessions' rows (host, duration, orders) grouped by referrer host in plain Rust,
+/// `(direct)` for none; most sessions first, then by host (byte order).
+fn hosts_of_sessions(w: &Workspace) -> Vec<Host> {
+    let conn = w.conn();
+    let mut stmt = conn
+        .prepare("SELECT referrer_host, duration_seconds, order_count FROM sessions")
+        .unwrap();
+    let mut hosts: std::collections::BTreeMap<String, Host> = Default::default();
+    for row in stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, Option<String>>(0)?,
+                r.get::<_, f64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .unwrap()
+    {
+        let (name, seconds, orders) = row.unwrap();
+        let name = name.unwrap_or_else(|| "(direct)".to_string());
+        let host = hosts.entry(name.clone()).or_insert(Host {
+            name,
+            sessions: 0,
+            ordering: 0,
+            minutes: Vec::new(),
+        });
+        host.sessions += 1;
+        host.ordering += i64::from(orders > 0);
+        host.minutes.push(seconds / 60.0);
+    }
+    let mut hosts: Vec<Host> = hosts.into_values().collect();
+    for host in &mut hosts {
+        host.minutes.sort_by(f64::total_cmp);
+    }
+    hosts.sort_by(|a, b| {
+        b.sessions
+            .cmp(&a.sessions)
+            .then_with(|| a.name.as_bytes().cmp(b.name.as_bytes()))
+    });
+    hosts
+}
+
+/// What the README says `/metrics/referrers` reports for each host, computed here rather
+/// than by any SQL of xcc's: sessions, ordering sessions (with a `placed_order`), their share,
+/// and the median, mean and 90th percentile of the durations in minutes.
+fn referrers_of(hosts: &[Host]) -> Vec<Value> {
+    hosts
+        .iter()
+        .map(|h| {
+            let n = h.sessions as f64;
+            serde_json::json!({
+                "referrer_host": h.name,
+                "sessions": h.sessions,
+                "ordering_sessions": h.ordering,
+                "ordering_share": h.ordering as f64 / n,
+                "median_minutes": median(h.minutes.clone()).unwrap(),
+                "mean_minutes": h.minutes.iter().sum::<f64>() / n,
+                "p90_minutes": percentile_cont(&h.minutes, 9),
+            })
+        })
+        .collect()
+}
+
+/// Every row and field of `got` against `want`: the same hosts in the same order, the same
+/// columns, counts exactly, minutes and shares to 1e-9 (SQLite sums in its own order).
+fn assert_same_referrers(what: &str, got: &[Value], want: &[Value]) {
+    let hosts = |rows: &[Value]| -> Vec<String> {
+        rows.iter()
+            .map(|r| r["referrer_host"].as_str().unwrap_or("?").to_string())
+            .collect()
+    };
+    assert_eq!(hosts(got), hosts(want), "{what}: the hosts and their order");
+    for (g, r) in got.iter().zip(want) {
+        let host = r["referrer_host"].as_str().unwrap();
+        let columns = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
+        assert_eq!(columns(g), columns(r), "{what}, {host}: the columns");
+        for field in ["sessions", "ordering_sessions"] {
+            assert_eq!(
+                g[field].as_i64(),
+                r[field].as_i64(),
+                "{what}, {host}: {field}"
+            );
+        }
+        for field in [
+            "ordering_share",
+            "median_minutes",
+            "mean_minutes",
+            "p90_minutes",
+        ] {
+            let (a, b) = (g[field].as_f64(), r[field].as_f64().unwrap());
+            assert!(
+                a.is_some_and(|a| (a - b).abs() <= 1e-9 * b.abs().max(1.0)),
+                "{what}, {host}: {field} is {}, the sessions give {b}",
+                g[field]
+            );
+        }
+    }
+}
+
+/// `/metrics/referrers`, and the view v_referrers it reads, against the README's definitions
+/// recomputed in plain Rust from the sessions table: every host, in order, every field.
+#[test]
+fn the_referrers_are_what_the_sessions_give_field_by_field() {
+    use crate::util::event;
+    let w = Workspace::new();
+    let generated = run(&["generate", "--events", "20000", "--seed", "3"], b"");
+    let mut input = generated.stdout;
+    // Two hosts of two sessions each, so that a tie on sessions is broken by the host's name.
+    for (i, host) in ["zz-tie.example", "aa-tie.example"].iter().enumerate() {
+        let (id, customer) = (90_000_000 + 10 * i as i64, 90_000_000 + i as i64);
+        let referrer = format!("https://{host}/landing");
+        for line in [
+            event(id, customer, 0, "page_view", Some(&referrer)),
+            event(id + 1, customer, 300 + 60 * i as i64, "page_view", None),
+            event(id + 2, customer, 10_000, "page_view", Some(&referrer)),
+            event(id + 3, customer, 10_090, "placed_order", None),
+        ] {
+            input.push_str(&line);
+            input.push('\n');
+        }
+    }
+    let (out, _) = w.ingest("-", input.as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let hosts = hosts_of_sessions(&w);
+    // The data has what each definition needs to be told apart from a near miss: hosts
+    // with an even number of sessions whose two middle durations differ (the median is their
+    // mean), with a 90th percentile between two different durations, with some but not all
+    // sessions ordering, and two with as many sessions.
+    assert!(hosts.len() > 3);
+    assert!(hosts.iter().any(|h| {
+        let (m, n) = (&h.minutes, h.minutes.len());
+        n % 2 == 0 && m[n / 2 - 1] != m[n / 2]
+    }));
+    assert!(hosts.iter().any(|h| {
+        let rank_tenths = (h.minutes.len() - 1) * 9;
+        rank_tenths % 10 != 0 && h.minutes[rank_tenths / 10] != h.minutes[rank_tenths / 10 + 1]
+    }));
+    assert!(hosts
+        .iter()
+        .any(|h| h.ordering > 0 && h.ordering < h.sessions));
+    assert!(hosts.windows(2).any(|p| p[0].sessions == p[1].sessions));
+    let want = referrers_of(&hosts);
+
+    let server = Served::start(&w.db(), &["--quiet"]);
+    let api = server.get_json("/metrics/referrers");
+    assert_same_referrers(
+        "GET /metrics/referrers",
+        api["referrers"].as_array().unwrap(),
+        &want,
+    );
+    // The view analysts read, as `xcc export` writes it.
     let view = run(
         &[
             "export",
@@ -299,9 +471,7 @@ fn the_api_and_the_views_agree() {
         ],
         b"",
     );
-    let rows = view.json_lines();
-    assert_eq!(referrers["referrers"].as_array().unwrap(), &rows);
-    assert!(rows.len() > 3);
+    assert_same_referrers("v_referrers", &view.json_lines(), &want);
 }
 
 #[test]
@@ -367,40 +537,184 @@ fn export_writes_rfc_4180_csv_and_json_lines() {
     );
 }
 
+/// Run inside the offline box (a network namespace with only loopback, or macOS's
+/// sandbox): checks that nothing but loopback is reachable, starts `xcc demo` in the
+/// background, waits for it to be ready, and fetches its endpoints over loopback with bash's
+/// /dev/tcp; prints each answer after a `=== xcc-test NAME ===` line for the test to read.
+const OFFLINE_DEMO: &str = r#"
+set -u
+if [ "$BRING_LO_UP" = 1 ]; then
+    ip link set lo up || exit 97
+    echo "=== xcc-test links ==="
+    ip -o link show | awk -F': ' '{print $2}'
+fi
+echo "=== xcc-test box ==="
+echo ready
+# A TEST-NET-1 address (RFC 5737): routed nowhere in here, so the connection fails at once.
+echo "=== xcc-test probe ==="
+if (exec 3<>/dev/tcp/192.0.2.1/80) 2>/dev/null; then echo connected; else echo unreachable; fi
+"$XCC" demo --events 5000 --addr "127.0.0.1:$PORT" --db "$DB" >/dev/null 2>"$LOG" &
+demo=$!
+trap 'kill $demo 2>/dev/null; wait $demo 2>/dev/null' EXIT
+for _ in $(seq 1200); do
+    grep -q "Ready. Where to look:" "$LOG" && break
+    kill -0 $demo 2>/dev/null || break
+    sleep 0.1
+done
+get() {
+    exec 3<>"/dev/tcp/127.0.0.1/$PORT" || return
+    printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$1" >&3
+    cat <&3
+    exec 3<&-
+}
+for path in /metrics/orders /metrics/referrers /health /; do
+    echo "=== xcc-test $path ==="
+    get "$path"
+    echo
+done
+echo "=== xcc-test log ==="
+cat "$LOG"
+"#;
+
+/// The box the demo runs in: a new network namespace with loopback only (Linux, unshare
+/// from util-linux and ip from iproute2; as root, or mapped to root in a user namespace).
+#[cfg(target_os = "linux")]
+fn offline_box() -> (std::process::Command, &'static str) {
+    let mut c = Command::new("unshare");
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        c.arg("--net");
+    } else {
+        c.args(["--net", "--map-root-user"]);
+    }
+    c.args(["--", "bash", "-c", OFFLINE_DEMO])
+        .env("BRING_LO_UP", "1");
+    (
+        c,
+        "a new network namespace (`unshare --net`, from util-linux, and `ip` from iproute2: \
+         `apt-get install util-linux iproute2`), which needs root or unprivileged user \
+         namespaces (`sysctl kernel.unprivileged_userns_clone=1`)",
+    )
+}
+
+/// macOS has no network namespaces: sandbox-exec with a profile that denies every outbound
+/// connection but to localhost. (Not run where this was written, on Linux.)
+#[cfg(target_os = "macos")]
+fn offline_box() -> (std::process::Command, &'static str) {
+    let profile = "(version 1)\n(allow default)\n(deny network-outbound)\n\
+                   (allow network-outbound (remote ip \"localhost:*\"))\n\
+                   (allow network-outbound (remote unix-socket))\n";
+    let mut c = Command::new("sandbox-exec");
+    c.args(["-p", profile, "bash", "-c", OFFLINE_DEMO])
+        .env("BRING_LO_UP", "0");
+    (
+        c,
+        "sandbox-exec (part of macOS) with a profile denying the network but localhost",
+    )
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "macos")))]
+fn offline_box() -> (std::process::Command, &'static str) {
+    let mut c = Command::new("false");
+    c.env("BRING_LO_UP", "0");
+    (c, "a network namespace (Linux) or sandbox-exec (macOS)")
+}
+
+/// The sections of the offline script's output, by name.
+fn sections(out: &str) -> std::collections::HashMap<String, String> {
+    let mut found = std::collections::HashMap::new();
+    for part in out.split("=== xcc-test ").skip(1) {
+        if let Some((name, text)) = part.split_once(" ===\n") {
+            found.insert(name.to_string(), text.to_string());
+        }
+    }
+    found
+}
+
+/// The status and body of a raw HTTP answer.
+fn http_answer(raw: &str) -> (u16, &str) {
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((raw, ""));
+    let status = head
+        .lines()
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP answer: {raw:?}"));
+    (status, body.strip_suffix('\n').unwrap_or(body))
+}
+
+/// "Offline" is checked, not assumed: the demo runs where nothing but loopback can be
+/// reached, and is still generated, loaded and served, its answers fetched from in there.
 #[test]
 fn the_demo_runs_offline_in_one_command() {
+    const CHECK: &str = "the_demo_runs_offline_in_one_command";
     let w = Workspace::new();
     let db = w.path("demo.db");
-    let mut child = crate::util::xcc()
-        .args(["demo", "--events", "5000", "--addr", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut seen = String::new();
-    let mut url = None;
-    let mut line = String::new();
-    while stderr.read_line(&mut line).unwrap() > 0 {
-        seen.push_str(&line);
-        if line.contains("Ready. Where to look:") {
-            break;
+    let log = w.path("demo.log");
+    // In a new namespace every port is free; in macOS's sandbox, take one that is.
+    let port = if cfg!(target_os = "linux") {
+        8000
+    } else {
+        std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port()
+    };
+    let (mut command, needs) = offline_box();
+    let out = command
+        .env("XCC", env!("CARGO_BIN_EXE_xcc"))
+        .env("DB", &db)
+        .env("LOG", &log)
+        .env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .output();
+    let (stdout, stderr) = match &out {
+        Ok(o) => (
+            String::from_utf8_lossy(&o.stdout).into_owned(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        ),
+        Err(e) => (String::new(), e.to_string()),
+    };
+    let found = sections(&stdout);
+    if found.get("box").map(|s| s.trim()) != Some("ready") {
+        let why = format!("the offline box could not be made: {}", stderr.trim());
+        if crate::needs::skipped("XCC_SKIP_NETNS", CHECK, &why) {
+            return;
         }
-        if let Some(i) = line.find("on http://") {
-            url = line[i + 3..].split_whitespace().next().map(str::to_string);
-        }
-        line.clear();
+        panic!(
+            "{CHECK} runs the demo in {needs}; {why}; or set XCC_SKIP_NETNS=1 to skip this check"
+        );
     }
-    let base = url.unwrap_or_else(|| panic!("no address in: {seen}"));
-    assert!(seen.contains("5,000 stored"), "{seen}");
-    let (status, _, body) =
-        crate::util::raw_request(base.trim_end_matches('/'), "GET", "/metrics/orders");
-    let _ = child.kill();
-    let _ = child.wait();
-    assert_eq!(status, 200, "{body}");
-    let v: Value = serde_json::from_str(&body).unwrap();
+    let section = |name: &str| -> &str {
+        found
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("no {name} in: {stdout}\nstderr: {stderr}"))
+    };
+    // The box is offline: only loopback is there, and another address cannot be reached.
+    if cfg!(target_os = "linux") {
+        assert_eq!(section("links").trim(), "lo", "{stdout}");
+    }
+    assert_eq!(section("probe").trim(), "unreachable", "{stdout}");
+
+    let log = section("log");
+    assert!(log.contains("5,000 stored"), "{log}");
+    assert!(log.contains("Ready. Where to look:"), "{log}");
+    let (status, body) = http_answer(section("/metrics/orders"));
+    assert_eq!(status, 200, "{body}\n{log}");
+    let v: Value = serde_json::from_str(body).unwrap();
     assert!(v["median_visits_before_order"].as_f64().unwrap() >= 1.0);
+    let (status, body) = http_answer(section("/metrics/referrers"));
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(body).unwrap();
+    assert!(!v["referrers"].as_array().unwrap().is_empty(), "{body}");
+    let (status, body) = http_answer(section("/health"));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(serde_json::from_str::<Value>(body).unwrap()["status"], "ok");
+    let (status, body) = http_answer(section("/"));
+    assert_eq!(status, 200);
+    assert_eq!(body, xcc::serve::DASHBOARD, "the dashboard, whole");
     assert!(db.exists());
 }
 
