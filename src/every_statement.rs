@@ -14,6 +14,7 @@ fn statements() -> Vec<(&'static str, &'static str)> {
     let mut all = Vec::new();
     all.extend(store::STATEMENTS);
     all.extend(store::meta::STATEMENTS);
+    all.extend(store::objects::STATEMENTS);
     all.extend(store::migrate::STATEMENTS);
     all.extend(store::events::STATEMENTS);
     all.extend(store::rejects::STATEMENTS);
@@ -34,7 +35,8 @@ fn statements() -> Vec<(&'static str, &'static str)> {
 /// `store::schema::create` in the test below), the migrations (tested on a real old file
 /// by the integration tests), PostgreSQL's (run by a real server in
 /// tests/integration/postgres.rs) and Spark's (run by Spark in tests/integration/spark.rs).
-const SCRIPTS: [&str; 6] = [
+const SCRIPTS: [&str; 7] = [
+    "schemas/",
     "views.sql",
     "dictionary.sql",
     "migrations/",

@@ -15,15 +15,11 @@ use super::meta::{self, TOOL_VERSION};
 use super::schema::{self, DICTIONARY_SQL, SCHEMA_VERSION};
 use super::{begin_write, user_version};
 
-const VIEW_NAMES: &str = include_str!("../../queries/store/view_names.sql");
 const CLEAR_DICTIONARY: &str = include_str!("../../queries/store/clear_dictionary.sql");
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 2] = [
-    ("store/view_names.sql", VIEW_NAMES),
-    ("store/clear_dictionary.sql", CLEAR_DICTIONARY),
-];
+pub const STATEMENTS: [(&str, &str); 1] = [("store/clear_dictionary.sql", CLEAR_DICTIONARY)];
 
 /// One step of the schema's history.
 pub struct Migration {
@@ -53,7 +49,7 @@ pub fn migrate(
     let Some(steps) = steps_after(migrations, from) else {
         bail!("{label} has schema version {from}, which this xcc cannot upgrade");
     };
-    drop_views(&tx)?;
+    drop_views(&tx, from)?;
     let mut done = Vec::new();
     for step in steps {
         let what = (step.apply)(&tx).with_context(|| {
@@ -68,6 +64,9 @@ pub fn migrate(
     meta::set(&tx, "upgraded_by", &format!("xcc {TOOL_VERSION}"))?;
     meta::bump_generation(&tx)?;
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+    // What came in was checked for triggers only: the upgraded file must now be exactly
+    // xcc's, or nothing of the upgrade is kept.
+    super::objects::check(&tx, &label.to_string(), SCHEMA_VERSION)?;
     tx.commit()
         .with_context(|| format!("cannot commit the upgrade of {label}"))?;
     eprintln!(
@@ -88,14 +87,11 @@ fn steps_after(migrations: &[Migration], from: i64) -> Option<Vec<&Migration>> {
     complete.then_some(steps)
 }
 
-fn drop_views(conn: &Connection) -> Result<()> {
-    let views: Vec<String> = conn
-        .prepare(VIEW_NAMES)?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for view in views {
-        // Names read from the file's own schema, quoted.
-        conn.execute_batch(&format!("DROP VIEW \"{}\";", view.replace('"', "\"\"")))?;
+/// Drops xcc's views of version `from` (made anew after the steps); an analyst's own stay.
+fn drop_views(conn: &Connection, from: i64) -> Result<()> {
+    for view in super::objects::view_names(from)? {
+        // The names are xcc's own, never the file's.
+        conn.execute_batch(&format!("DROP VIEW IF EXISTS \"{view}\""))?;
     }
     Ok(())
 }

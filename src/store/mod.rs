@@ -10,6 +10,7 @@ pub mod id_set;
 pub mod ingests;
 pub mod meta;
 pub mod migrate;
+pub mod objects;
 pub mod rejects;
 pub mod schema;
 
@@ -34,11 +35,13 @@ const TABLE_COUNT: &str = include_str!("../../queries/store/table_count.sql");
 const EVENTS_EMPTY: &str = include_str!("../../queries/store/events_empty.sql");
 const TABLES_AND_VIEWS: &str = include_str!("../../queries/store/tables_and_views.sql");
 const LONGEST_LINE: &str = include_str!("../../queries/store/longest_line.sql");
+const QUICK_CHECK: &str = include_str!("../../queries/store/quick_check.sql");
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 4] = [
+pub const STATEMENTS: [(&str, &str); 5] = [
     ("store/longest_line.sql", LONGEST_LINE),
+    ("store/quick_check.sql", QUICK_CHECK),
     ("store/table_count.sql", TABLE_COUNT),
     ("store/events_empty.sql", EVENTS_EMPTY),
     ("store/tables_and_views.sql", TABLES_AND_VIEWS),
@@ -137,7 +140,14 @@ fn identify(path: &Path) -> Result<()> {
     let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(|e| not_ours(&label, e))?;
     harden::harden(&mut conn, DEFAULT_MAX_RECORD_BYTES, 0)?;
-    check_version(&conn, &label)?;
+    let version = check_version(&conn, &label)?;
+    // An older file is checked in full after its migration, inside the same transaction.
+    match version {
+        0 => Ok(()),
+        SCHEMA_VERSION => objects::check(&conn, &label, version),
+        _ => objects::check_triggers(&conn, &label),
+    }
+    .map_err(|e| damaged_or(e, &label))?;
     if meta::get(&conn, "shared_at").ok().flatten().is_some() {
         bail!(
             "{} is a file shared for analysts (made by xcc share) and is never written to; ingest into the working file it was made from, then share again",
@@ -191,7 +201,53 @@ pub fn open_for_read(path: &Path) -> Result<Connection> {
     if version == 0 {
         bail!("{label} is empty: it holds no xcc data yet (run `xcc ingest --db {label}`)");
     }
+    if std::fs::metadata(path).is_ok_and(|m| m.len() <= QUICK_CHECK_BYTES) {
+        check_pages(&conn, &label)?;
+    }
+    objects::check(&conn, &label, version).map_err(|e| damaged_or(e, &label))?;
     Ok(conn)
+}
+
+/// Files up to this size are checked page by page (`quick_check`) by every command that
+/// reads them: every shared file, in tens of milliseconds. `serve` and `verify` check any.
+pub const QUICK_CHECK_BYTES: u64 = 64 << 20;
+
+/// SQLite's `quick_check` of every page: a damaged file is refused, not answered.
+pub fn check_pages(conn: &Connection, label: &str) -> Result<()> {
+    let problems: Vec<String> = conn
+        .prepare(QUICK_CHECK)
+        .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
+        .map_err(|e| damaged_or(anyhow!(e), label))?;
+    if problems.len() == 1 && problems[0] == "ok" {
+        return Ok(());
+    }
+    bail!(
+        "{label} is damaged: {} (sqlite3 {label} 'pragma integrity_check' lists where)",
+        problems
+            .first()
+            .map(String::as_str)
+            .unwrap_or("quick_check found problems")
+    )
+}
+
+/// SQLite's own word for a damaged file, once, as the sentence; other errors as they are.
+fn damaged_or(e: anyhow::Error, label: &str) -> anyhow::Error {
+    let corrupt = e
+        .chain()
+        .find_map(|c| match c.downcast_ref::<rusqlite::Error>() {
+            Some(rusqlite::Error::SqliteFailure(f, _))
+                if f.code == rusqlite::ErrorCode::DatabaseCorrupt =>
+            {
+                Some(rusqlite::Error::SqliteFailure(*f, None).to_string())
+            }
+            _ => None,
+        });
+    match corrupt {
+        Some(why) => anyhow!(
+            "{label} is damaged: {why} (sqlite3 {label} 'pragma integrity_check' lists where)"
+        ),
+        None => e,
+    }
 }
 
 fn open_read_only(path: &Path, label: &str, immutable: bool) -> Result<Connection> {
@@ -285,7 +341,12 @@ fn check_version(conn: &Connection, label: &str) -> Result<i64> {
         }
         return Ok(0);
     }
-    let app = meta::get(conn, "application").ok().flatten();
+    // A meta table that cannot be read is damage, said as such, never "not ours".
+    let app = match meta::get(conn, "application") {
+        Ok(app) => app,
+        Err(e) if is_corrupt(&e) => return Err(damaged_or(e, label)),
+        Err(_) => None,
+    };
     if app.as_deref() != Some("xcc") {
         bail!("{label} is not an xcc database (no xcc marker in its meta table)");
     }
@@ -299,13 +360,20 @@ fn check_version(conn: &Connection, label: &str) -> Result<i64> {
     Ok(version)
 }
 
+fn is_corrupt(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        matches!(c.downcast_ref::<rusqlite::Error>(),
+            Some(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::DatabaseCorrupt)
+    })
+}
+
 fn not_ours(label: &str, e: rusqlite::Error) -> anyhow::Error {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
         if f.code == rusqlite::ErrorCode::NotADatabase {
             return anyhow!("{label} is not an xcc database (it is not an SQLite file)");
         }
     }
-    anyhow!(e).context(format!("cannot read {label}"))
+    damaged_or(anyhow!(e).context(format!("cannot read {label}")), label)
 }
 
 /// Every table and view of the file, tables first.

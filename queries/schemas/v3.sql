@@ -1,0 +1,230 @@
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE ingests (
+    id           INTEGER PRIMARY KEY,
+    source       TEXT    NOT NULL,
+    started_at   TEXT    NOT NULL,
+    finished_at  TEXT    NOT NULL,
+    tool_version TEXT    NOT NULL,
+    lines_read   INTEGER NOT NULL,
+    stored       INTEGER NOT NULL,
+    duplicates   INTEGER NOT NULL,
+    rejected     INTEGER NOT NULL,
+    bytes        INTEGER NOT NULL,
+    -- the earliest and latest timestamp among the events this ingest stored
+    first_event_at TEXT,
+    last_event_at  TEXT, max_line_bytes INTEGER,
+    CHECK (lines_read = stored + duplicates + rejected)
+);
+CREATE TABLE ingest_blocks (
+    ingest_id  INTEGER NOT NULL REFERENCES ingests(id),
+    block      INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    end_line   INTEGER NOT NULL,
+    records    INTEGER NOT NULL,
+    hash       BLOB    NOT NULL,
+    PRIMARY KEY (ingest_id, block)
+) WITHOUT ROWID;
+CREATE TABLE events (
+    id          INTEGER NOT NULL,
+    type        TEXT    NOT NULL,
+    customer_id INTEGER,
+    timestamp   TEXT    NOT NULL,
+    ts_us       INTEGER NOT NULL,
+    user_agent  TEXT,
+    ip          TEXT,
+    page        TEXT,
+    referrer    TEXT,
+    query       TEXT,
+    product     INTEGER,
+    position    INTEGER,
+    extra       TEXT,
+    ingest_id   INTEGER NOT NULL REFERENCES ingests(id)
+);
+CREATE TABLE rejects (
+    id          INTEGER PRIMARY KEY,
+    ingest_id   INTEGER NOT NULL REFERENCES ingests(id),
+    source      TEXT    NOT NULL,
+    line_number INTEGER NOT NULL,
+    reason      TEXT    NOT NULL,
+    raw         BLOB    NOT NULL
+);
+CREATE INDEX rejects_by_ingest_line ON rejects (ingest_id, line_number);
+CREATE TABLE sessions (
+    id               INTEGER NOT NULL,
+    customer_id      INTEGER NOT NULL,
+    session_number   INTEGER NOT NULL,
+    started_at       TEXT    NOT NULL,
+    ended_at         TEXT    NOT NULL,
+    started_us       INTEGER NOT NULL,
+    ended_us         INTEGER NOT NULL,
+    duration_seconds REAL    NOT NULL,
+    event_count      INTEGER NOT NULL,
+    page_view_count  INTEGER NOT NULL,
+    order_count      INTEGER NOT NULL,
+    first_order_at   TEXT,
+    first_order_us   INTEGER,
+    referrer         TEXT,
+    referrer_host    TEXT,
+    landing_page     TEXT
+);
+CREATE TABLE order_visits (
+    customer_id         INTEGER NOT NULL,
+    order_number        INTEGER NOT NULL,
+    session_id          INTEGER NOT NULL,
+    session_number      INTEGER NOT NULL,
+    visits_before_order INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, order_number)
+) WITHOUT ROWID;
+CREATE INDEX order_visits_by_visits ON order_visits (visits_before_order);
+CREATE TABLE first_orders (
+    customer_id                INTEGER PRIMARY KEY,
+    session_id                 INTEGER NOT NULL,
+    sessions_until_first_order INTEGER NOT NULL,
+    minutes_before_first_order REAL    NOT NULL
+);
+CREATE INDEX first_orders_by_minutes ON first_orders (minutes_before_first_order);
+CREATE TABLE history (
+    id                        INTEGER PRIMARY KEY,
+    command                   TEXT    NOT NULL CHECK (command IN ('ingest', 'sessionize')),
+    ingest_id                 INTEGER REFERENCES ingests(id),
+    finished_at               TEXT    NOT NULL,
+    timeout_seconds           INTEGER NOT NULL,
+    median_visits_before      REAL,
+    median_visits_after       REAL,
+    median_minutes_before     REAL,
+    median_minutes_after      REAL,
+    sessions_before           INTEGER NOT NULL,
+    sessions_after            INTEGER NOT NULL,
+    ordering_sessions_before  INTEGER NOT NULL,
+    ordering_sessions_after   INTEGER NOT NULL,
+    customers_before          INTEGER NOT NULL,
+    customers_after           INTEGER NOT NULL,
+    events_before             INTEGER NOT NULL,
+    events_after              INTEGER NOT NULL,
+    new_events                INTEGER NOT NULL,
+    late_events               INTEGER NOT NULL,
+    customers_touched         INTEGER NOT NULL,
+    sessions_rebuilt          INTEGER NOT NULL
+);
+CREATE TABLE dictionary (
+    name        TEXT NOT NULL,
+    column_name TEXT,
+    kind        TEXT NOT NULL CHECK (kind IN ('table', 'view', 'column')),
+    description TEXT NOT NULL,
+    UNIQUE (name, column_name)
+);
+CREATE VIEW v_sessions AS
+SELECT id AS session_id,
+       customer_id,
+       session_number,
+       started_at,
+       ended_at,
+       duration_seconds / 60.0 AS duration_minutes,
+       event_count,
+       page_view_count,
+       order_count,
+       CASE WHEN order_count > 0 THEN 1 ELSE 0 END AS is_ordering,
+       first_order_at,
+       referrer,
+       COALESCE(referrer_host, '(direct)') AS referrer_host,
+       landing_page
+FROM sessions;
+CREATE VIEW v_order_visits AS
+SELECT customer_id, session_id, session_number, order_number, visits_before_order
+FROM order_visits;
+CREATE VIEW v_first_order AS
+SELECT customer_id, session_id, sessions_until_first_order, minutes_before_first_order
+FROM first_orders;
+CREATE VIEW v_referrers AS
+WITH ranked AS (
+    SELECT COALESCE(referrer_host, '(direct)') AS referrer_host,
+           duration_seconds / 60.0 AS minutes,
+           CASE WHEN order_count > 0 THEN 1 ELSE 0 END AS ordering,
+           ROW_NUMBER() OVER (PARTITION BY referrer_host ORDER BY duration_seconds) AS rn,
+           COUNT(*) OVER (PARTITION BY referrer_host) AS n
+    FROM sessions
+)
+SELECT referrer_host,
+       COUNT(*) AS sessions,
+       SUM(ordering) AS ordering_sessions,
+       1.0 * SUM(ordering) / COUNT(*) AS ordering_share,
+       -- the middle row (n odd) or the two middle rows (n even): 2·rn in [n, n + 2]
+       AVG(minutes) FILTER (WHERE 2 * rn BETWEEN n AND n + 2) AS median_minutes,
+       AVG(minutes) AS mean_minutes,
+       -- rank h = (n - 1) · 0.9 interpolated between rows k + 1 and k + 2, k = floor(h):
+       -- row rn is k + 1 when 10 (rn - 1) <= 9 (n - 1) < 10 rn, all in integers
+       SUM(CASE
+               WHEN 10 * (rn - 1) <= 9 * (n - 1) AND 9 * (n - 1) < 10 * rn
+                   THEN minutes * (1 - (9 * (n - 1) - 10 * (rn - 1)) / 10.0)
+               WHEN 10 * (rn - 2) <= 9 * (n - 1) AND 9 * (n - 1) < 10 * (rn - 1)
+                   THEN minutes * ((9 * (n - 1) - 10 * (rn - 2)) / 10.0)
+               ELSE 0
+           END) AS p90_minutes
+FROM ranked
+GROUP BY referrer_host
+ORDER BY sessions DESC, referrer_host COLLATE BINARY;
+CREATE VIEW v_history AS
+SELECT id, command, ingest_id, finished_at, timeout_seconds,
+       median_visits_before, median_visits_after,
+       median_minutes_before, median_minutes_after,
+       sessions_before, sessions_after, ordering_sessions_before, ordering_sessions_after,
+       customers_before, customers_after, events_before, events_after,
+       new_events, late_events, customers_touched, sessions_rebuilt
+FROM history
+ORDER BY id;
+CREATE VIEW about AS
+SELECT 'read me first' AS item,
+       'Sessions of a webshop''s clickstream, made by xcc. Table dictionary explains every table, view and column; v_order_visits and v_first_order hold the two order metrics per session and per customer.' AS value
+UNION ALL SELECT key, value FROM meta
+UNION ALL SELECT 'events stored', CAST((SELECT COALESCE(SUM(stored), 0) FROM ingests) AS TEXT)
+UNION ALL SELECT 'lines rejected (see table rejects)', CAST((SELECT COALESCE(SUM(rejected), 0) FROM ingests) AS TEXT)
+UNION ALL SELECT 'customers with sessions', CAST((SELECT COUNT(*) FROM sessions WHERE session_number = 1) AS TEXT)
+UNION ALL SELECT 'sessions', CAST((SELECT COUNT(*) FROM sessions) AS TEXT)
+UNION ALL SELECT 'ordering sessions', CAST((SELECT COUNT(*) FROM sessions WHERE order_count > 0) AS TEXT)
+UNION ALL SELECT 'first event', CAST((SELECT MIN(first_event_at) FROM ingests) AS TEXT)
+UNION ALL SELECT 'last event', CAST((SELECT MAX(last_event_at) FROM ingests) AS TEXT)
+UNION ALL
+SELECT 'ingest ' || CAST(id AS TEXT),
+       source || ', finished ' || CAST(finished_at AS TEXT) || ' by xcc ' || tool_version
+           || ': ' || CAST(lines_read AS TEXT) || ' lines read, ' || CAST(stored AS TEXT)
+           || ' stored, ' || CAST(duplicates AS TEXT) || ' duplicates, '
+           || CAST(rejected AS TEXT) || ' rejected'
+FROM ingests;
+CREATE VIEW v_metrics_orders AS
+-- GET /metrics/orders, and the view v_metrics_orders (made from this file): the two medians
+-- of the brief, over the rows of v_order_visits and v_first_order. Of n values in order, the
+-- median is the middle one (n odd) or the mean of the two middle ones (n even): the rows
+-- after the first (n - 1) div 2, one of them for odd n, two for even n. Read in the order of
+-- the value indexes of order_visits and first_orders, so only the lower half is read.
+-- Portable: (m - m % 2) / 2 divides an even number, which every engine does exactly, and the
+-- CAST makes the result an integer where `/` gives a float. No ordering session gives NULL.
+WITH counts AS (
+    SELECT (SELECT COUNT(*) FROM v_order_visits) AS visits,
+           (SELECT COUNT(*) FROM v_first_order) AS customers
+)
+SELECT
+    (SELECT AVG(visits_before_order)
+     FROM (SELECT visits_before_order
+           FROM v_order_visits
+           ORDER BY visits_before_order
+           LIMIT (SELECT 2 - visits % 2 FROM counts)
+           OFFSET (SELECT CAST((visits - 1 - (visits - 1) % 2) / 2 AS INTEGER) FROM counts)
+          ) AS middle) AS median_visits_before_order,
+    (SELECT AVG(minutes_before_first_order)
+     FROM (SELECT minutes_before_first_order
+           FROM v_first_order
+           ORDER BY minutes_before_first_order
+           LIMIT (SELECT 2 - customers % 2 FROM counts)
+           OFFSET (SELECT CAST((customers - 1 - (customers - 1) % 2) / 2 AS INTEGER) FROM counts)
+          ) AS middle) AS median_session_duration_minutes_before_order;
+CREATE UNIQUE INDEX events_by_id ON events (id);
+CREATE INDEX events_by_customer_time ON events (customer_id, ts_us, id, type, page, referrer)
+    WHERE customer_id IS NOT NULL;
+CREATE UNIQUE INDEX sessions_by_customer ON sessions (customer_id, session_number);
+CREATE INDEX sessions_ordering ON sessions (customer_id, session_number) WHERE order_count > 0;
+CREATE INDEX sessions_timeline ON sessions
+    (customer_id, session_number, order_count, started_us, ended_us, first_order_us);
+CREATE INDEX sessions_by_referrer_host ON sessions (referrer_host, duration_seconds, order_count);
