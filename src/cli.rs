@@ -67,8 +67,10 @@ pub enum Command {
 
     /// Run one read-only SQL statement on the database and print its rows.
     ///
-    /// The file is opened read-only: a statement that would write is refused by SQLite
-    /// itself. Start with `SELECT * FROM dictionary` to see what there is.
+    /// The file is opened read-only and the statement may only read: one that would write or
+    /// change anything (VACUUM INTO, ATTACH, CREATE TEMP TABLE, BEGIN, a pragma given a
+    /// value, …) is refused before it runs, in one sentence. Start with
+    /// `SELECT * FROM dictionary` to see what there is.
     #[command(
         after_help = "Examples:\n  xcc query 'SELECT * FROM v_metrics_orders' --db sessions.db\n  xcc query 'SELECT referrer_host, sessions FROM v_referrers LIMIT 5' --db sessions.db\n  xcc query 'SELECT * FROM v_sessions WHERE customer_id = 42' --format csv --db sessions.db > c42.csv"
     )]
@@ -111,16 +113,36 @@ pub enum Command {
     )]
     Dump(DumpArgs),
 
+    /// Check everything about a file that can be checked: its tables, indexes and views are
+    /// xcc's own, SQLite's quick_check finds no damage, the sessions are what sessionizing
+    /// its events gives (where it has them), the order and sensitivity rows are what the
+    /// sessions give, and the ledger adds up.
+    ///
+    /// Prints each check as it passes (stdout) and the first disagreement as one sentence
+    /// (stderr, exit status 1). Run it on a file you received before you trust it. It cannot
+    /// catch sessions rewritten consistently in a file without events.
+    #[command(
+        after_help = "Examples:\n  xcc verify --db analysts.db\n  xcc verify --db sessions.db && xcc serve --db sessions.db"
+    )]
+    Verify(VerifyArgs),
+
     /// Serve the metrics over HTTP as JSON.
     ///
     /// Endpoints: GET / (the dashboard), /metrics/orders, /metrics/orders/detail,
     /// /metrics/referrers, /metrics/daily, /metrics/distributions (these five take
     /// ?from=YYYY-MM-DD&to=YYYY-MM-DD&referrer=HOST), /metrics/summary, /metrics/history,
-    /// /metrics/sensitivity, /health, /openapi.json (every endpoint described), /favicon.ico.
+    /// /metrics/sensitivity, /health, /openapi.json (every endpoint described), /favicon.ico,
+    /// /dashboard.js and /dashboard.css (the page's script and style sheet).
     /// Each worker thread has its own read-only connection; an `xcc ingest` into the same
     /// file while serving shows up in the next response.
+    ///
+    /// Safe to run on a file from anyone: it answers only requests whose Host header is one
+    /// of its own names (127.0.0.1, localhost or [::1] with its port, the address it is bound
+    /// to, and each --allow-host), any other with 421, so that no web page can reach it
+    /// through a name of its own (DNS rebinding); and a metric whose queries run past
+    /// --time-limit is stopped and answered with 503, its thread free for the next request.
     #[command(
-        after_help = "Examples:\n  xcc serve --db sessions.db\n  xcc serve --db sessions.db --addr 0.0.0.0:8000 --threads 8   # reachable from other machines, on purpose\n  curl http://127.0.0.1:8000/metrics/orders\n  curl 'http://127.0.0.1:8000/metrics/orders?from=2022-04-01&to=2022-04-30&referrer=(direct)'\n  curl http://127.0.0.1:8000/metrics/sensitivity"
+        after_help = "Examples:\n  xcc serve --db sessions.db\n  xcc serve --db sessions.db --addr 0.0.0.0:8000 --threads 8 --allow-host stats.example.com   # reachable from other machines, on purpose, as http://stats.example.com:8000/\n  xcc serve --db analysts.db --time-limit 500ms   # stop any metric's queries after half a second\n  curl http://127.0.0.1:8000/metrics/orders\n  curl 'http://127.0.0.1:8000/metrics/orders?from=2022-04-01&to=2022-04-30&referrer=(direct)'\n  curl http://127.0.0.1:8000/metrics/sensitivity"
     )]
     Serve(ServeArgs),
 }
@@ -193,6 +215,10 @@ pub struct MetricsArgs {
     /// Only sessions of this referrer host (like www.google.com), or (direct) for none.
     #[arg(long, value_name = "HOST")]
     pub referrer: Option<String>,
+    /// Stop a metric whose statements run longer than this (e.g. 500ms, 10s, 2m), with one
+    /// sentence: a view in a file from elsewhere can be made to loop.
+    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
+    pub time_limit: std::time::Duration,
 }
 
 #[derive(Args, Debug)]
@@ -248,12 +274,23 @@ pub struct ServeArgs {
     /// Address to listen on; 127.0.0.1 keeps it private to this machine.
     #[arg(long, default_value = "127.0.0.1:8000", value_name = "HOST:PORT")]
     pub addr: String,
-    /// Worker threads, each with its own read-only database connection.
+    /// Query threads, each with its own read-only database connection; as many again take
+    /// the requests and answer at once what needs no query (/health, the page, refusals).
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: u16,
     /// No request log on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Also answer requests for this name (repeatable), e.g. with --addr 0.0.0.0:8000:
+    /// without a port (stats.example.com) it is taken on the server's port and without one
+    /// (as a proxy in front on port 80 or 443 passes it on); with a port
+    /// (stats.example.com:8443), with that port only.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_host: Vec<crate::serve::hosts::HostName>,
+    /// Stop a metric whose queries run longer than this (e.g. 2s, 500ms, 1m) and answer 503
+    /// with one sentence: a file from elsewhere can be made to compute for ever.
+    #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
+    pub time_limit: std::time::Duration,
 }
 
 #[derive(Args, Debug)]
@@ -283,6 +320,11 @@ pub struct ExportArgs {
     pub format: crate::rows::Format,
     #[command(flatten)]
     pub db: DbArg,
+    /// Stop when reading the rows has taken SQLite this long in all (e.g. 30s, 10m; the time
+    /// spent waiting for whoever reads stdout does not count). Default: no limit, since a
+    /// whole table takes as long as it takes.
+    #[arg(long, value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
+    pub time_limit: Option<std::time::Duration>,
 }
 
 #[derive(Args, Debug)]
@@ -294,6 +336,16 @@ pub struct QueryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: crate::rows::Format,
+    /// Stop the statement when it has run this long in all (e.g. 500ms, 10s, 5m; the time
+    /// spent waiting for whoever reads stdout does not count), with one sentence.
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
+    pub time_limit: std::time::Duration,
+}
+
+#[derive(Args, Debug)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub db: DbArg,
 }
 
 #[derive(Args, Debug)]
@@ -313,6 +365,12 @@ pub struct DemoArgs {
     /// Worker threads of the server.
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: u16,
+    /// Also answer requests for this name (repeatable), as `xcc serve --allow-host`.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_host: Vec<crate::serve::hosts::HostName>,
+    /// Stop a metric whose queries run longer than this, as `xcc serve --time-limit`.
+    #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
+    pub time_limit: std::time::Duration,
 }
 
 fn parse_duration(s: &str) -> Result<i64, String> {

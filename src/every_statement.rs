@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use crate::{dump, metrics, sessions, share, store};
+use crate::{dump, metrics, sessions, share, store, verify};
 
 /// `(file under queries/, statement)` of every statement run as one prepared statement.
 fn statements() -> Vec<(&'static str, &'static str)> {
@@ -28,6 +28,7 @@ fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend(metrics::STATEMENTS);
     all.extend(share::STATEMENTS);
     all.extend(dump::STATEMENTS);
+    all.extend(verify::STATEMENTS);
     all
 }
 

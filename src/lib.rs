@@ -24,6 +24,7 @@ pub mod serve;
 pub mod sessions;
 pub mod share;
 pub mod store;
+pub mod verify;
 
 use std::process::ExitCode;
 
@@ -34,10 +35,18 @@ pub fn run(cli: cli::Cli) -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("xcc: {e:#}");
+            eprintln!("{}", error_sentence(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error as the line printed for it: `xcc: ` and the error with its causes, with every
+/// control character escaped (`format::escape_controls`). A sentence may quote the file
+/// (a view's name) or the input (a redirect's Location): an ESC there must not reach the
+/// terminal, and a newline must not make two lines of one.
+pub fn error_sentence(e: &anyhow::Error) -> String {
+    format!("xcc: {}", format::escape_controls(&format!("{e:#}")))
 }
 
 /// What a process running xcc sets up before anything else: SIGXFSZ ignored, panics in one
@@ -75,10 +84,11 @@ fn report_panics_in_one_line() {
             .map(|s| s.to_string())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
-        eprintln!(
-            "xcc: internal error: thread '{}' panicked{location}: {message}",
+        let line = format!(
+            "internal error: thread '{}' panicked{location}: {message}",
             thread.name().unwrap_or("unnamed")
         );
+        eprintln!("xcc: {}", format::escape_controls(&line));
     }));
 }
 

@@ -1,13 +1,21 @@
 //! The rows of a statement on stdout, streamed row by row: CSV (RFC 4180), JSON lines, one
-//! JSON array, or a table aligned for a terminal. `xcc export` and `xcc query` write with it.
+//! JSON array, or a table aligned for a terminal. `xcc export` and `xcc query` write with it,
+//! within a [`Budget`] of time.
+//!
+//! CSV and JSON are data and keep every value exact; the table is for a terminal and shows
+//! control characters escaped (`\n`, `\u{1b}`; see `format::escape_controls`), so that a
+//! value from the file cannot steer the terminal that shows it.
 
 use std::io::Write;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use rusqlite::types::ValueRef;
-use rusqlite::Statement;
+use rusqlite::{Row, Rows, Statement};
 
+use crate::format::escape_controls;
 use crate::metrics;
+use crate::store::harden::{self, TimedOut};
 
 /// How rows are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -26,10 +34,61 @@ pub enum Format {
 const TABLE_SAMPLE_ROWS: usize = 1000;
 const TABLE_MAX_WIDTH: usize = 60;
 
-/// Runs `stmt` and writes its rows to `out`; returns the number of rows.
-pub fn write(stmt: &mut Statement, format: Format, out: &mut impl Write) -> Result<u64> {
+/// How long a command's statements may work in all (`--time-limit`), counted over SQLite's
+/// own work only: the time spent waiting for whoever reads stdout (a pager, a slow pipe) does
+/// not count, so `xcc export events | less` is never stopped while someone reads. Each piece
+/// of work runs inside `store::harden::within` with what is left; past the limit it fails
+/// with [`TimedOut`] naming the whole limit, on Ctrl-C with `harden::Stopped`.
+pub struct Budget {
+    limit: Option<Duration>,
+    spent: Duration,
+}
+
+/// What "no limit" runs within: longer than anything runs, short of overflowing an `Instant`.
+const NO_LIMIT: Duration = Duration::from_secs(crate::format::duration::MAX_SECONDS as u64);
+
+impl Budget {
+    /// A budget of `limit`, or none (Ctrl-C still stops a statement).
+    pub fn new(limit: Option<Duration>) -> Self {
+        Budget {
+            limit,
+            spent: Duration::ZERO,
+        }
+    }
+
+    /// Runs `work` (statements on this thread) with what is left of the budget.
+    pub fn run<T>(&mut self, work: impl FnOnce() -> Result<T>) -> Result<T> {
+        let left = self
+            .limit
+            .map_or(NO_LIMIT, |limit| limit.saturating_sub(self.spent));
+        let started = Instant::now();
+        let result = harden::within(left, work);
+        self.spent += started.elapsed();
+        result.map_err(|e| match self.limit {
+            Some(limit) if e.downcast_ref::<TimedOut>().is_some() => TimedOut(limit).into(),
+            _ => e,
+        })
+    }
+
+    /// The next row of `rows`, stepped within the budget.
+    fn next_row<'r, 's>(&mut self, rows: &'r mut Rows<'s>) -> Result<Option<&'r Row<'s>>> {
+        self.run(move || {
+            let rows = rows;
+            Ok(rows.next()?)
+        })
+    }
+}
+
+/// Runs `stmt` and writes its rows to `out`, its steps within `budget`; returns the number of
+/// rows.
+pub fn write(
+    stmt: &mut Statement,
+    format: Format,
+    out: &mut impl Write,
+    budget: &mut Budget,
+) -> Result<u64> {
     let columns: Vec<String> = stmt.column_names().map(str::to_string).collect();
-    let mut rows = stmt.query([])?;
+    let mut rows = budget.run(|| Ok(stmt.query([])?))?;
     let mut count = 0u64;
     let mut table = Table::new(&columns);
     if format == Format::Csv {
@@ -40,7 +99,7 @@ pub fn write(stmt: &mut Statement, format: Format, out: &mut impl Write) -> Resu
         out.write_all(b"[")?;
     }
     let mut fields: Vec<Vec<u8>> = vec![Vec::new(); columns.len()];
-    while let Some(row) = rows.next()? {
+    while let Some(row) = budget.next_row(&mut rows)? {
         match format {
             Format::Csv | Format::Table => {
                 for (i, field) in fields.iter_mut().enumerate() {
@@ -94,8 +153,11 @@ struct Table {
 impl Table {
     fn new(columns: &[String]) -> Self {
         Table {
-            header: columns.to_vec(),
-            widths: columns.iter().map(|c| width(c)).collect(),
+            header: columns
+                .iter()
+                .map(|c| escape_controls(c).into_owned())
+                .collect(),
+            widths: columns.iter().map(|c| width(&escape_controls(c))).collect(),
             held: Vec::new(),
             measured: false,
         }
@@ -145,9 +207,10 @@ impl Table {
     }
 }
 
-/// A field as a table cell: one line, at most [`TABLE_MAX_WIDTH`] characters.
+/// A field as a table cell: one line, control characters escaped, at most
+/// [`TABLE_MAX_WIDTH`] characters.
 fn cell(field: &[u8]) -> String {
-    let text = String::from_utf8_lossy(field).replace(['\n', '\r', '\t'], " ");
+    let text = escape_controls(&String::from_utf8_lossy(field)).into_owned();
     if width(&text) <= TABLE_MAX_WIDTH {
         return text;
     }
@@ -235,8 +298,67 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         let mut stmt = conn.prepare(sql).unwrap();
         let mut out = Vec::new();
-        write(&mut stmt, format, &mut out).unwrap();
+        write(&mut stmt, format, &mut out, &mut Budget::new(None)).unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// A table shows control characters escaped, in values and in column names; CSV and JSON
+    /// keep them exact.
+    #[test]
+    fn a_table_escapes_controls_and_data_formats_keep_them() {
+        let sql = "SELECT char(27) || ']0;t' || char(7) AS \"a\u{1b}b\", \
+                   'x' || char(10) || 'y' || char(9) || char(155) || char(8238) AS c";
+        assert_eq!(
+            written(sql, Format::Table),
+            "a\\u{1b}b        | c\n\
+             ----------------+---------------------\n\
+             \\u{1b}]0;t\\u{7} | x\\ny\\t\\u{9b}\\u{202e}\n"
+        );
+        assert_eq!(
+            written(sql, Format::Csv),
+            "a\u{1b}b,c\r\n\u{1b}]0;t\u{7},\"x\ny\t\u{9b}\u{202e}\"\r\n"
+        );
+        let json: serde_json::Value = serde_json::from_str(&written(sql, Format::Json)).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!([{"a\u{1b}b": "\u{1b}]0;t\u{7}", "c": "x\ny\t\u{9b}\u{202e}"}])
+        );
+    }
+
+    /// The budget counts SQLite's work: an endless statement stops at the limit, with the
+    /// sentence naming the whole limit, and time spent outside it (waiting for a reader of
+    /// stdout) does not count.
+    #[test]
+    fn a_budget_stops_an_endless_statement_and_counts_only_its_work() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        harden::harden(&mut conn, 1 << 20, 0).unwrap();
+        let mut stmt = conn
+            .prepare(
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT i FROM n",
+            )
+            .unwrap();
+        let mut budget = Budget::new(Some(Duration::from_millis(300)));
+        let started = Instant::now();
+        let err = write(&mut stmt, Format::Csv, &mut std::io::sink(), &mut budget).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            TimedOut(Duration::from_millis(300)).to_string()
+        );
+        assert!(started.elapsed() < Duration::from_secs(2));
+
+        // 40 rows, each followed by a wait of 10 ms outside SQLite: 400 ms in all, over a
+        // budget of 300 ms that the statement's own work stays far below.
+        let mut stmt = conn
+            .prepare("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n LIMIT 40) SELECT i FROM n")
+            .unwrap();
+        let mut budget = Budget::new(Some(Duration::from_millis(300)));
+        let mut rows = stmt.query([]).unwrap();
+        let mut n = 0;
+        while budget.next_row(&mut rows).unwrap().is_some() {
+            std::thread::sleep(Duration::from_millis(10));
+            n += 1;
+        }
+        assert_eq!(n, 40);
     }
 
     #[test]

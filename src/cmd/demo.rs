@@ -37,6 +37,8 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
         addr: args.addr.clone(),
         threads: args.threads as usize,
         quiet: false,
+        time_limit: args.time_limit,
+        allowed_hosts: args.allow_host.clone(),
     };
     serve::serve(bound, &opts, |url| {
         format!(

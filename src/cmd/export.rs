@@ -9,19 +9,28 @@ use anyhow::{bail, Result};
 
 use crate::cli::ExportArgs;
 use crate::format::shorten;
-use crate::rows::{self, Format};
+use crate::rows::{self, Budget, Format};
 use crate::store;
 
 pub fn run(args: ExportArgs) -> Result<ExitCode> {
+    crate::interrupt::install();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    export(&args.db.db, &args.name, args.format, &mut out)?;
+    let mut budget = Budget::new(args.time_limit);
+    export(&args.db.db, &args.name, args.format, &mut out, &mut budget)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the table or view `name` of `db` to `out`; returns the number of rows.
-fn export(db: &Path, name: &str, format: Format, out: &mut impl Write) -> Result<u64> {
-    let conn = store::open_for_read(db)?;
-    let names = store::tables_and_views(&conn)?;
+/// Writes the table or view `name` of `db` to `out`, its statements within `budget`; returns
+/// the number of rows.
+fn export(
+    db: &Path,
+    name: &str,
+    format: Format,
+    out: &mut impl Write,
+    budget: &mut Budget,
+) -> Result<u64> {
+    let conn = budget.run(|| store::open_for_read(db))?;
+    let names = budget.run(|| store::tables_and_views(&conn))?;
     if !names.iter().any(|n| n == name) {
         bail!(
             "{} has no table or view named '{}'; choose one of: {}",
@@ -32,6 +41,6 @@ fn export(db: &Path, name: &str, format: Format, out: &mut impl Write) -> Result
     }
     // The name was checked against the schema above, so quoting it cannot change the query.
     let sql = format!("SELECT * FROM \"{}\"", name.replace('"', "\"\""));
-    let mut stmt = conn.prepare(&sql)?;
-    rows::write(&mut stmt, format, out)
+    let mut stmt = budget.run(|| Ok(conn.prepare(&sql)?))?;
+    rows::write(&mut stmt, format, out, budget)
 }

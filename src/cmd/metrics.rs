@@ -11,8 +11,11 @@ use crate::store;
 
 pub fn run(args: MetricsArgs) -> Result<ExitCode> {
     let filter = filter(&args)?;
-    let conn = store::open_for_read(&args.db.db)?;
-    let value = metrics::compute(&conn, args.metric, &filter)?;
+    crate::interrupt::install();
+    let value = store::harden::within(args.time_limit, || {
+        let conn = store::open_for_read(&args.db.db)?;
+        metrics::compute(&conn, args.metric, &filter)
+    })?;
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &value)?;
     writeln!(out)?;

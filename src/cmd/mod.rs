@@ -11,6 +11,7 @@ mod query;
 mod serve;
 mod sessionize;
 mod share;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -29,6 +30,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Demo(args) => demo::run(args),
         Command::Share(args) => share::run(args),
         Command::Dump(args) => dump::run(args),
+        Command::Verify(args) => verify::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }

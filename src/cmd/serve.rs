@@ -13,6 +13,8 @@ pub fn run(args: ServeArgs) -> Result<ExitCode> {
         addr: args.addr,
         threads: args.threads as usize,
         quiet: args.quiet,
+        time_limit: args.time_limit,
+        allowed_hosts: args.allow_host,
     };
     crate::interrupt::install();
     serve::run(&opts, |_| String::new())?;

@@ -12,9 +12,10 @@
 
 use std::io::{BufRead, BufReader, Cursor, Read};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
 use std::thread::{self, JoinHandle};
+use std::time::Duration;
 
 use anyhow::{anyhow, bail, Context, Result};
 
@@ -30,6 +31,9 @@ const BATCH: usize = 1024;
 /// few enough that memory stays small.
 const BATCHES_IN_FLIGHT: usize = 8;
 const READ_BUFFER: usize = 1 << 20;
+/// How often the writer, waiting for the next batch, looks whether Ctrl-C was pressed: the
+/// parser thread may be waiting for input that does not come (a stalled pipe or download).
+const INTERRUPT_POLL: Duration = Duration::from_millis(100);
 
 /// One record of the input, parsed.
 pub struct Parsed {
@@ -110,7 +114,14 @@ impl Parser {
     /// The next known block or batch of records; `None` only at the end of the input, once
     /// the thread has said so and ended cleanly.
     pub fn next(&mut self) -> Result<Option<Input>> {
-        match self.messages.recv() {
+        let message = loop {
+            match self.messages.recv_timeout(INTERRUPT_POLL) {
+                Ok(message) => break Ok(message),
+                Err(RecvTimeoutError::Timeout) => super::load::stop_if_interrupted()?,
+                Err(RecvTimeoutError::Disconnected) => break Err(()),
+            }
+        };
+        match message {
             Ok(Message::Input(input)) => Ok(Some(input)),
             Ok(Message::Failed(e)) => Err(e),
             Ok(Message::End(blocks)) => {

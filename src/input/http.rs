@@ -1,6 +1,10 @@
 //! Downloads: one GET with a connect and read timeout, retries with backoff on connection
 //! errors and 5xx answers, redirects within http and https, and a body that must be as long
 //! as its Content-Length says.
+//!
+//! Redirects are followed here rather than by ureq, so that each Location is checked before
+//! it is requested: one to another scheme (`file:///etc/passwd`) is refused with a sentence
+//! (ureq 2 would panic on a URL without a host), and so is one that is not a URL.
 
 use std::error::Error as _;
 use std::io::{self, Read};
@@ -8,6 +12,8 @@ use std::thread;
 use std::time::Duration;
 
 use anyhow::{bail, Result};
+
+use crate::format::shorten;
 
 /// Redirects a download follows before it gives up (a loop, most likely).
 const MAX_REDIRECTS: u32 = 5;
@@ -33,27 +39,79 @@ impl Default for HttpPolicy {
     }
 }
 
+/// Why a GET, redirects followed, gave no body to read.
+enum Failure {
+    /// What ureq said: a status of 400 or more, or a transport error (boxed: it is large).
+    Http(Box<ureq::Error>),
+    /// A redirect that is not followed (a loop, another scheme, not a URL): the sentence.
+    Redirect(String),
+}
+
+/// GET `url`, following up to [`MAX_REDIRECTS`] redirects (301, 302, 303, 307 and 308 with a
+/// Location, as ureq did) within http and https; any other answer is returned as it is.
+fn get_following_redirects(agent: &ureq::Agent, url: &str) -> Result<ureq::Response, Failure> {
+    let mut current = url.to_string();
+    let mut redirects = 0;
+    loop {
+        let response = agent
+            .get(&current)
+            .call()
+            .map_err(|e| Failure::Http(Box::new(e)))?;
+        if !matches!(response.status(), 301 | 302 | 303 | 307 | 308) {
+            return Ok(response);
+        }
+        let Some(location) = response.header("Location") else {
+            return Ok(response);
+        };
+        redirects += 1;
+        if redirects >= MAX_REDIRECTS {
+            return Err(Failure::Redirect(format!(
+                "the server kept redirecting ({MAX_REDIRECTS} redirects, a loop?)"
+            )));
+        }
+        // A relative Location is resolved against the URL that answered with it.
+        let next = url::Url::parse(&current)
+            .and_then(|base| base.join(location))
+            .map_err(|e| {
+                Failure::Redirect(format!(
+                    "the server redirected to '{}', which is not a URL ({e})",
+                    shorten(location, 200)
+                ))
+            })?;
+        if !matches!(next.scheme(), "http" | "https") {
+            return Err(Failure::Redirect(format!(
+                "the server redirected to {}, and a download follows only http and https URLs",
+                shorten(next.as_str(), 200)
+            )));
+        }
+        current = next.into();
+    }
+}
+
 /// The body of `url` as a stream, and its length when the server gives it.
 pub fn download(url: &str, policy: &HttpPolicy) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
     let agent = ureq::AgentBuilder::new()
-        .redirects(MAX_REDIRECTS)
+        // Followed by get_following_redirects, which checks each Location first.
+        .redirects(0)
         .timeout_connect(policy.connect_timeout)
         .timeout_read(policy.read_timeout)
         .build();
     let mut attempt = 0;
     let response = loop {
-        let outcome = agent.get(url).call();
+        let outcome = get_following_redirects(&agent, url);
         let retryable = match &outcome {
             Ok(_) => false,
-            Err(ureq::Error::Status(code, _)) => *code >= 500,
-            Err(ureq::Error::Transport(t)) => !matches!(
-                t.kind(),
-                ureq::ErrorKind::InvalidUrl
-                    | ureq::ErrorKind::UnknownScheme
-                    | ureq::ErrorKind::InsecureRequestHttpsOnly
-                    // A redirect loop loops again when retried.
-                    | ureq::ErrorKind::TooManyRedirects
-            ),
+            Err(Failure::Http(e)) => match e.as_ref() {
+                ureq::Error::Status(code, _) => *code >= 500,
+                ureq::Error::Transport(t) => !matches!(
+                    t.kind(),
+                    ureq::ErrorKind::InvalidUrl
+                        | ureq::ErrorKind::UnknownScheme
+                        | ureq::ErrorKind::InsecureRequestHttpsOnly
+                ),
+            },
+            // A redirect loop loops again when retried; a bad Location stays bad.
+            Err(Failure::Redirect(_)) => false,
         };
         if !retryable || attempt >= policy.retries {
             break outcome;
@@ -68,18 +126,21 @@ pub fn download(url: &str, policy: &HttpPolicy) -> Result<(Box<dyn Read + Send>,
     };
     let response = match response {
         Ok(r) => r,
-        Err(ureq::Error::Status(code, r)) => {
-            bail!(
-                "download of {url} failed: HTTP {code} {}{tries}",
-                r.status_text()
-            )
-        }
-        Err(ureq::Error::Transport(t)) => {
-            bail!(
-                "download of {url} failed: {}{tries}",
-                describe_transport(&t)
-            )
-        }
+        Err(Failure::Http(e)) => match *e {
+            ureq::Error::Status(code, r) => {
+                bail!(
+                    "download of {url} failed: HTTP {code} {}{tries}",
+                    r.status_text()
+                )
+            }
+            ureq::Error::Transport(t) => {
+                bail!(
+                    "download of {url} failed: {}{tries}",
+                    describe_transport(&t)
+                )
+            }
+        },
+        Err(Failure::Redirect(why)) => bail!("download of {url} failed: {why}{tries}"),
     };
     // With a content encoding the header counts compressed bytes, which we never see.
     let length = if response.header("Content-Encoding").is_some() {
@@ -117,9 +178,6 @@ fn describe_transport(t: &ureq::Transport) -> String {
         }
         Io if detail.to_lowercase().contains("timed out") => "the server stopped answering",
         InvalidUrl | UnknownScheme => "the URL is not valid",
-        TooManyRedirects => {
-            return format!("the server kept redirecting ({MAX_REDIRECTS} redirects, a loop?)");
-        }
         _ => "the request failed",
     };
     if detail.is_empty() {

@@ -1,5 +1,9 @@
 //! Splits an input stream into records: the lines of JSON lines, or the elements of one JSON
 //! array. Streaming and generic over `BufRead`, so memory holds one record at a time.
+//!
+//! Ctrl-C is checked wherever reading one record can go on without end (a line or an
+//! element without an end, a run of blank lines or whitespace): the ingest waits for a
+//! record to check it, and an endless line from a hostile stream would otherwise hold it.
 
 use std::io::{self, BufRead};
 
@@ -10,6 +14,16 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub const DEFAULT_MAX_RECORD_BYTES: usize = 16 << 20;
 /// How much of an overlong record is kept to show what it was.
 const PREVIEW_BYTES: usize = 200;
+
+/// Ctrl-C as an error of reading, for the ingest to turn into its sentence (it checks
+/// `interrupt::requested` itself). Checked once per buffer of a record that goes on, never
+/// per byte.
+fn stop_if_interrupted() -> io::Result<()> {
+    if crate::interrupt::requested() {
+        return Err(io::Error::other("stopped (Ctrl-C)"));
+    }
+    Ok(())
+}
 
 /// One record of the input, numbered by the line it starts on (1-based).
 pub struct Record {
@@ -173,6 +187,7 @@ impl<R: BufRead> RecordReader<R> {
             if !all {
                 return Ok(());
             }
+            stop_if_interrupted()?;
         }
     }
 
@@ -203,6 +218,8 @@ impl<R: BufRead> RecordReader<R> {
                 if newline.is_some() {
                     break;
                 }
+                // The line goes on past what was buffered: it may never end.
+                stop_if_interrupted()?;
             }
             if !read_any {
                 return Ok(None);
@@ -212,6 +229,8 @@ impl<R: BufRead> RecordReader<R> {
             if !blank {
                 return Ok(Some(line.record(line_number, b"\r")));
             }
+            // Blank lines are not handed over, so an endless run of them is checked here.
+            stop_if_interrupted()?;
         }
     }
 
@@ -267,6 +286,10 @@ impl<R: BufRead> RecordReader<R> {
                 element.push(c);
             }
             self.input.consume(used);
+            if end.is_none() {
+                // The element goes on past what was buffered: it may never end.
+                stop_if_interrupted()?;
+            }
             if let Some(terminator) = end {
                 let record = element.record(line_number, b" \t\r\n");
                 if terminator == b']' {

@@ -71,10 +71,12 @@ impl Filter {
 const DAY_US: i64 = SECONDS_PER_DAY * MICROS_PER_SECOND;
 
 /// Microseconds since 1970 at the start (00:00 UTC) of a `YYYY-MM-DD` date: the date part
-/// of a timestamp, so the events' own parser checks it (digits, a real day of a real month).
+/// of a timestamp, so the events' own parser checks it (digits, a real day of a real month),
+/// of the years 0001 to 9999, as an RFC 3339 `full-date` (the OpenAPI document's
+/// `format: date`) is read by most tools.
 fn first_micro(name: &str, value: &str) -> Result<i64, String> {
     match timestamp::parse(&format!("{value}T00:00:00")) {
-        Ok(midnight) if value.len() == 10 => Ok(midnight.micros),
+        Ok(midnight) if value.len() == 10 && !value.starts_with("0000") => Ok(midnight.micros),
         _ => Err(format!(
             "{name} must be a date like 2022-04-01 (UTC), not \"{value}\""
         )),
@@ -152,6 +154,11 @@ mod tests {
             assert_eq!(filter(&pairs), Err(sentence.to_string()), "{pairs:?}");
         }
         assert!(filter(&[("from", "2024-02-29"), ("to", "2024-02-29")]).is_ok());
+        assert!(filter(&[("from", "0001-01-01"), ("to", "9999-12-31")]).is_ok());
+        assert_eq!(
+            filter(&[("to", "0000-12-31")]),
+            Err("to must be a date like 2022-04-01 (UTC), not \"0000-12-31\"".to_string())
+        );
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Answers shared by all workers, keyed by metric and valid for one data generation (see
 //! `store::meta::bump_generation`): the first request after an ingest pays for the query,
-//! the rest are served from memory.
+//! the rest are served from memory. Only a 200 is kept: a 503 (the time limit) or a 500 is
+//! computed again by the next request.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use super::routes::Answer;
 use crate::metrics::Metric;
 
 #[derive(Clone, Default)]
@@ -21,9 +23,13 @@ impl Cache {
         (*cached_generation == generation).then(|| body.clone())
     }
 
-    pub fn put(&self, metric: Metric, generation: i64, body: String) {
+    /// Keeps `answer` as the body of `metric` for `generation`, if it is a 200.
+    pub fn keep(&self, metric: Metric, generation: i64, answer: &Answer) {
+        if answer.status != 200 {
+            return;
+        }
         if let Ok(mut answers) = self.answers.lock() {
-            answers.insert(metric, (generation, body));
+            answers.insert(metric, (generation, answer.body.clone()));
         }
     }
 }
@@ -36,9 +42,26 @@ mod tests {
     fn an_answer_is_served_for_its_generation_only() {
         let cache = Cache::default();
         assert_eq!(cache.get(Metric::Orders, 1), None);
-        cache.put(Metric::Orders, 1, "a".into());
+        cache.keep(Metric::Orders, 1, &Answer::json(200, "a".into()));
         assert_eq!(cache.get(Metric::Orders, 1).as_deref(), Some("a"));
         assert_eq!(cache.get(Metric::Orders, 2), None);
         assert_eq!(cache.get(Metric::Summary, 1), None);
+    }
+
+    #[test]
+    fn a_time_limit_or_a_failure_is_never_kept() {
+        let cache = Cache::default();
+        for status in [503, 500] {
+            cache.keep(
+                Metric::Sensitivity,
+                1,
+                &Answer::error(status, "the query took longer than its time limit"),
+            );
+            assert_eq!(cache.get(Metric::Sensitivity, 1), None, "{status}");
+        }
+        // Nor does one replace the answer kept.
+        cache.keep(Metric::Sensitivity, 1, &Answer::json(200, "b".into()));
+        cache.keep(Metric::Sensitivity, 1, &Answer::error(503, "x"));
+        assert_eq!(cache.get(Metric::Sensitivity, 1).as_deref(), Some("b"));
     }
 }

@@ -1,32 +1,42 @@
-//! `xcc serve`'s server: N worker threads share one listening socket, each with its own
-//! read-only SQLite connection opened at start, so a bad file fails before the first request
-//! and requests never wait on each other. WAL lets an `xcc ingest` commit meanwhile; the next
-//! request sees the new data.
+//! `xcc serve`'s server. N request threads share one listening socket: each checks a
+//! request's `Host` (see [`hosts`]) and answers at once what needs no query (the page and
+//! its files, `/health`, `/openapi.json`, every refusal). A metric goes on to one of N query
+//! threads, each with its own read-only SQLite connection opened at start (so a bad file
+//! fails before the first request), which computes it within the time limit. So `/health`
+//! answers while every connection is busy with a slow query. WAL lets an `xcc ingest` commit
+//! meanwhile; the next request sees the new data.
 
 mod cache;
+pub mod hosts;
 mod routes;
 
 use std::io::Cursor;
+use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
-use tiny_http::{Header, Request, Response, Server, StatusCode};
+use tiny_http::{HTTPVersion, Header, Request, Response, Server, StatusCode};
 
 use crate::format::shorten;
-use crate::metrics::Metric;
+use crate::metrics::{Filter, Metric};
 use crate::store;
 use cache::Cache;
-use routes::Endpoints;
-pub use routes::{DASHBOARD, OPENAPI};
+use hosts::{HostName, Hosts};
+use routes::{Answer, Queries, Route};
+pub use routes::{CONTENT_SECURITY_POLICY, DASHBOARD, DASHBOARD_CSS, DASHBOARD_JS, OPENAPI};
 
 pub struct ServeOptions {
     pub db: PathBuf,
     pub addr: String,
     pub threads: usize,
     pub quiet: bool,
+    /// How long a metric's statements may run before they are stopped (a 503).
+    pub time_limit: Duration,
+    /// Names the server answers to beside its own (`--allow-host`).
+    pub allowed_hosts: Vec<HostName>,
 }
 
 /// A listening socket, bound before anything else is done (`xcc demo` binds it before it
@@ -53,50 +63,89 @@ pub fn run(opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
 
 /// Serves on a socket bound already.
 pub fn serve(bound: Bound, opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
-    let connections = (0..opts.threads.max(1))
-        .map(|_| store::open_for_read(&opts.db))
-        .collect::<Result<Vec<_>>>()?;
+    // A file from anyone: its schema and (if small) its pages are checked as it is opened;
+    // here every page of any size, and the derived rows against the sessions, once, before
+    // anything is served. The other connections skip the page check just made.
+    let first = store::open_for_read(&opts.db)?;
+    let label = opts.db.display().to_string();
+    store::check_pages(&first, &label)?;
+    crate::verify::derived_rows(&first, &label, false)?;
+    let mut connections = vec![first];
+    for _ in 1..opts.threads.max(1) {
+        connections.push(store::open_for_read_again(&opts.db)?);
+    }
+    let schema_version = store::user_version(&connections[0])?;
     let max_connections = bound.max_connections;
     let server = Arc::new(bound.server);
-    let shown = server
+    let local: SocketAddr = server
         .server_addr()
         .to_ip()
-        .map_or(opts.addr.clone(), |a| a.to_string());
+        .with_context(|| format!("cannot tell the address {} listens on", opts.addr))?;
     let metrics: Vec<String> = Metric::ALL.iter().map(|m| m.path()).collect();
     eprintln!(
-        "xcc: serving {} on http://{shown}/ with {} threads and at most {} connections (dashboard at /, JSON at {}, /health, /openapi.json)",
+        "xcc: serving {} on http://{local}/ with {} threads and at most {} connections (dashboard at /, JSON at {}, /health, /openapi.json)",
         opts.db.display(),
         connections.len(),
         crate::format::thousands(max_connections as u64),
         metrics.join(", ")
     );
-    let banner = banner(&format!("http://{shown}/"));
+    let front = Arc::new(Front {
+        hosts: Hosts::new(local, &opts.allowed_hosts),
+        health: routes::health(&opts.db, schema_version),
+        quiet: opts.quiet,
+    });
+    if !opts.quiet {
+        eprintln!(
+            "xcc: answering to {} (--allow-host adds a name); a metric's queries are stopped after {} (--time-limit)",
+            front.hosts.describe(),
+            describe_limit(opts.time_limit)
+        );
+    }
+    let banner = banner(&format!("http://{local}/"));
     if !banner.is_empty() {
         eprintln!("{banner}");
     }
     let cache = Cache::default();
-    let workers: Vec<_> = connections
-        .into_iter()
-        .enumerate()
-        .map(|(i, conn)| {
-            let server = server.clone();
-            let worker = Worker {
-                endpoints: Endpoints {
-                    conn,
-                    db: opts.db.clone(),
-                    cache: cache.clone(),
-                },
-                quiet: opts.quiet,
-            };
+    let (jobs, waiting) = mpsc::channel::<Job>();
+    let waiting = Arc::new(Mutex::new(waiting));
+    let mut threads = Vec::new();
+    for (i, conn) in connections.into_iter().enumerate() {
+        let queries = Queries {
+            conn,
+            cache: cache.clone(),
+            time_limit: opts.time_limit,
+        };
+        let (waiting, front) = (waiting.clone(), front.clone());
+        threads.push(
+            thread::Builder::new()
+                .name(format!("xcc-query-{i}"))
+                .spawn(move || query_loop(&queries, &waiting, &front)),
+        );
+    }
+    for i in 0..threads.len() {
+        let (server, jobs, front) = (server.clone(), jobs.clone(), front.clone());
+        threads.push(
             thread::Builder::new()
                 .name(format!("xcc-http-{i}"))
-                .spawn(move || worker.serve(&server))
-        })
-        .collect::<std::io::Result<_>>()
+                .spawn(move || front.serve(&server, &jobs)),
+        );
+    }
+    let threads = threads
+        .into_iter()
+        .collect::<std::io::Result<Vec<_>>>()
         .context("cannot start the worker threads")?;
-    wait_for_interrupt(workers);
+    wait_for_interrupt(threads);
     eprintln!("xcc: stopped (Ctrl-C); {} is as it was", opts.db.display());
     Ok(())
+}
+
+/// A time limit as `--time-limit` takes it: `2s`, `500ms`.
+fn describe_limit(limit: Duration) -> String {
+    if limit.subsec_millis() == 0 {
+        crate::format::duration::format_seconds(limit.as_secs() as i64)
+    } else {
+        format!("{}ms", limit.as_millis())
+    }
 }
 
 /// The workers serve until the process ends; this thread waits for Ctrl-C. The workers'
@@ -190,17 +239,27 @@ fn listen(addr: &str, max_connections: usize) -> Result<Server> {
         .map_err(|e| anyhow!("cannot listen on {addr}: {e}"))
 }
 
-struct Worker {
-    endpoints: Endpoints,
+/// What the request threads share: the names to answer to and the body of `/health`.
+struct Front {
+    hosts: Hosts,
+    health: String,
     quiet: bool,
 }
 
-impl Worker {
-    fn serve(&self, server: &Server) {
+/// A request for a metric, on its way to a query thread.
+struct Job {
+    request: Request,
+    metric: Metric,
+    filter: Filter,
+    started: Instant,
+}
+
+impl Front {
+    fn serve(&self, server: &Server, jobs: &mpsc::Sender<Job>) {
         // An explicit loop: `incoming_requests()` would end quietly on the first error.
         loop {
             match server.recv() {
-                Ok(request) => self.answer(request),
+                Ok(request) => self.take(request, jobs),
                 Err(e) => {
                     eprintln!("xcc: could not accept a request: {e}");
                     thread::sleep(Duration::from_millis(10));
@@ -209,27 +268,44 @@ impl Worker {
         }
     }
 
-    fn answer(&self, request: Request) {
+    fn take(&self, request: Request, jobs: &mpsc::Sender<Job>) {
         let started = Instant::now();
+        let named: Vec<&str> = request
+            .headers()
+            .iter()
+            .filter(|h| h.field.equiv("Host"))
+            .map(|h| h.value.as_str())
+            .collect();
+        // HTTP/1.0 has no Host header; a request that names a host is checked whatever its version.
+        let unnamed_1_0 = named.is_empty() && *request.http_version() == HTTPVersion(1, 0);
+        if !unnamed_1_0 && !self.hosts.admit(&named) {
+            let answer = Answer::error(421, &hosts::misdirected(&self.hosts, &named));
+            return self.respond(request, answer, started);
+        }
+        match routes::route(request.method(), request.url(), &self.health) {
+            Route::Now(answer) => self.respond(request, answer, started),
+            Route::Metric(metric, filter) => {
+                let job = Job {
+                    request,
+                    metric,
+                    filter,
+                    started,
+                };
+                if let Err(mpsc::SendError(job)) = jobs.send(job) {
+                    // Only when every query thread has ended, which they never do.
+                    let answer = Answer::error(503, "the server's query threads have stopped");
+                    self.respond(job.request, answer, job.started);
+                }
+            }
+        }
+    }
+
+    /// Writes `answer` and logs the request (method, path, status, milliseconds).
+    fn respond(&self, request: Request, answer: Answer, started: Instant) {
         let method = request.method().clone();
         let url = request.url().to_string();
-        let answer = self.endpoints.route(&method, &url);
         let status = answer.status;
-        let length = answer.body.len();
-        // A known length rather than chunked encoding: simpler for every client. tiny_http
-        // would switch to chunks from 32 KiB on (the dashboard is larger), so never.
-        let mut response = Response::new(
-            StatusCode(answer.status),
-            vec![header("Content-Type", answer.content_type)],
-            Cursor::new(answer.body.into_bytes()),
-            Some(length),
-            None,
-        )
-        .with_chunked_threshold(usize::MAX);
-        if answer.allow {
-            response.add_header(header("Allow", "GET, HEAD"));
-        }
-        let sent = request.respond(response);
+        let sent = request.respond(response(answer));
         if !self.quiet {
             // The path is logged shortened: a 100 KB URL should not flood the log.
             eprintln!(
@@ -240,6 +316,48 @@ impl Worker {
             );
         }
     }
+}
+
+/// A query thread: takes the next metric's request and answers it, until the request
+/// threads are gone (never, while the process runs).
+fn query_loop(queries: &Queries, waiting: &Mutex<mpsc::Receiver<Job>>, front: &Front) {
+    loop {
+        // The lock is held only while waiting for the next job, not while computing it.
+        let job = match waiting.lock() {
+            Ok(receiver) => receiver.recv(),
+            Err(_) => return,
+        };
+        let Ok(job) = job else { return };
+        let answer = queries.answer(job.metric, &job.filter);
+        front.respond(job.request, answer, job.started);
+    }
+}
+
+/// The response of `answer`: its status, Content-Type, the headers every answer has
+/// (`X-Content-Type-Options: nosniff`: a browser takes the type as said, never guesses one)
+/// and its own. No CORS header: no page elsewhere may read an answer.
+fn response(answer: Answer) -> Response<Cursor<Vec<u8>>> {
+    let length = answer.body.len();
+    let mut headers = vec![
+        header("Content-Type", answer.content_type),
+        header("X-Content-Type-Options", "nosniff"),
+    ];
+    headers.extend(
+        answer
+            .headers
+            .iter()
+            .map(|(name, value)| header(name, value)),
+    );
+    // A known length rather than chunked encoding: simpler for every client. tiny_http
+    // would switch to chunks from 32 KiB on (the dashboard's script is larger), so never.
+    Response::new(
+        StatusCode(answer.status),
+        headers,
+        Cursor::new(answer.body.into_bytes()),
+        Some(length),
+        None,
+    )
+    .with_chunked_threshold(usize::MAX)
 }
 
 fn header(name: &str, value: &str) -> Header {

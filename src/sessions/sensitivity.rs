@@ -33,7 +33,7 @@ pub fn rows(conn: &Connection) -> Result<Vec<TimeoutRow>> {
 }
 
 /// The rows of the table `sensitivity`; None when it is empty or the file predates it.
-fn carried(conn: &Connection) -> Result<Option<Vec<TimeoutRow>>> {
+pub fn carried(conn: &Connection) -> Result<Option<Vec<TimeoutRow>>> {
     let has_table: i64 = conn.query_row(HAS_TABLE, [], |r| r.get(0))?;
     if has_table == 0 {
         return Ok(None);

@@ -186,8 +186,19 @@ pub fn missing_database(path: &Path) -> String {
     )
 }
 
-/// Opens an existing database read-only, as the server and `xcc metrics` do.
+/// Opens an existing database read-only, as the server and `xcc metrics` do: its objects
+/// are checked, and its pages too when it is small (see [`QUICK_CHECK_BYTES`]).
 pub fn open_for_read(path: &Path) -> Result<Connection> {
+    open_reader(path, true)
+}
+
+/// Another reader of a file that was just opened with [`open_for_read`] and whose pages were
+/// checked: its objects are checked again, its pages not.
+pub fn open_for_read_again(path: &Path) -> Result<Connection> {
+    open_reader(path, false)
+}
+
+fn open_reader(path: &Path, check_small_files: bool) -> Result<Connection> {
     let label = path.display().to_string();
     check_path(path, false)?;
     if !path.exists() {
@@ -201,7 +212,7 @@ pub fn open_for_read(path: &Path) -> Result<Connection> {
     if version == 0 {
         bail!("{label} is empty: it holds no xcc data yet (run `xcc ingest --db {label}`)");
     }
-    if std::fs::metadata(path).is_ok_and(|m| m.len() <= QUICK_CHECK_BYTES) {
+    if check_small_files && std::fs::metadata(path).is_ok_and(|m| m.len() <= QUICK_CHECK_BYTES) {
         check_pages(&conn, &label)?;
     }
     objects::check(&conn, &label, version).map_err(|e| damaged_or(e, &label))?;
@@ -348,6 +359,8 @@ fn check_version(conn: &Connection, label: &str) -> Result<i64> {
         Err(_) => None,
     };
     if app.as_deref() != Some("xcc") {
+        // A damaged page can hide the marker: damage is said as damage.
+        check_pages(conn, label)?;
         bail!("{label} is not an xcc database (no xcc marker in its meta table)");
     }
     if version > SCHEMA_VERSION {
@@ -360,6 +373,14 @@ fn check_version(conn: &Connection, label: &str) -> Result<i64> {
     Ok(version)
 }
 
+/// Whether the file named `label` (a path as displayed) starts with SQLite's 16-byte signature.
+fn has_sqlite_signature(label: &str) -> bool {
+    let mut start = [0u8; 16];
+    std::fs::File::open(label)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut start))
+        .is_ok_and(|()| &start == b"SQLite format 3\0")
+}
+
 fn is_corrupt(e: &anyhow::Error) -> bool {
     e.chain().any(|c| {
         matches!(c.downcast_ref::<rusqlite::Error>(),
@@ -370,7 +391,14 @@ fn is_corrupt(e: &anyhow::Error) -> bool {
 fn not_ours(label: &str, e: rusqlite::Error) -> anyhow::Error {
     if let rusqlite::Error::SqliteFailure(f, _) = &e {
         if f.code == rusqlite::ErrorCode::NotADatabase {
-            return anyhow!("{label} is not an xcc database (it is not an SQLite file)");
+            if !has_sqlite_signature(label) {
+                return anyhow!("{label} is not an xcc database (it is not an SQLite file)");
+            }
+            // SQLite's signature, then a header it cannot read: a damaged SQLite file.
+            return anyhow!(
+                "{label} is damaged: {} (its header after the SQLite signature cannot be read)",
+                rusqlite::Error::SqliteFailure(*f, None)
+            );
         }
     }
     damaged_or(anyhow!(e).context(format!("cannot read {label}")), label)

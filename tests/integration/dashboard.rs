@@ -1,6 +1,8 @@
-//! The dashboard at GET /: one self-contained page, checked over the socket, then rendered by
-//! headless Chromium against the real server with its numbers compared to the JSON endpoints.
-//! Chromium is found by `needs::chromium` (PATH, XCC_CHROMIUM); scripts/test installs it.
+//! The dashboard at GET /: one self-contained page (with its script and style sheet, served by
+//! xcc too), checked over the socket, then rendered by headless Chromium against the real
+//! server, under the page's Content-Security-Policy, with its numbers compared to the JSON
+//! endpoints and no message on the browser's console. Chromium is found by `needs::chromium`
+//! (PATH, XCC_CHROMIUM); scripts/test installs it.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -15,8 +17,9 @@ use serde_json::{json, Value};
 
 /// Normally a few seconds; virtual time makes the page's own timers cost nothing.
 const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(60);
-use xcc::serve::DASHBOARD;
-/// The layout check the tests inject into the page (the page users load carries none).
+use xcc::serve::{CONTENT_SECURITY_POLICY, DASHBOARD, DASHBOARD_CSS, DASHBOARD_JS};
+/// The layout check the tests add to the page (the page users load carries none), as a
+/// script of the page's own origin: `/__layout_check.js`, served by the test's proxy.
 const LAYOUT_CHECK: &str = include_str!("layout_check.js");
 /// The SVG namespace the page's script passes to `createElementNS`: an identifier, never fetched.
 const SVG_NAMESPACE: &str = "http://www.w3.org/2000/svg";
@@ -109,14 +112,36 @@ fn the_dashboard_shows_the_numbers_the_api_serves() {
         html, DASHBOARD,
         "GET / serves src/serve/dashboard.html as is"
     );
+    assert!(
+        headers.contains(&(
+            "content-security-policy".into(),
+            CONTENT_SECURITY_POLICY.into()
+        )),
+        "{headers:?}"
+    );
     assert_self_contained(&html);
+    for (path, file) in [
+        ("/dashboard.js", DASHBOARD_JS),
+        ("/dashboard.css", DASHBOARD_CSS),
+    ] {
+        let (status, _, body) = server.request("GET", path);
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(body, file, "{path}");
+        assert_self_contained(&body);
+    }
 
     let Some(chromium) = browser("dashboard::the_dashboard_shows_the_numbers_the_api_serves")
     else {
         return;
     };
-    let dom = chromium.dump_dom(&format!("{}/", server.base));
+    let (dom, console) = chromium.dump_dom_logged(&format!("{}/", server.base));
     assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
+    // Under its Content-Security-Policy: nothing refused, no error, nothing logged at all.
+    assert!(
+        console.is_empty(),
+        "the page wrote on the console:\n{}",
+        console.join("\n")
+    );
     for key in [
         "median_visits_before_order",
         "median_session_duration_minutes_before_order",
@@ -314,9 +339,14 @@ fn failures_nulls_and_markup_in_the_data_show_as_text() {
     assert!(svg_rects(&dom, "chart-referrers") > 0);
 }
 
-/// The page must work offline: nothing from another host, no external script or stylesheet.
-fn assert_self_contained(html: &str) {
-    let lower = html.to_ascii_lowercase().replace(SVG_NAMESPACE, "");
+/// The page must work offline: nothing from another host. The page (or its script, or its
+/// style sheet) loads nothing but the script and the style sheet, from its own server.
+fn assert_self_contained(text: &str) {
+    let lower = text
+        .to_ascii_lowercase()
+        .replace(SVG_NAMESPACE, "")
+        .replacen("<script src=\"/dashboard.js\"></script>", "", 1)
+        .replacen("<link rel=\"stylesheet\" href=\"/dashboard.css\">", "", 1);
     for needle in [
         "http://",
         "https://",
@@ -325,6 +355,7 @@ fn assert_self_contained(html: &str) {
         "@import",
         "url(",
         "href=\"//",
+        "import(",
     ] {
         assert!(
             !lower.contains(needle),
@@ -395,12 +426,26 @@ fn browser(check: &str) -> Option<Chromium> {
 impl Chromium {
     /// The DOM after the page's scripts ran: virtual time lets the fetches and drawing finish.
     fn dump_dom(&self, url: &str) -> String {
-        self.run(&["--dump-dom", url])
+        self.run(&["--dump-dom", url]).0
+    }
+
+    /// The DOM, and every message the page wrote on the browser's console: Chromium logs
+    /// each one (a script's error, a resource refused by the Content-Security-Policy, a failed
+    /// load, any console.log) as a line with `:CONSOLE` on stderr, whatever its level.
+    fn dump_dom_logged(&self, url: &str) -> (String, Vec<String>) {
+        let (dom, stderr) = self.run(&["--enable-logging=stderr", "--v=0", "--dump-dom", url]);
+        let console = stderr
+            .lines()
+            .filter(|l| l.contains(":CONSOLE"))
+            .map(str::to_string)
+            .collect();
+        (dom, console)
     }
 
     /// The DOM after the page's scripts ran in a window `width` pixels wide.
     fn dump_dom_at(&self, url: &str, width: u32) -> String {
         self.run(&["--dump-dom", &format!("--window-size={width},2600"), url])
+            .0
     }
 
     fn screenshot(&self, url: &str, png: &Path) {
@@ -420,7 +465,8 @@ impl Chromium {
         assert!(png.exists(), "chromium wrote no {}", png.display());
     }
 
-    fn run(&self, args: &[&str]) -> String {
+    /// Runs Chromium with `args`: its stdout and stderr.
+    fn run(&self, args: &[&str]) -> (String, String) {
         let profile = tempfile::tempdir().unwrap();
         let mut child = Command::new(&self.0)
             // Its own process group, so that a timeout ends the browser's helpers too.
@@ -466,7 +512,7 @@ impl Chromium {
         let stdout = stdout.join().unwrap();
         let stderr = stderr.join().unwrap();
         assert!(status.success(), "chromium {args:?}: {status}\n{stderr}");
-        stdout
+        (stdout, stderr)
     }
 }
 
@@ -504,15 +550,23 @@ fn answer(mut stream: TcpStream, answers: &[(&str, u16, Value)]) {
     let (status, content_type, body) = match answers.iter().find(|(p, _, _)| *p == path) {
         Some((_, status, body)) => (*status, "application/json", body.to_string()),
         None if path == "/" => (200, "text/html; charset=utf-8", DASHBOARD.to_string()),
+        None if path == "/dashboard.js" => (200, "text/javascript", DASHBOARD_JS.to_string()),
+        None if path == "/dashboard.css" => (200, "text/css", DASHBOARD_CSS.to_string()),
         None => (
             404,
             "application/json",
             r#"{"error":"not found"}"#.to_string(),
         ),
     };
+    // The page under the real server's policy.
+    let policy = if path == "/" {
+        format!("Content-Security-Policy: {CONTENT_SECURITY_POLICY}\r\n")
+    } else {
+        String::new()
+    };
     let _ = write!(
         stream,
-        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status} X\r\nContent-Type: {content_type}\r\n{policy}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     let _ = stream.flush();
@@ -552,6 +606,11 @@ fn every_chart_is_laid_out_cleanly_from_400_to_1280_pixels() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let server = Served::start(&w.db(), &["--quiet"]);
     let url = format!("{}/", with_layout_check(&server.base));
+    // The check runs as a script of the page's origin, under the page's policy: nothing is
+    // refused, nothing written on the console.
+    let (dom, console) = chromium.dump_dom_logged(&url);
+    assert_eq!(attribute(&dom, "<body ", "data-layout-checked"), "true");
+    assert!(console.is_empty(), "{}", console.join("\n"));
     for width in LAYOUT_WIDTHS {
         let dom = chromium.dump_dom_at(&url, width);
         assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
@@ -591,22 +650,37 @@ fn every_chart_is_laid_out_cleanly_from_400_to_1280_pixels() {
     }
 }
 
+/// How the test's proxy adds the layout check to the page.
+#[derive(Clone, Copy)]
+enum Inject {
+    /// `<script src="/__layout_check.js">`: the page's own origin, which its
+    /// Content-Security-Policy allows (`script-src 'self'`).
+    Script,
+    /// The check inline, as markup put into a page would be: the policy refuses it.
+    Inline,
+}
+
 /// A stand-in in front of the real server at `base` that adds the layout check to the page
-/// at `/` and passes every other answer on as it is; its base URL.
+/// at `/`, serves it at `/__layout_check.js`, and passes every other answer on as it is
+/// (the page's headers too, its Content-Security-Policy among them); its base URL.
 fn with_layout_check(base: &str) -> String {
+    proxy(base, Inject::Script)
+}
+
+fn proxy(base: &str, inject: Inject) -> String {
     let upstream: SocketAddr = base.trim_start_matches("http://").parse().unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let front = format!("http://{}", listener.local_addr().unwrap());
     thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(stream) = stream else { continue };
-            thread::spawn(move || pass_on(stream, upstream));
+            thread::spawn(move || pass_on(stream, upstream, inject));
         }
     });
     front
 }
 
-fn pass_on(mut client: TcpStream, upstream: SocketAddr) {
+fn pass_on(mut client: TcpStream, upstream: SocketAddr, inject: Inject) {
     let mut reader = BufReader::new(client.try_clone().unwrap());
     let mut request_line = String::new();
     let _ = reader.read_line(&mut request_line);
@@ -619,6 +693,15 @@ fn pass_on(mut client: TcpStream, upstream: SocketAddr) {
         .nth(1)
         .unwrap_or("/")
         .to_string();
+    if path == "/__layout_check.js" {
+        let _ = write!(
+            client,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/javascript\r\nX-Content-Type-Options: nosniff\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{LAYOUT_CHECK}",
+            LAYOUT_CHECK.len()
+        );
+        let _ = client.flush();
+        return;
+    }
     let mut server = TcpStream::connect(upstream).unwrap();
     write!(
         server,
@@ -631,15 +714,28 @@ fn pass_on(mut client: TcpStream, upstream: SocketAddr) {
     if is_page {
         let text = String::from_utf8(answer).unwrap();
         let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        let status = head.lines().next().unwrap();
-        assert!(body.contains("</body>"), "{status}");
-        let body = body.replacen(
-            "</body>",
-            &format!("<script>{LAYOUT_CHECK}</script></body>"),
-            1,
+        let mut lines = head.lines();
+        let status = lines.next().unwrap();
+        // The server's headers, but for the length (the body grows) and the connection.
+        let headers: String = lines
+            .filter(|l| {
+                let name = l.split(':').next().unwrap_or("").to_ascii_lowercase();
+                name != "content-length" && name != "connection"
+            })
+            .map(|l| format!("{l}\r\n"))
+            .collect();
+        assert!(
+            headers.contains("Content-Security-Policy: "),
+            "{status}\n{headers}"
         );
+        assert!(body.contains("</body>"), "{status}");
+        let script = match inject {
+            Inject::Script => "<script src=\"/__layout_check.js\"></script>".to_string(),
+            Inject::Inline => format!("<script>{LAYOUT_CHECK}</script>"),
+        };
+        let body = body.replacen("</body>", &format!("{script}</body>"), 1);
         answer = format!(
-            "{status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            "{status}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
             body.len()
         )
         .into_bytes();
@@ -727,4 +823,33 @@ fn a_date_range_in_the_url_is_shown_and_applied() {
     let dom = chromium.dump_dom(&format!("{}/?from=May", server.base));
     assert_eq!(attribute(&dom, "<body ", "data-ready"), "error");
     assert!(dom.contains("from must be a date like 2022-04-01 (UTC), not \"May\""));
+}
+
+/// The console check of these tests sees what the page's Content-Security-Policy blocks: the
+/// same layout check put inline into the page, as markup from elsewhere would be, is refused,
+/// never runs, and the refusal is on the console; the page itself still draws.
+#[test]
+fn the_pages_policy_refuses_an_inline_script_and_the_console_says_so() {
+    let Some(chromium) =
+        browser("dashboard::the_pages_policy_refuses_an_inline_script_and_the_console_says_so")
+    else {
+        return;
+    };
+    let w = Workspace::new();
+    let (out, _) = w.ingest("-", shop().join("\n").as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let server = Served::start(&w.db(), &["--quiet"]);
+    let (dom, console) =
+        chromium.dump_dom_logged(&format!("{}/", proxy(&server.base, Inject::Inline)));
+    assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
+    assert!(
+        !tag(&dom, "<body ").contains("data-layout-checked"),
+        "the inline script ran: {dom}"
+    );
+    assert!(
+        console
+            .iter()
+            .any(|l| l.contains("violates the following Content Security Policy directive")),
+        "no refusal on the console: {console:?}"
+    );
 }

@@ -1,5 +1,6 @@
-//! What some checks need from the machine (a browser, PostgreSQL's server programs, root for
-//! a tmpfs), found the same way on Linux and macOS; and the one way to skip such a check.
+//! What some checks need from the machine (a browser, PostgreSQL's server programs,
+//! Schemathesis, root for a tmpfs), found the same way on Linux and macOS; and the one way to
+//! skip such a check.
 //!
 //! A check whose tool is missing fails, naming the command that installs it. Only its skip
 //! variable (`XCC_SKIP_BROWSER=1`, `XCC_SKIP_FULL_DISK=1`) skips it, and then the skip is
@@ -87,6 +88,45 @@ pub fn chromium(check: &str) -> Option<PathBuf> {
          with `{}` (scripts/test does), or set XCC_SKIP_BROWSER=1 to skip the browser checks",
         install_hint("chromium", "--cask chromium")
     );
+}
+
+/// The Schemathesis version the tests run: the pin in scripts/schemathesis-requirements.txt.
+pub fn schemathesis_pin() -> String {
+    let pins = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/schemathesis-requirements.txt");
+    std::fs::read_to_string(&pins)
+        .unwrap_or_else(|e| panic!("{}: {e}", pins.display()))
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("schemathesis==").map(str::to_string))
+        .unwrap_or_else(|| panic!("{} pins no schemathesis==VERSION", pins.display()))
+}
+
+/// Schemathesis's `st` program: `XCC_SCHEMATHESIS`, else the virtualenv `.venv-schemathesis`
+/// that scripts/test makes with the pinned version; a failure naming the command otherwise
+/// (never a skip).
+pub fn schemathesis(check: &str) -> PathBuf {
+    if let Some(given) = std::env::var_os("XCC_SCHEMATHESIS") {
+        return PathBuf::from(given);
+    }
+    let pin = schemathesis_pin();
+    let install = "run scripts/test (it installs it), or `python3 -m venv .venv-schemathesis && \
+                   .venv-schemathesis/bin/pip install -r scripts/schemathesis-requirements.txt` \
+                   in the project's folder, or set XCC_SCHEMATHESIS to an `st` program";
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-schemathesis/bin/st");
+    if !is_executable(&venv) {
+        panic!("{check} needs Schemathesis {pin}, found neither in XCC_SCHEMATHESIS nor in .venv-schemathesis: {install}");
+    }
+    let version = Command::new(&venv)
+        .arg("--version")
+        .output()
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .unwrap_or_default();
+    assert_eq!(
+        version,
+        format!("st, version {pin}"),
+        "{check} needs Schemathesis {pin} (its flags change between versions), and \
+         .venv-schemathesis has another: {install}"
+    );
+    venv
 }
 
 /// The folder of PostgreSQL's server programs (initdb, pg_ctl, postgres, psql):

@@ -317,7 +317,10 @@ fn a_dump_loads_into_postgresql_with_the_same_numbers_and_sessionize_sql_agrees(
     }
     // Every table the dump writes, as the dump itself lists them, with the file's rows; and
     // table sensitivity, empty in a working file, with the answer's rows, one per timeout.
-    let timeouts = metrics(&db, "sensitivity")["timeouts"].as_array().unwrap().len();
+    let timeouts = metrics(&db, "sensitivity")["timeouts"]
+        .as_array()
+        .unwrap()
+        .len();
     assert_eq!(timeouts, 8);
     for table in xcc::dump::DUMPED_TABLES {
         let expected = match table {
@@ -400,7 +403,10 @@ fn a_dump_loads_into_postgresql_with_the_same_numbers_and_sessionize_sql_agrees(
     // PostgreSQL too: on the schema with the logged-in events, against xcc's sweep (every
     // timeout is one of the listed ones, so the file's timeout of 10 minutes adds none).
     cluster.psql(&["-c", "TRUNCATE shop.sensitivity"], b"");
-    assert_eq!(cluster.query("SELECT count(*) FROM shop.sensitivity"), ["0"]);
+    assert_eq!(
+        cluster.query("SELECT count(*) FROM shop.sensitivity"),
+        ["0"]
+    );
     assert_same_rows(
         &cluster.query("SELECT * FROM shop.v_sensitivity"),
         metrics(&db, "sensitivity")["timeouts"].as_array().unwrap(),

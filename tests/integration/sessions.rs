@@ -414,7 +414,11 @@ fn every_older_version_migrates_to_exactly_the_schema_of_a_new_file() {
             fresh.rows("SELECT * FROM dictionary ORDER BY name, column_name"),
             "from version {version}"
         );
-        assert_eq!(w.session_rows(), fresh.session_rows(), "from version {version}");
+        assert_eq!(
+            w.session_rows(),
+            fresh.session_rows(),
+            "from version {version}"
+        );
         for metric in ["orders", "referrers", "sensitivity", "summary"] {
             let got = run(&["metrics", metric, "--db", &w.db_str()], b"").json();
             let want = run(&["metrics", metric, "--db", &fresh.db_str()], b"").json();
@@ -425,7 +429,11 @@ fn every_older_version_migrates_to_exactly_the_schema_of_a_new_file() {
                 }
                 v
             };
-            assert_eq!(comparable(got), comparable(want), "{metric} from version {version}");
+            assert_eq!(
+                comparable(got),
+                comparable(want),
+                "{metric} from version {version}"
+            );
         }
     }
 }

@@ -112,10 +112,9 @@ impl Workspace {
     /// ingested by the last xcc of that schema version (tests/data/make-schema-fixtures.sh).
     pub fn with_version_file(version: i64) -> Self {
         let w = Workspace::new();
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join(format!("tests/data/schema-v{version}.db"));
-        std::fs::copy(&fixture, w.db())
-            .unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/schema-v{version}.db"));
+        std::fs::copy(&fixture, w.db()).unwrap_or_else(|e| panic!("{}: {e}", fixture.display()));
         w
     }
 

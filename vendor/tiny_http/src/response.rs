@@ -361,6 +361,18 @@ where
             );
         }
 
+        // xcc: every response says `X-Content-Type-Options: nosniff`, the server's own
+        // answers (431, 414, 400, 505, ...) too, so that no browser guesses another type
+        if !self
+            .headers
+            .iter()
+            .any(|h| h.field.equiv("X-Content-Type-Options"))
+        {
+            self.headers.push(
+                Header::from_bytes(&b"X-Content-Type-Options"[..], &b"nosniff"[..]).unwrap(),
+            );
+        }
+
         // handling upgrade
         if let Some(upgrade) = upgrade {
             self.headers.insert(
