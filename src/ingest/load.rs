@@ -90,7 +90,7 @@ pub fn load(
             }
         }
         refuse_if_not_json(source, sniffer.not_json())?;
-        stop_if_interrupted()?;
+        super::stop::stop_if_interrupted()?;
         progress.update(parser.bytes_read(), loaded.lines_read);
     }
     refuse_if_not_json(source, sniffer.not_json_at_end())?;
@@ -101,17 +101,6 @@ pub fn load(
     });
     events.finish()?;
     Ok(loaded)
-}
-
-/// What an ingest stopped by Ctrl-C says.
-pub const STOPPED: &str = "stopped (Ctrl-C) before the end of the input; nothing was written";
-
-/// Stops the ingest (its transaction rolls back) on Ctrl-C.
-pub fn stop_if_interrupted() -> Result<()> {
-    if crate::interrupt::requested() {
-        bail!("{STOPPED}");
-    }
-    Ok(())
 }
 
 /// Stops the ingest (its transaction rolls back) when the input is not JSON lines at all.

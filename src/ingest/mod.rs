@@ -9,6 +9,7 @@ mod load;
 mod parse;
 mod progress;
 mod reasons;
+mod stop;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -94,7 +95,7 @@ pub fn run(source: Source, opts: &IngestOptions) -> Result<IngestReport> {
             // Ctrl-C also stops a running statement (the store's progress handler): the
             // ingest says it stopped, whichever step it was in.
             if crate::interrupt::requested() {
-                return Err(anyhow::anyhow!("{}", load::STOPPED));
+                return Err(anyhow::anyhow!("{}", stop::STOPPED));
             }
             return Err(store::explain(&opts.db, e));
         }
@@ -191,7 +192,7 @@ fn write(
     let sessions_written = sessionize(tx, &loaded)?;
     let sessionize_seconds = sessionize_started.elapsed().as_secs_f64();
     // A Ctrl-C while the sessions were rebuilt still stops the ingest: nothing is committed.
-    load::stop_if_interrupted()?;
+    stop::stop_if_interrupted()?;
     let top_reject_reasons = if loaded.rejected > 0 {
         reasons::most_frequent(store::rejects::reasons(tx, ingest_id)?, 3)
     } else {

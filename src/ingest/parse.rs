@@ -117,7 +117,7 @@ impl Parser {
         let message = loop {
             match self.messages.recv_timeout(INTERRUPT_POLL) {
                 Ok(message) => break Ok(message),
-                Err(RecvTimeoutError::Timeout) => super::load::stop_if_interrupted()?,
+                Err(RecvTimeoutError::Timeout) => super::stop::stop_if_interrupted()?,
                 Err(RecvTimeoutError::Disconnected) => break Err(()),
             }
         };

@@ -6,7 +6,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::routes::Answer;
 use crate::metrics::Metric;
 
 #[derive(Clone, Default)]
@@ -23,13 +22,13 @@ impl Cache {
         (*cached_generation == generation).then(|| body.clone())
     }
 
-    /// Keeps `answer` as the body of `metric` for `generation`, if it is a 200.
-    pub fn keep(&self, metric: Metric, generation: i64, answer: &Answer) {
-        if answer.status != 200 {
+    /// Keeps `body` as the answer of `metric` for `generation`, if its status is 200.
+    pub fn keep(&self, metric: Metric, generation: i64, status: u16, body: &str) {
+        if status != 200 {
             return;
         }
         if let Ok(mut answers) = self.answers.lock() {
-            answers.insert(metric, (generation, answer.body.clone()));
+            answers.insert(metric, (generation, body.to_string()));
         }
     }
 }
@@ -42,7 +41,7 @@ mod tests {
     fn an_answer_is_served_for_its_generation_only() {
         let cache = Cache::default();
         assert_eq!(cache.get(Metric::Orders, 1), None);
-        cache.keep(Metric::Orders, 1, &Answer::json(200, "a".into()));
+        cache.keep(Metric::Orders, 1, 200, "a");
         assert_eq!(cache.get(Metric::Orders, 1).as_deref(), Some("a"));
         assert_eq!(cache.get(Metric::Orders, 2), None);
         assert_eq!(cache.get(Metric::Summary, 1), None);
@@ -55,13 +54,14 @@ mod tests {
             cache.keep(
                 Metric::Sensitivity,
                 1,
-                &Answer::error(status, "the query took longer than its time limit"),
+                status,
+                r#"{"error":"the query took longer than its time limit"}"#,
             );
             assert_eq!(cache.get(Metric::Sensitivity, 1), None, "{status}");
         }
         // Nor does one replace the answer kept.
-        cache.keep(Metric::Sensitivity, 1, &Answer::json(200, "b".into()));
-        cache.keep(Metric::Sensitivity, 1, &Answer::error(503, "x"));
+        cache.keep(Metric::Sensitivity, 1, 200, "b");
+        cache.keep(Metric::Sensitivity, 1, 503, r#"{"error":"x"}"#);
         assert_eq!(cache.get(Metric::Sensitivity, 1).as_deref(), Some("b"));
     }
 }

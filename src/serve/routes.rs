@@ -199,7 +199,8 @@ impl Queries {
             200,
             metrics::compute(&self.conn, metric, filter)?.to_string(),
         );
-        self.cache.keep(metric, generation, &answer);
+        self.cache
+            .keep(metric, generation, answer.status, &answer.body);
         Ok(answer)
     }
 }
