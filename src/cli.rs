@@ -61,7 +61,7 @@ pub enum Command {
     /// Deterministic for a given seed: the same options give the same bytes. Shuffled order,
     /// a 15-second grid, about 28% logged in, customers with several sessions over 30 days.
     #[command(
-        after_help = "Examples:\n  xcc generate --events 1000000 > events.jsonl\n  xcc generate --events 50000 --seed 7 --customers 300 | xcc ingest - --db sample.db\n  xcc generate --events 1000000 --realistic > real-shaped.jsonl   # a user agent and ip per line"
+        after_help = "Examples:\n  xcc generate --events 1000000 > events.jsonl\n  xcc generate --events 50000 --seed 7 --customers 300 | xcc ingest - --db sample.db\n  xcc generate --events 1000000 --realistic > real-shaped.jsonl   # a user agent and ip per line\n  xcc generate --events 680000 --realistic --visit-events 3.25 > many-sessions.jsonl"
     )]
     Generate(GenerateArgs),
 
@@ -93,11 +93,15 @@ pub enum Command {
     /// complete on its own.
     ///
     /// It holds the sessions, the analyst views, the dictionary, the ingests ledger and the
-    /// rejects counted by reason; events only with --events logged-in, and visitors' IP
-    /// addresses and user agents only with --keep-personal-data. `xcc metrics` and
-    /// `xcc serve` give the same numbers from it as from the working file.
+    /// rejects counted by reason; events only with --events logged-in. Nothing personal is in
+    /// any field unless --keep-personal-data: no IP address, user agent or unknown field of
+    /// any event; URLs without user name, password, fragment and query parameters other than
+    /// utm_*, ref and source; e-mail addresses, phone-like and card-like numbers in search
+    /// text as [email], [phone], [card]; reject reasons without the input they quoted.
+    /// --pseudonymize also replaces the customer ids. `xcc metrics` and `xcc serve` give the
+    /// same numbers from it as from the working file.
     #[command(
-        after_help = "Examples:\n  xcc share --db sessions.db --out analysts.db\n  xcc share --db sessions.db --out analysts.db --events logged-in --force\n  sqlite3 analysts.db 'SELECT * FROM about'"
+        after_help = "Examples:\n  xcc share --db sessions.db --out analysts.db\n  xcc share --db sessions.db --out analysts.db --events logged-in --force\n  xcc share --db sessions.db --out analysts.db --events logged-in --pseudonymize\n  xcc share --db sessions.db --out analysts.db --report answers.html   # and the answers as one page\n  sqlite3 analysts.db 'SELECT * FROM about'"
     )]
     Share(ShareArgs),
 
@@ -125,6 +129,19 @@ pub enum Command {
         after_help = "Examples:\n  xcc verify --db analysts.db\n  xcc verify --db sessions.db && xcc serve --db sessions.db"
     )]
     Verify(VerifyArgs),
+
+    /// Write the dashboard's answers as one HTML file that anyone can open, offline: both
+    /// medians with their explanations, the counts, every chart and the referrer table, and
+    /// where the numbers come from.
+    ///
+    /// The page is self-contained (its script, style and data inside it) and loads nothing
+    /// from anywhere: its Content-Security-Policy allows nothing else. It holds aggregates
+    /// only (no customer id, event or IP address), the same JSON as `xcc metrics NAME` for
+    /// the file and the filter, and prints on A4.
+    #[command(
+        after_help = "Examples:\n  xcc report --db sessions.db --out report.html\n  xcc report --db sessions.db --out may.html --from 2022-05-01 --to 2022-05-31 --force\n  xcc report --db analysts.db --out google.html --referrer www.google.com"
+    )]
+    Report(ReportArgs),
 
     /// Serve the metrics over HTTP as JSON.
     ///
@@ -232,10 +249,22 @@ pub struct ShareArgs {
     /// logged-in customers.
     #[arg(long, value_enum, default_value = "none")]
     pub events: SharedEvents,
-    /// Keep the IP address and user agent of the events included (they identify visitors).
+    /// Keep every field as in the working file: the IP address, user agent and unknown fields
+    /// of the events included, URLs, search text and reject reasons unredacted (they
+    /// identify visitors).
     #[arg(long)]
     pub keep_personal_data: bool,
-    /// Replace --out if it exists.
+    /// Replace every customer id by a number from 1 to the number of customers, in a random
+    /// order drawn for this file alone: the same customer has the same number throughout the
+    /// file, so every metric stays the same, but a copy cannot be joined back to the shop's
+    /// customer table.
+    #[arg(long)]
+    pub pseudonymize: bool,
+    /// Also write the answers of the shared file as one HTML page (what `xcc report` writes),
+    /// for the people who read no SQL.
+    #[arg(long, value_name = "PATH")]
+    pub report: Option<PathBuf>,
+    /// Replace --out (and --report) if it exists.
     #[arg(long)]
     pub force: bool,
     /// No summary on stderr.
@@ -309,6 +338,19 @@ pub struct GenerateArgs {
     /// speed measurements; all other bytes are the same as without it.
     #[arg(long)]
     pub realistic: bool,
+    /// Mean events of a logged-in customer's visit (default: the real file's, about 6.35).
+    /// Fewer give customers more, shorter sessions for the same lines: 3.25 gives about
+    /// 58,000 sessions in 680,000 lines instead of about 30,000.
+    #[arg(long, value_name = "E", value_parser = visit_events)]
+    pub visit_events: Option<f64>,
+}
+
+/// --visit-events: a number of at least 2 (a landing page and one more event).
+fn visit_events(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(events) if events.is_finite() && events >= 2.0 => Ok(events),
+        _ => Err(format!("{text} is not a number of at least 2")),
+    }
 }
 
 #[derive(Args, Debug)]
@@ -346,6 +388,34 @@ pub struct QueryArgs {
 pub struct VerifyArgs {
     #[command(flatten)]
     pub db: DbArg,
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub db: DbArg,
+    /// The HTML file to write.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// The first UTC day to count, like 2022-04-01 (as `xcc metrics --from`).
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// The last UTC day to count (included), like 2022-04-30.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// Only sessions of this referrer host (like www.google.com), or (direct) for none.
+    #[arg(long, value_name = "HOST")]
+    pub referrer: Option<String>,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+    /// Stop when computing the numbers takes longer than this (e.g. 30s, 2m), with one
+    /// sentence: a view in a file from elsewhere can be made to loop.
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
+    pub time_limit: std::time::Duration,
+    /// No summary on stderr.
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 #[derive(Args, Debug)]

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use rusqlite::Connection;
 
-use crate::{dump, metrics, sessions, share, store, verify};
+use crate::{dump, metrics, report, sessions, share, store, verify};
 
 /// `(file under queries/, statement)` of every statement run as one prepared statement.
 fn statements() -> Vec<(&'static str, &'static str)> {
@@ -26,6 +26,7 @@ fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend(sessions::orders::STATEMENTS);
     all.extend(sessions::sensitivity::STATEMENTS);
     all.extend(metrics::STATEMENTS);
+    all.extend(report::STATEMENTS);
     all.extend(share::STATEMENTS);
     all.extend(dump::STATEMENTS);
     all.extend(verify::STATEMENTS);
@@ -57,6 +58,7 @@ fn every_statement_prepares_on_a_fresh_schema() {
     conn.execute_batch(share::SCHEMA_SQL).unwrap();
     conn.execute("ATTACH DATABASE ?1 AS source", [source.to_str().unwrap()])
         .unwrap();
+    share::prepare(&conn).unwrap();
     for (file, sql) in statements() {
         if let Err(e) = conn.prepare(sql) {
             panic!("queries/{file} does not prepare: {e}");

@@ -19,6 +19,7 @@ pub mod input;
 pub mod interrupt;
 pub mod metrics;
 pub mod migrations;
+pub mod report;
 pub mod rows;
 pub mod serve;
 pub mod sessions;

@@ -32,18 +32,22 @@ pub const MIGRATIONS: &[Migration] = &[
         to: 5,
         apply: sensitivity_rows,
     },
+    Migration {
+        to: 6,
+        apply: rendered_times,
+    },
 ];
 
 const SESSIONS_IN_CUSTOMER_ORDER: &str =
     include_str!("../queries/migrations/0002_sessions_in_customer_order.sql");
 
-/// Version 1 → 2: the sessions table made anew in (customer_id, session_number) order, and
-/// filled again by sessionizing the stored events (sessions are derived data).
+/// Version 1 → 2: the sessions table made anew in (customer_id, session_number) order. As
+/// shipped it also filled the table by sessionizing the stored events; today's sessionizer
+/// writes today's table, so the table stays empty on its way up until version 6's step makes
+/// it anew and sessionizes (sessions are derived data; the SQL file is unchanged).
 fn sessions_in_customer_order(conn: &Connection) -> Result<String> {
     conn.execute_batch(SESSIONS_IN_CUSTOMER_ORDER)?;
-    let timeout_us = meta::session_timeout_seconds(conn)? * 1_000_000;
-    let sessions = rebuild::rebuild_all_sessions(conn, timeout_us)?;
-    Ok(format!("{} sessions rebuilt", thousands(sessions)))
+    Ok("sessions in customer order".to_string())
 }
 
 const BLOCKS_AND_ORDER_ROWS: &str =
@@ -75,6 +79,28 @@ const SENSITIVITY_ROWS: &str = include_str!("../queries/migrations/0005_sensitiv
 fn sensitivity_rows(conn: &Connection) -> Result<String> {
     conn.execute_batch(SENSITIVITY_ROWS)?;
     Ok("per-customer figures at other session timeouts dropped".to_string())
+}
+
+const RENDERED_TIMES: &str = include_str!("../queries/migrations/0006_rendered_times.sql");
+
+/// Version 5 → 6: the texts that only render a time's integer become generated columns
+/// (sessions' started_at, ended_at, first_order_at; events' timestamp where the input wrote it
+/// with six digits). With legacy_alter_table on, renaming the old events table aside rewrites
+/// no other definition (an analyst's own view of `events` keeps naming `events`, the new
+/// table). The sessions table is made anew and filled by sessionizing the stored events, and
+/// the order rows follow it.
+fn rendered_times(conn: &Connection) -> Result<String> {
+    conn.pragma_update(None, "legacy_alter_table", true)?;
+    let step = conn.execute_batch(RENDERED_TIMES);
+    conn.pragma_update(None, "legacy_alter_table", false)?;
+    step?;
+    let timeout_us = meta::session_timeout_seconds(conn)? * 1_000_000;
+    let sessions = rebuild::rebuild_all_sessions(conn, timeout_us)?;
+    OrderRows::new(conn)?.refresh_all()?;
+    Ok(format!(
+        "times that only render their integers no longer stored, {} sessions rebuilt",
+        thousands(sessions)
+    ))
 }
 
 #[cfg(test)]

@@ -69,6 +69,7 @@ fn load(args: &DemoArgs, label: String) -> Result<()> {
         seed: args.seed,
         customers: None,
         realistic: false,
+        visit_events: None,
     })
     .context("cannot start the generator thread")?;
     let source = Source::Stream {

@@ -15,6 +15,7 @@ pub fn run(args: GenerateArgs) -> Result<ExitCode> {
         seed: args.seed,
         customers: args.customers,
         realistic: args.realistic,
+        visit_events: args.visit_events,
     };
     write_events(&mut out, &options)?;
     out.flush()?;

@@ -24,20 +24,26 @@ pub fn run(args: MetricsArgs) -> Result<ExitCode> {
 
 /// The filter of --from, --to and --referrer, checked as the server checks its parameters.
 fn filter(args: &MetricsArgs) -> Result<Filter> {
-    let pairs: Vec<(&str, &str)> = [
-        ("from", &args.from),
-        ("to", &args.to),
-        ("referrer", &args.referrer),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| Some((name, value.as_deref()?)))
-    .collect();
-    if !pairs.is_empty() && !args.metric.takes_filter() {
+    let given = [&args.from, &args.to, &args.referrer];
+    if given.iter().any(|v| v.is_some()) && !args.metric.takes_filter() {
         bail!(
             "metrics {} takes no --from, --to or --referrer; they apply to orders, orders-detail, referrers, daily and distributions",
             args.metric.name()
         );
     }
+    filter_of_options(&args.from, &args.to, &args.referrer)
+}
+
+/// The filter of the options --from, --to and --referrer (`xcc metrics`, `xcc report`).
+pub(super) fn filter_of_options(
+    from: &Option<String>,
+    to: &Option<String>,
+    referrer: &Option<String>,
+) -> Result<Filter> {
+    let pairs: Vec<(&str, &str)> = [("from", from), ("to", to), ("referrer", referrer)]
+        .into_iter()
+        .filter_map(|(name, value)| Some((name, value.as_deref()?)))
+        .collect();
     // The sentences name the parameters; here they are options.
     Filter::from_pairs(pairs)
         .map_err(|e| anyhow!("--{}", e.replace(" after to (", " after --to (")))

@@ -8,6 +8,7 @@ mod generate;
 mod ingest;
 mod metrics;
 mod query;
+mod report;
 mod serve;
 mod sessionize;
 mod share;
@@ -31,6 +32,7 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Share(args) => share::run(args),
         Command::Dump(args) => dump::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Report(args) => report::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }

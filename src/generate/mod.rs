@@ -46,7 +46,7 @@ use std::io::{self, Write};
 use agents::Agents;
 use lines::LineWriter;
 use rng::Rng;
-use simulation::{Rec, Simulation};
+use simulation::{CustomerVisit, Rec, Simulation};
 
 /// Events kept back for the window shuffle: 4 MiB, so a line's distance from its
 /// time-order position is about 130,000 lines on average.
@@ -65,6 +65,9 @@ pub struct GenerateOptions {
     /// They come from their own random stream, so all other bytes are the same as
     /// without it.
     pub realistic: bool,
+    /// Mean events of a logged-in customer's visit; `None` = the real file's, about 6.35.
+    /// Fewer give customers more, shorter sessions for the same number of lines.
+    pub visit_events: Option<f64>,
 }
 
 /// Customers for a run of `events` lines when none is given: one per 150 events, at
@@ -87,7 +90,11 @@ pub fn write_events(out: &mut impl Write, opts: &GenerateOptions) -> io::Result<
     let customers = opts
         .customers
         .unwrap_or_else(|| default_customers(opts.events));
-    let mut sim = Simulation::new(opts.events, customers, opts.seed);
+    let visit = match opts.visit_events {
+        Some(events) => CustomerVisit::with_events(events),
+        None => CustomerVisit::DEFAULT,
+    };
+    let mut sim = Simulation::new(opts.events, customers, opts.seed, &visit);
     // A separate stream for the shuffle, so that window size never changes behaviour.
     let mut shuffle = Rng::new(opts.seed ^ 0x5348_5546_464c_4521);
     let window_cap = WINDOW.min(opts.events as usize);

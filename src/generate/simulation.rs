@@ -200,9 +200,44 @@ impl Customer {
     }
 }
 
+/// What a logged-in customer's visit is like on average: its browsing steps after the
+/// landing page (the mean of the exponential), its events and its duration in ticks.
+pub(super) struct CustomerVisit {
+    browse_mean: f64,
+    events: f64,
+    ticks: f64,
+}
+
+/// Browsing steps, order steps and landing page of a customer's visit beyond its browsing
+/// (6.35 - 4.5: the landing page and, for some, the cart, checkout and order).
+const CUSTOMER_VISIT_OVERHEAD: f64 = 1.85;
+
+impl CustomerVisit {
+    /// The calibrated visit of the real file: about 6.35 events.
+    pub(super) const DEFAULT: CustomerVisit = CustomerVisit {
+        browse_mean: BROWSE_MEAN,
+        events: CUSTOMER_VISIT_LEN,
+        ticks: CUSTOMER_VISIT_TICKS,
+    };
+
+    /// A visit of `events` events on average (at least 2), so that the same logged-in
+    /// events make more and shorter sessions (or fewer and longer ones). The browsing
+    /// steps are floor(Exp(b)), whose mean is 1 / (e^(1/b) - 1): b is solved from it.
+    pub(super) fn with_events(events: f64) -> CustomerVisit {
+        let events = events.max(2.0);
+        let browse = events - CUSTOMER_VISIT_OVERHEAD;
+        CustomerVisit {
+            browse_mean: 1.0 / (1.0 + 1.0 / browse).ln(),
+            events,
+            // Steps times the mean gap between steps, as in the default.
+            ticks: CUSTOMER_VISIT_TICKS * (events - 1.0) / (CUSTOMER_VISIT_LEN - 1.0),
+        }
+    }
+}
+
 /// Mean gap between a customer's sessions and mean gap between anonymous arrivals,
 /// in ticks, that together make `events` events over the span.
-fn mean_gaps(events: u64, n_customers: usize) -> (f64, f64) {
+fn mean_gaps(events: u64, n_customers: usize, visit: &CustomerVisit) -> (f64, f64) {
     let events_per_tick = events as f64 / SPAN_TICKS;
 
     // Mean gap so that the customers together make CUSTOMER_SHARE of the events:
@@ -210,11 +245,11 @@ fn mean_gaps(events: u64, n_customers: usize) -> (f64, f64) {
     let mut gap_mean = MIN_MEAN_SESSION_GAP_TICKS;
     let mut customer_rate = 0.0;
     if n_customers > 0 && events > 0 {
-        let cycle = n_customers as f64 * CUSTOMER_VISIT_LEN / (CUSTOMER_SHARE * events_per_tick);
-        gap_mean = (cycle - CUSTOMER_VISIT_TICKS - MIN_SESSION_GAP_TICKS as f64)
-            .max(MIN_MEAN_SESSION_GAP_TICKS);
-        customer_rate = n_customers as f64 * CUSTOMER_VISIT_LEN
-            / (CUSTOMER_VISIT_TICKS + MIN_SESSION_GAP_TICKS as f64 + gap_mean);
+        let cycle = n_customers as f64 * visit.events / (CUSTOMER_SHARE * events_per_tick);
+        gap_mean =
+            (cycle - visit.ticks - MIN_SESSION_GAP_TICKS as f64).max(MIN_MEAN_SESSION_GAP_TICKS);
+        customer_rate = n_customers as f64 * visit.events
+            / (visit.ticks + MIN_SESSION_GAP_TICKS as f64 + gap_mean);
     }
     let anon_rate = (events_per_tick - customer_rate).max(events_per_tick * 0.05);
     let spawn_gap_mean = if anon_rate > 0.0 {
@@ -262,14 +297,16 @@ pub(super) struct Simulation {
     /// within one tick.
     spawn_at: f64,
     spawn_gap_mean: f64,
+    /// Mean browsing steps of a customer's visit (anonymous visits keep BROWSE_MEAN).
+    customer_browse_mean: f64,
 }
 
 impl Simulation {
-    pub(super) fn new(events: u64, customers: u64, seed: u64) -> Simulation {
+    pub(super) fn new(events: u64, customers: u64, seed: u64, visit: &CustomerVisit) -> Simulation {
         // Customer ids are written as u32 in `Rec`; a larger pool could not fit in
         // memory anyway.
         let n_customers = customers.min(u32::MAX as u64 - 1) as usize;
-        let (gap_mean, spawn_gap_mean) = mean_gaps(events, n_customers);
+        let (gap_mean, spawn_gap_mean) = mean_gaps(events, n_customers, visit);
         let mut sim = Simulation {
             rng: Rng::new(seed),
             heap: BinaryHeap::with_capacity(n_customers + 1024),
@@ -280,6 +317,7 @@ impl Simulation {
             next_id: 1,
             spawn_at: 0.0,
             spawn_gap_mean,
+            customer_browse_mean: visit.browse_mean,
         };
         for slot in 0..n_customers {
             let customer = Customer::random(&mut sim.rng, gap_mean);
@@ -330,10 +368,15 @@ impl Simulation {
     fn start_visit(&mut self, slot: u32) {
         let rng = &mut self.rng;
         let customer = self.visits[slot as usize].customer;
+        let browse_mean = if customer == 0 {
+            BROWSE_MEAN
+        } else {
+            self.customer_browse_mean
+        };
         let mut v = Visit {
             customer,
             stage: Stage::Landing,
-            left: (rng.exp(BROWSE_MEAN) as u16).min(BROWSE_MAX),
+            left: (rng.exp(browse_mean) as u16).min(BROWSE_MAX),
             product: random_product(rng),
             cart_page: rng.unit() < 0.5,
             ..Visit::EMPTY

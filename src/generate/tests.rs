@@ -17,6 +17,7 @@ fn generate_with(events: u64, seed: u64, realistic: bool) -> Vec<u8> {
         seed,
         customers: None,
         realistic,
+        visit_events: None,
     };
     write_events(&mut out, &opts).unwrap();
     out
@@ -311,6 +312,7 @@ fn customer_pool_is_respected() {
         seed: 41,
         customers: Some(50),
         realistic: false,
+        visit_events: None,
     };
     write_events(&mut out, &opts).unwrap();
     let events = parse_all(&out);
@@ -324,6 +326,7 @@ fn customer_pool_is_respected() {
         seed: 41,
         customers: Some(0),
         realistic: false,
+        visit_events: None,
     };
     let mut out = Vec::new();
     write_events(&mut out, &opts).unwrap();

@@ -8,7 +8,7 @@
 mod load;
 mod parse;
 mod progress;
-mod reasons;
+pub mod reasons;
 mod stop;
 
 use std::path::PathBuf;

@@ -2,6 +2,11 @@
 // the JSON endpoints of the server that served it (paths without a host) and draws the page's
 // numbers and charts into its elements. It depends on nothing else; the page's URL holds the
 // date range and referrer (location.search), and the form makes a new URL of them.
+//
+// The same script draws `xcc report`'s page (src/report/), which carries its data instead:
+// a script element of type application/json with the id xcc-data, before this script, holds the
+// endpoints' answers under the keys of ENDPOINTS, and the filter they were computed with
+// under "filter". When that block is there, nothing is fetched (see loadAll).
 "use strict";
 
 // The SVG namespace is an identifier, not an address: nothing is fetched from it.
@@ -16,7 +21,7 @@ const ENDPOINTS = [
   ["referrers", "/metrics/referrers", true],
   ["history", "/metrics/history", false],
   ["sensitivity", "/metrics/sensitivity", false],
-  // The hosts of the referrer menu: every host, whatever the range.
+  // The hosts of the referrer menu: every host, whatever the range (a report has no menu).
   ["hosts", "/metrics/referrers", false],
 ];
 const FILTER_KEYS = ["from", "to", "referrer"];
@@ -255,12 +260,24 @@ function renderSummary(s) {
     : "The database holds no events yet: load some with `xcc ingest`.");
 }
 
-/** How many values each headline median is taken over (the n of /metrics/orders/detail). */
+/** How many values each headline median is taken over (the n of /metrics/orders/detail), and
+ *  their spread: the percentiles, the mean and the largest. */
 function renderBasis(detail) {
   const orders = detail.visits_before_order ? detail.visits_before_order.n : 0;
   const customers = detail.minutes_before_first_order ? detail.minutes_before_first_order.n : 0;
   setText("visits-basis", orders > 0 ? "over " + count(orders) + (orders === 1 ? " ordering session" : " ordering sessions") : "\u00a0");
   setText("minutes-basis", customers > 0 ? "over " + count(customers) + (customers === 1 ? " customer who ordered" : " customers who ordered") : "\u00a0");
+  setText("visits-spread", spread(detail.visits_before_order, decimal));
+  setText("minutes-spread", spread(detail.minutes_before_first_order, duration));
+}
+
+/** "p25 1 · p75 2 · p90 3 · mean 1.8 · max 12", or nothing without values. */
+function spread(d, shown) {
+  if (!d || !(d.n > 0)) return "";
+  return [["p25", d.p25], ["p75", d.p75], ["p90", d.p90], ["mean", d.mean], ["max", d.max]]
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([name, v]) => name + " " + shown(v))
+    .join(" \u00b7 ");
 }
 
 function renderDaily(daily) {
@@ -556,6 +573,11 @@ function renderHistory(data) {
   const container = document.getElementById("chart-history");
   const rows = data.history || [];
   if (rows.length === 0) return emptyPlot(container, "No ingests yet.");
+  // Points without a value on both panels would be empty axes.
+  const valued = (v) => v !== null && v !== undefined;
+  if (!rows.some((r) => valued(r.median_visits_after) || valued(r.median_minutes_after))) {
+    return emptyPlot(container, "No orders yet.");
+  }
   medianPanels(container, rows, {
     panels: [
       ["median_visits_after", "median visits before an order", (v) => decimal(v)],
@@ -613,6 +635,8 @@ function renderHostMenu(hosts) {
 function setUpRange() {
   const filter = pageFilter();
   const form = document.getElementById("range-form");
+  // A report has no form: its range is the one it was made with, said in the note below.
+  if (!form) return showScope(filter);
   // defaultValue and defaultSelected: the values show in the markup too (value, selected).
   document.getElementById("range-from").defaultValue = filter.get("from") || "";
   document.getElementById("range-to").defaultValue = filter.get("to") || "";
@@ -627,6 +651,11 @@ function setUpRange() {
     const query = next.toString();
     location.assign(location.pathname + (query ? "?" + query : ""));
   });
+  showScope(filter);
+}
+
+/** The note that says what the range applies to, when there is one. */
+function showScope(filter) {
   const scope = document.getElementById("range-scope");
   if (filter.toString() === "") return;
   const parts = [];
@@ -646,6 +675,7 @@ function setUpRange() {
 function boundRange(summary) {
   for (const id of ["range-from", "range-to"]) {
     const input = document.getElementById(id);
+    if (!input) continue;
     if (summary.first_event_at) input.min = summary.first_event_at.slice(0, 10);
     if (summary.last_event_at) input.max = summary.last_event_at.slice(0, 10);
   }
@@ -655,9 +685,16 @@ function boundRange(summary) {
 
 const FETCH_TIMEOUT_MS = 30000;
 
-/** The page's own from, to and referrer (its URL keeps them, so that a link shares them). */
+/** The data a report carries in its page (null on the served dashboard), read once. */
+const EMBEDDED = (() => {
+  const block = document.getElementById("xcc-data");
+  return block ? JSON.parse(block.textContent) : null;
+})();
+
+/** The page's own from, to and referrer (its URL keeps them, so that a link shares them; a
+ *  report's data says the filter it was made with). */
 function pageFilter() {
-  const given = new URLSearchParams(location.search);
+  const given = new URLSearchParams(EMBEDDED ? EMBEDDED.filter || {} : location.search);
   const filter = new URLSearchParams();
   for (const key of FILTER_KEYS) {
     const value = given.get(key);
@@ -742,13 +779,23 @@ function showErrors(errors) {
   document.getElementById("errors").hidden = errors.length === 0;
 }
 
+/** The answers of `endpoints`, as Promise.allSettled gives them: fetched from the server, or,
+ *  in a report, taken from its data (one missing there is an error, as a failed fetch is). */
+function loadAll(endpoints) {
+  if (!EMBEDDED) return Promise.allSettled(endpoints.map(load));
+  return Promise.allSettled(endpoints.map(([key, endpoint]) => key in EMBEDDED
+    ? Promise.resolve(EMBEDDED[key])
+    : Promise.reject(new Error(endpoint + ": not in this report"))));
+}
+
 async function main() {
   setUpRange();
-  const results = await Promise.allSettled(ENDPOINTS.map(load));
+  const endpoints = EMBEDDED ? ENDPOINTS.filter(([key]) => key !== "hosts") : ENDPOINTS;
+  const results = await loadAll(endpoints);
   const errors = [];
   loaded = {};
   results.forEach((r, i) => {
-    if (r.status === "fulfilled") loaded[ENDPOINTS[i][0]] = r.value;
+    if (r.status === "fulfilled") loaded[endpoints[i][0]] = r.value;
     else errors.push(r.reason.message);
   });
   if (!("summary" in loaded)) setText("subtitle", "The summary could not be loaded.");

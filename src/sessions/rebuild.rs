@@ -8,7 +8,6 @@ use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
 use super::orders::OrderRows;
 use super::scan::{scan_all, session_event, PerCustomer};
 use super::sessionizer::{Session, SessionEvent, Sessionizer};
-use crate::format::calendar::format_micros;
 use crate::store::schema::{self, SESSION_INDEXES};
 
 const CUSTOMER_EVENTS_FROM: &str = include_str!("../../queries/sessions/customer_events_from.sql");
@@ -138,15 +137,12 @@ impl<'c> SessionWriter<'c> {
             s.id,
             customer,
             s.session_number,
-            format_micros(s.started_us),
-            format_micros(s.ended_us),
             s.started_us,
             s.ended_us,
             s.duration_us() as f64 / 1e6,
             s.event_count,
             s.page_view_count,
             s.order_count,
-            s.first_order_us.map(format_micros),
             s.first_order_us,
             s.referrer,
             s.referrer_host(),

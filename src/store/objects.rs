@@ -13,21 +13,18 @@ use std::collections::HashMap;
 use anyhow::{bail, Result};
 use rusqlite::Connection;
 
-use super::schema::{self, SCHEMA_VERSION};
+use super::schema::{self, SCHEMA_VERSION, SHARED_LEAVES_OUT};
 
 const OBJECTS: &str = include_str!("../../queries/store/objects.sql");
 /// What a shared file has beyond a working file (its table reject_reasons).
 const SHARE_SCHEMA: &str = include_str!("../../queries/share/schema.sql");
-const FROZEN: [&str; 4] = [
+const FROZEN: [&str; 5] = [
     include_str!("../../queries/schemas/v1.sql"),
     include_str!("../../queries/schemas/v2.sql"),
     include_str!("../../queries/schemas/v3.sql"),
     include_str!("../../queries/schemas/v4.sql"),
+    include_str!("../../queries/schemas/v5.sql"),
 ];
-
-/// What `xcc share` leaves out of a file with events: the sessionizer's index (a shared file
-/// is never sessionized, and the index would be a third of the events' size).
-const SHARED_LEAVES_OUT: [&str; 1] = ["events_by_customer_time"];
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]

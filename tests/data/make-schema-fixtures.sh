@@ -15,8 +15,9 @@ declare -A commit=(
     [2]=be43896
     [3]=fd03f9a
     [4]=a7cb3ef
+    [5]=7305f83
 )
-versions=("${@:-1 2 3 4}")
+versions=("${@:-1 2 3 4 5}")
 for v in ${versions[*]}; do
     src=$(mktemp -d)
     git archive "${commit[$v]}" | tar -x -C "$src"

@@ -49,7 +49,7 @@ fn the_dictionary_describes_every_table_view_and_column_and_nothing_else() {
     for (name, kind) in &objects {
         expected.push(format!("{name}||{kind}"));
         let mut stmt = conn
-            .prepare(&format!("SELECT name FROM pragma_table_info('{name}')"))
+            .prepare(&format!("SELECT name FROM pragma_table_xinfo('{name}')"))
             .unwrap();
         for column in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
             expected.push(format!("{name}|{}|column", column.unwrap()));

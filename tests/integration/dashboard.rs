@@ -33,7 +33,7 @@ const LONG_HOST: &str = "https://a-rather-long-referrer-host-name.shop-partners.
 /// medians stay the picture's: customer 3 orders in their first session after 10 minutes
 /// (1 visit), customer 4 in their third after 20 + 40 + 30 = 90 minutes (3 visits). Visits
 /// {2, 1, 2, 1, 3} → median 2; minutes {50, 45, 10, 90} → median 47.5.
-fn shop() -> Vec<String> {
+pub(crate) fn shop() -> Vec<String> {
     let (m, day) = (60, 86_400);
     let mut lines = brief_picture();
     let mut id = 100;
@@ -381,7 +381,7 @@ fn assert_shows(dom: &str, key: &str, want: &Value) {
 }
 
 /// The start tag that contains `marker`, e.g. `<div class="n" data-metric="sessions" …>`.
-fn tag<'a>(dom: &'a str, marker: &str) -> &'a str {
+pub(crate) fn tag<'a>(dom: &'a str, marker: &str) -> &'a str {
     let at = dom
         .find(marker)
         .unwrap_or_else(|| panic!("no {marker} in the page: {dom}"));
@@ -391,7 +391,7 @@ fn tag<'a>(dom: &'a str, marker: &str) -> &'a str {
 }
 
 /// The value of `name` in the start tag that contains `marker`.
-fn attribute(dom: &str, marker: &str, name: &str) -> String {
+pub(crate) fn attribute(dom: &str, marker: &str, name: &str) -> String {
     let tag = tag(dom, marker);
     let prefix = format!(r#" {name}=""#);
     let at = tag
@@ -407,7 +407,7 @@ fn attribute(dom: &str, marker: &str, name: &str) -> String {
 }
 
 /// How many `<rect>` the first SVG after the element with this id has.
-fn svg_rects(dom: &str, id: &str) -> usize {
+pub(crate) fn svg_rects(dom: &str, id: &str) -> usize {
     let start = dom
         .find(&format!(r#"id="{id}""#))
         .unwrap_or_else(|| panic!("no #{id} in the page"));
@@ -416,10 +416,10 @@ fn svg_rects(dom: &str, id: &str) -> usize {
     rest[..end].matches("<rect").count()
 }
 
-struct Chromium(PathBuf);
+pub(crate) struct Chromium(PathBuf);
 
 /// Headless Chromium, or None when it is missing and XCC_SKIP_BROWSER=1 skips `check`.
-fn browser(check: &str) -> Option<Chromium> {
+pub(crate) fn browser(check: &str) -> Option<Chromium> {
     crate::needs::chromium(check).map(Chromium)
 }
 
@@ -432,7 +432,7 @@ impl Chromium {
     /// The DOM, and every message the page wrote on the browser's console: Chromium logs
     /// each one (a script's error, a resource refused by the Content-Security-Policy, a failed
     /// load, any console.log) as a line with `:CONSOLE` on stderr, whatever its level.
-    fn dump_dom_logged(&self, url: &str) -> (String, Vec<String>) {
+    pub(crate) fn dump_dom_logged(&self, url: &str) -> (String, Vec<String>) {
         let (dom, stderr) = self.run(&["--enable-logging=stderr", "--v=0", "--dump-dom", url]);
         let console = stderr
             .lines()
@@ -443,7 +443,7 @@ impl Chromium {
     }
 
     /// The DOM after the page's scripts ran in a window `width` pixels wide.
-    fn dump_dom_at(&self, url: &str, width: u32) -> String {
+    pub(crate) fn dump_dom_at(&self, url: &str, width: u32) -> String {
         self.run(&["--dump-dom", &format!("--window-size={width},2600"), url])
             .0
     }
@@ -457,7 +457,7 @@ impl Chromium {
         self.screenshot_sized(url, png, &format!("{width},2600"));
     }
 
-    fn screenshot_sized(&self, url: &str, png: &Path, size: &str) {
+    pub(crate) fn screenshot_sized(&self, url: &str, png: &Path, size: &str) {
         std::fs::create_dir_all(png.parent().unwrap()).unwrap();
         let _ = std::fs::remove_file(png);
         let target = format!("--screenshot={}", png.display());
@@ -466,7 +466,7 @@ impl Chromium {
     }
 
     /// Runs Chromium with `args`: its stdout and stderr.
-    fn run(&self, args: &[&str]) -> (String, String) {
+    pub(crate) fn run(&self, args: &[&str]) -> (String, String) {
         let profile = tempfile::tempdir().unwrap();
         let mut child = Command::new(&self.0)
             // Its own process group, so that a timeout ends the browser's helpers too.

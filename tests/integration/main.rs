@@ -19,6 +19,7 @@ mod ranges;
 mod regressions;
 mod reingest;
 mod reliability;
+mod report;
 mod sensitivity;
 mod server_guard;
 mod sessions;

@@ -347,17 +347,18 @@ fn a_version_1_file_is_read_as_it_is_and_upgraded_by_the_first_writer() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stderr.contains(&format!(
-            "xcc: upgraded {db} from schema version 1 to 5 (308 sessions rebuilt; order rows filled from the sessions; tables of the figures at other session timeouts made; per-customer figures at other session timeouts dropped)"
+            "xcc: upgraded {db} from schema version 1 to 6 (sessions in customer order; order rows filled from the sessions; tables of the figures at other session timeouts made; per-customer figures at other session timeouts dropped; times that only render their integers no longer stored, 308 sessions rebuilt)"
         )),
         "{}",
         out.stderr
     );
     fresh.ingest("-", more.as_bytes());
 
-    assert_eq!(w.count("PRAGMA user_version"), 5);
+    let version = xcc::store::schema::SCHEMA_VERSION;
+    assert_eq!(w.count("PRAGMA user_version"), version);
     assert_eq!(
         w.rows("SELECT value FROM meta WHERE key = 'schema_version'"),
-        vec!["Text(\"5\")"]
+        vec![format!("Text(\"{version}\")")]
     );
     assert_eq!(
         w.rows("SELECT name FROM pragma_index_list('sessions') ORDER BY name"),

@@ -3,6 +3,9 @@
 use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
+use rusqlite::types::Value;
+use xcc::ingest::reasons::template;
+
 use crate::util::{as_nobody, run, with_read_only_folder, Served, Workspace, REAL_HEAD};
 
 /// Every metric: its name on the command line and its path.
@@ -218,9 +221,11 @@ fn a_shared_file_holds_no_ip_or_user_agent_of_the_input() {
     assert_eq!(found_in(&bytes, &logged_in).len(), logged_in.len());
     let kept = Workspace::new();
     std::fs::copy(w.path("kept.db"), kept.db()).unwrap();
-    assert_eq!(
-        kept.rows("SELECT value FROM meta WHERE key = 'shared_personal_data'"),
-        vec!["Text(\"kept: ip and user_agent of the shared events (--keep-personal-data)\")"]
+    let personal = kept.rows("SELECT value FROM meta WHERE key = 'shared_personal_data'");
+    assert!(
+        personal[0]
+            .starts_with("Text(\"kept (--keep-personal-data): every field as in the working file"),
+        "{personal:?}"
     );
 }
 
@@ -240,9 +245,38 @@ fn a_shared_file_holds_sessions_views_dictionary_and_reject_reasons() {
         0
     );
     assert_eq!(a.count("SELECT count(*) FROM rejects"), 0);
-    // The rejects counted by reason, independently of the shared file's own table.
+    // The rejects counted by their reasons' templates, independently of the shared file's
+    // own table.
+    let mut by_template: std::collections::BTreeMap<String, i64> = Default::default();
+    for (reason, lines) in w
+        .conn()
+        .prepare("SELECT reason, count(*) FROM rejects GROUP BY reason")
+        .unwrap()
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+    {
+        *by_template.entry(template(&reason)).or_default() += lines;
+    }
+    let by_template: Vec<String> = by_template
+        .into_iter()
+        .map(|(reason, lines)| format!("{:?}|{:?}", Value::Text(reason), Value::Integer(lines)))
+        .collect();
     assert_eq!(
         a.rows("SELECT reason, lines FROM reject_reasons ORDER BY reason"),
+        by_template
+    );
+    assert!(
+        a.count("SELECT count(*) FROM reject_reasons WHERE reason GLOB '*[''\"]*' AND reason NOT LIKE 'duplicate key %'") == 0,
+        "{:?}",
+        a.rows("SELECT reason FROM reject_reasons")
+    );
+    // With --keep-personal-data, the working file's reasons as they are.
+    share(&w, "kept.db", &["--keep-personal-data"]);
+    let kept = Workspace::new();
+    std::fs::copy(w.path("kept.db"), kept.db()).unwrap();
+    assert_eq!(
+        kept.rows("SELECT reason, lines FROM reject_reasons ORDER BY reason"),
         w.rows("SELECT reason, count(*) FROM rejects GROUP BY reason ORDER BY reason")
     );
     assert!(a.count("SELECT sum(lines) FROM reject_reasons") > 0);
@@ -272,7 +306,7 @@ fn a_shared_file_holds_sessions_views_dictionary_and_reject_reasons() {
         "{note:?}"
     );
     let about = a.rows("SELECT item || ': ' || value FROM about WHERE item LIKE 'shared%'");
-    assert_eq!(about.len(), 4, "{about:?}");
+    assert_eq!(about.len(), 6, "{about:?}");
 }
 
 #[test]
@@ -418,4 +452,264 @@ fn a_shared_file_is_never_written_to() {
         );
     }
     assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+/// Personal values planted in every text field of the input, each a needle to look for in
+/// the bytes of a shared file.
+const PLANTED: [&str; 19] = [
+    "203.0.113.77",                 // ip
+    "PlantedAgent/7.1",             // user agent
+    "secret-device-8812",           // user agent
+    "alice:s3cretpw",               // credentials in a page URL
+    "bob%40example.com",            // a query parameter of a page URL
+    "4111111111111111",             // a query parameter of a page URL
+    "tok3nfrag",                    // the fragment of a page URL
+    "carol:pa55word",               // credentials in a referrer URL
+    "r3fT0ken",                     // a query parameter of a referrer URL
+    "mallory%40example.org",        // a query parameter of a relative referrer
+    "alice@example.com",            // an unknown field
+    "198.51.100.23",                // an unknown field under "event"
+    "dave@example.net",             // search text
+    "+44 20 7946 0958",             // search text
+    "eve@example.com",              // a bad timestamp: a reject reason
+    "192.0.2.55",                   // the start of an over-long line: a reject reason
+    "frank@example.com",            // a bad timestamp of an anonymous event
+    "4242-4242-4242-4242",          // search text
+    "utm_content=grace@example.io", // a kept parameter's value
+];
+
+/// A working file of a few lines with [`PLANTED`] in every text field, read with
+/// --max-line-bytes 600 so that the over-long line is rejected.
+fn planted_file() -> Workspace {
+    let w = Workspace::new();
+    let ua = "PlantedAgent/7.1 (Linux; secret-device-8812)";
+    let page = "https://alice:s3cretpw@xcc-webshop.com/product/1?email=bob%40example.com&card=4111111111111111&utm_source=news#session=tok3nfrag";
+    let referrer = "https://carol:pa55word@mail.example.org/inbox?token=r3fT0ken&ref=mail";
+    let lines = [
+        format!(r#"{{"id": 1, "type": "page_view", "email": "alice@example.com", "event": {{"customer-id": 4242, "timestamp": "2022-05-25T10:00:00", "ip": "203.0.113.77", "user-agent": "{ua}", "page": "{page}", "referrer": "{referrer}", "x-forwarded-for": "198.51.100.23"}}}}"#),
+        format!(r#"{{"id": 2, "type": "search", "event": {{"customer-id": 4242, "timestamp": "2022-05-25T10:01:00", "ip": "203.0.113.77", "user-agent": "{ua}", "query": "call dave@example.net or +44 20 7946 0958, card 4242-4242-4242-4242"}}}}"#),
+        format!(r#"{{"id": 3, "type": "page_view", "event": {{"customer-id": 4242, "timestamp": "2022-05-25T12:00:00", "ip": "203.0.113.77", "user-agent": "{ua}", "page": "/product/2?email=bob%40example.com", "referrer": "/mail?to=mallory%40example.org&utm_content=grace@example.io"}}}}"#),
+        format!(r#"{{"id": 4, "type": "placed_order", "event": {{"customer-id": 4242, "timestamp": "2022-05-25T12:05:00", "ip": "203.0.113.77", "user-agent": "{ua}"}}}}"#),
+        r#"{"id": 5, "type": "page_view", "event": {"customer-id": 4242, "timestamp": "eve@example.com"}}"#.to_string(),
+        r#"{"id": 6, "type": "page_view", "event": {"customer-id": null, "timestamp": "frank@example.com"}}"#.to_string(),
+        format!("192.0.2.55 - - [25/May/2022:10:00:00] {}", "x".repeat(700)),
+    ];
+    let input = w.write("planted.jsonl", (lines.join("\n") + "\n").as_bytes());
+    let out = run(
+        &[
+            "ingest",
+            &input,
+            "--db",
+            &w.db_str(),
+            "--max-line-bytes",
+            "600",
+            "--quiet",
+        ],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(w.count("SELECT count(*) FROM events"), 4);
+    assert_eq!(w.count("SELECT count(*) FROM rejects"), 3);
+    w
+}
+
+/// The needles that occur somewhere in `bytes`.
+fn planted_in(bytes: &[u8]) -> Vec<&'static str> {
+    PLANTED
+        .into_iter()
+        .filter(|n| bytes.windows(n.len()).any(|w| w == n.as_bytes()))
+        .collect()
+}
+
+#[test]
+fn a_shared_file_holds_no_personal_value_of_any_field() {
+    let w = planted_file();
+    // The search can fail: every needle is in the working file.
+    assert_eq!(planted_in(&std::fs::read(w.db()).unwrap()), PLANTED);
+    for events in ["none", "logged-in"] {
+        let name = format!("{events}.db");
+        share(&w, &name, &["--events", events]);
+        // The whole file as written, free pages included.
+        let bytes = std::fs::read(w.path(&name)).unwrap();
+        assert_eq!(planted_in(&bytes), Vec::<&str>::new(), "--events {events}");
+        let verified = run(&["verify", "--db", w.path(&name).to_str().unwrap()], b"");
+        assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
+    }
+
+    // What stays, and what it says.
+    let a = Workspace::new();
+    std::fs::copy(w.path("logged-in.db"), a.db()).unwrap();
+    assert_eq!(
+        a.rows("SELECT referrer, referrer_host, landing_page FROM sessions ORDER BY id"),
+        [
+            r#"Text("https://mail.example.org/inbox?ref=mail")|Text("mail.example.org")|Text("https://xcc-webshop.com/product/1?utm_source=news")"#,
+            r#"Text("/mail?utm_content=[email]")|Null|Text("/product/2")"#,
+        ]
+    );
+    assert_eq!(
+        w.rows("SELECT referrer_host FROM sessions ORDER BY id"),
+        a.rows("SELECT referrer_host FROM sessions ORDER BY id")
+    );
+    assert_eq!(
+        a.rows("SELECT query FROM events WHERE query IS NOT NULL"),
+        [r#"Text("call [email] or [phone], card [card]")"#]
+    );
+    assert_eq!(
+        a.count("SELECT count(*) FROM events WHERE extra IS NOT NULL OR ip IS NOT NULL OR user_agent IS NOT NULL"),
+        0
+    );
+    assert_eq!(
+        a.rows("SELECT reason, lines FROM reject_reasons ORDER BY reason"),
+        [
+            r#"Text("line of N bytes is longer than --max-line-bytes")|Integer(1)"#,
+            r#"Text("timestamp is not ISO-8601")|Integer(2)"#,
+        ]
+    );
+    let about =
+        |key: &str| a.rows(&format!("SELECT value FROM about WHERE item = '{key}'"))[0].clone();
+    let personal = about("shared_personal_data");
+    assert!(
+        personal.contains(
+            "left out: the anonymous events, the ip, user_agent and unknown fields (extra)"
+        ),
+        "{personal}"
+    );
+    assert!(
+        personal.contains("Still here: the shop's own customer ids"),
+        "{personal}"
+    );
+    let redactions = about("shared_redactions");
+    assert!(
+        redactions.contains("every query parameter but utm_*, ref and source"),
+        "{redactions}"
+    );
+    let ids = about("shared_customer_ids");
+    assert!(ids.contains("give --pseudonymize"), "{ids}");
+    let noted = a
+        .rows("SELECT description FROM dictionary WHERE name = 'events' AND column_name = 'extra'");
+    assert!(
+        noted[0].contains("In this shared file: left empty (NULL)."),
+        "{noted:?}"
+    );
+
+    // Kept on request: the same search finds every one of them.
+    share(
+        &w,
+        "kept.db",
+        &["--events", "logged-in", "--keep-personal-data"],
+    );
+    let bytes = std::fs::read(w.path("kept.db")).unwrap();
+    let mut kept = planted_in(&bytes);
+    // The anonymous event's bad timestamp is a reject reason, kept as it is.
+    kept.sort();
+    let mut all = PLANTED.to_vec();
+    all.sort();
+    assert_eq!(kept, all);
+}
+
+/// `lines` with every customer id moved to 10,000,000 and above, so that no number from 1 to
+/// the number of customers is a real id.
+fn with_large_customer_ids(lines: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for line in lines.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        let mut v: serde_json::Value = serde_json::from_slice(line).unwrap();
+        if let Some(c) = v["event"]["customer-id"].as_i64() {
+            v["event"]["customer-id"] = (c + 10_000_000).into();
+        }
+        out.extend(serde_json::to_vec(&v).unwrap());
+        out.push(b'\n');
+    }
+    out
+}
+
+/// The customer ids of every table that has them, in one list.
+fn customer_ids(w: &Workspace) -> Vec<i64> {
+    let sql = "SELECT customer_id FROM sessions UNION ALL SELECT customer_id FROM order_visits
+               UNION ALL SELECT customer_id FROM first_orders
+               UNION ALL SELECT customer_id FROM events WHERE customer_id IS NOT NULL";
+    let conn = w.conn();
+    let mut statement = conn.prepare(sql).unwrap();
+    let ids = statement.query_map([], |r| r.get(0)).unwrap();
+    ids.map(Result::unwrap).collect()
+}
+
+#[test]
+fn a_pseudonymized_file_gives_the_same_numbers_without_the_customer_ids() {
+    let w = Workspace::new();
+    let input = w.write(
+        "large-ids.jsonl",
+        &with_large_customer_ids(&std::fs::read(REAL_HEAD).unwrap()),
+    );
+    w.ingest(&input, b"");
+    let real: HashSet<i64> = customer_ids(&w).into_iter().collect();
+    let customers = w.count("SELECT count(DISTINCT customer_id) FROM sessions");
+    assert!(customers > 100, "{customers}");
+    assert!(real.iter().all(|&c| c >= 10_000_000));
+
+    for events in ["none", "logged-in"] {
+        let name = format!("pseudonymized-{events}.db");
+        let out = share(&w, &name, &["--events", events, "--pseudonymize"]);
+        assert!(
+            out.stderr.contains("customer ids pseudonymized"),
+            "{}",
+            out.stderr
+        );
+        let shared = w.path(&name);
+        for (m, _) in METRICS {
+            assert_eq!(metric(&shared, m), metric(&w.db(), m), "{events}: {m}");
+        }
+        let verified = run(&["verify", "--db", shared.to_str().unwrap()], b"");
+        assert_eq!(verified.code, 0, "{}{}", verified.stdout, verified.stderr);
+
+        let a = Workspace::new();
+        std::fs::copy(&shared, a.db()).unwrap();
+        let ids = customer_ids(&a);
+        assert!(!ids.is_empty());
+        assert!(
+            ids.iter().all(|c| !real.contains(c)),
+            "{events}: a real customer id"
+        );
+        let distinct: BTreeSet<i64> = ids.into_iter().collect();
+        assert_eq!(
+            distinct,
+            (1..=customers).collect::<BTreeSet<i64>>(),
+            "{events}"
+        );
+        assert_eq!(a.session_rows().len(), w.session_rows().len());
+        let about = a.rows("SELECT value FROM about WHERE item = 'shared_customer_ids'");
+        assert!(
+            about[0].starts_with("Text(\"pseudonymized (--pseudonymize)"),
+            "{about:?}"
+        );
+    }
+
+    // The numbers follow neither the real ids' order nor another share's: the pseudonym of
+    // each real customer, by the id of the customer's first session.
+    let numbering = |name: &str| -> Vec<i64> {
+        let a = Workspace::new();
+        std::fs::copy(w.path(name), a.db()).unwrap();
+        let shared: std::collections::HashMap<i64, i64> = a
+            .conn()
+            .prepare("SELECT id, customer_id FROM sessions WHERE session_number = 1")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        w.conn()
+            .prepare("SELECT id FROM sessions WHERE session_number = 1 ORDER BY customer_id")
+            .unwrap()
+            .query_map([], |r| r.get::<_, i64>(0))
+            .unwrap()
+            .map(|id| shared[&id.unwrap()])
+            .collect()
+    };
+    let first = numbering("pseudonymized-none.db");
+    let second = numbering("pseudonymized-logged-in.db");
+    assert_ne!(
+        first,
+        (1..=customers).collect::<Vec<i64>>(),
+        "not in the real ids' order"
+    );
+    assert_ne!(first, second, "each share numbers anew");
 }

@@ -1,0 +1,1 @@
+INSERT INTO main.reject_reasons (reason, lines) VALUES (?1, ?2)

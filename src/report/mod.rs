@@ -1,0 +1,441 @@
+//! `xcc report`: the dashboard's answers as one self-contained HTML file, to send or print.
+//!
+//! The page is the dashboard's own markup (its `<main>` without the range form and the links
+//! to the endpoints), its own style sheet and its own script, inline, drawing from the JSON
+//! embedded in the page instead of fetching it: exactly what each endpoint answers for the
+//! file and the filter (see [`data`]). Nothing is loaded from anywhere: the page's
+//! Content-Security-Policy (`default-src 'none'`) allows only its one script and its one style
+//! element, by their SHA-256, so even a bug cannot make a request. It holds aggregates only:
+//! no customer id, no event, no IP address.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use base64::Engine;
+use rusqlite::Connection;
+use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
+
+use crate::format::calendar;
+use crate::format::duration::format_seconds;
+use crate::format::thousands;
+use crate::metrics::{self, Filter, Metric};
+use crate::serve::{DASHBOARD, DASHBOARD_CSS, DASHBOARD_JS};
+use crate::store::{self, meta::TOOL_VERSION};
+
+/// The report's additions to the dashboard's style sheet: its header, and print on A4.
+pub const REPORT_CSS: &str = include_str!("report.css");
+const LEDGER_SQL: &str = include_str!("../../queries/report_ledger.sql");
+
+/// The statements of this module, for the test that prepares every statement.
+#[cfg(test)]
+pub const STATEMENTS: [(&str, &str); 1] = [("report_ledger.sql", LEDGER_SQL)];
+
+/// The keys of the embedded data and the metric each holds, as the dashboard's script names
+/// them (its `ENDPOINTS`, less `hosts`, which only fills the range form's menu).
+pub const PARTS: [(&str, Metric); 8] = [
+    ("orders", Metric::Orders),
+    ("detail", Metric::OrdersDetail),
+    ("summary", Metric::Summary),
+    ("daily", Metric::Daily),
+    ("distributions", Metric::Distributions),
+    ("referrers", Metric::Referrers),
+    ("history", Metric::History),
+    ("sensitivity", Metric::Sensitivity),
+];
+
+/// What `xcc report` is asked for.
+pub struct ReportOptions {
+    pub db: PathBuf,
+    pub out: PathBuf,
+    pub filter: Filter,
+    pub force: bool,
+    /// When the report is made, microseconds since the epoch (read by the command).
+    pub now_us: i64,
+}
+
+/// What was written.
+pub struct Written {
+    pub bytes: u64,
+    pub data: Value,
+}
+
+/// Writes the report of `opts.db` to `opts.out`: a new file, or with `force` any file but the
+/// database itself; the page appears whole or not at all.
+pub fn write(opts: &ReportOptions) -> Result<Written> {
+    check_target(opts)?;
+    let conn = store::open_for_read(&opts.db)?;
+    let data = data(&conn, &opts.filter)?;
+    let ledger = ledger(&conn)?;
+    drop(conn);
+    let name = opts.db.file_name().map_or_else(
+        || opts.db.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let html = page(&name, &data, &ledger, opts.now_us);
+    let temporary = temporary_path(&opts.out);
+    let written =
+        std::fs::write(&temporary, &html).and_then(|()| publish(&temporary, &opts.out, opts.force));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.with_context(|| format!("cannot write {}", opts.out.display()))?;
+    Ok(Written {
+        bytes: html.len() as u64,
+        data,
+    })
+}
+
+/// The data the page draws from: each endpoint's answer for `filter` (the metrics that take
+/// none over all the data, as the dashboard asks for them), and the filter itself.
+pub fn data(conn: &Connection, filter: &Filter) -> Result<Value> {
+    let mut data = Map::new();
+    data.insert("filter".into(), filter_json(filter));
+    for (key, metric) in PARTS {
+        let given = if metric.takes_filter() {
+            filter.clone()
+        } else {
+            Filter::default()
+        };
+        data.insert(key.into(), metrics::compute(conn, metric, &given)?);
+    }
+    Ok(Value::Object(data))
+}
+
+/// `{"from": "2022-04-01", "to": …, "referrer": …}`, with the parts given.
+fn filter_json(filter: &Filter) -> Value {
+    let mut map = Map::new();
+    if let Some((from, _)) = &filter.from {
+        map.insert("from".into(), from.clone().into());
+    }
+    if let Some((to, _)) = &filter.to {
+        map.insert("to".into(), to.clone().into());
+    }
+    if let Some(referrer) = &filter.referrer {
+        map.insert("referrer".into(), referrer.clone().into());
+    }
+    Value::Object(map)
+}
+
+/// The lines every ingest read and what became of them, added up.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Ledger {
+    pub ingests: i64,
+    pub lines_read: i64,
+    pub stored: i64,
+    pub duplicates: i64,
+    pub rejected: i64,
+}
+
+pub fn ledger(conn: &Connection) -> Result<Ledger> {
+    conn.query_row(LEDGER_SQL, [], |r| {
+        Ok(Ledger {
+            ingests: r.get(0)?,
+            lines_read: r.get(1)?,
+            stored: r.get(2)?,
+            duplicates: r.get(3)?,
+            rejected: r.get(4)?,
+        })
+    })
+    .context("queries/report_ledger.sql")
+}
+
+/// The whole page: `name` is the database file's name (not its folder), `data` what [`data`]
+/// gives, `now_us` when it is made.
+pub fn page(name: &str, data: &Value, ledger: &Ledger, now_us: i64) -> String {
+    let style = format!("{DASHBOARD_CSS}{REPORT_CSS}");
+    let script = DASHBOARD_JS;
+    let policy = format!(
+        "default-src 'none'; script-src {}; style-src {}; base-uri 'none'; form-action 'none'",
+        csp_hash(script),
+        csp_hash(&style)
+    );
+    let main = report_main(&header(name, data, ledger, now_us));
+    format!(
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"{policy}\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>xcc report: {title}</title>\n\
+         <!-- Made by xcc report: the dashboard of xcc serve, drawn from the data below instead \
+         of the server's endpoints; nothing is loaded from anywhere. -->\n\
+         <style>{style}</style>\n</head>\n<body data-ready=\"false\">\n<main>{main}</main>\n\
+         <script type=\"application/json\" id=\"xcc-data\">{json}</script>\n\
+         <script>{script}</script>\n</body>\n</html>\n",
+        title = escape_html(name),
+        json = json_for_html(data),
+    )
+}
+
+/// The CSP source of an inline element's text: `'sha256-…'`, base64 of its SHA-256.
+pub fn csp_hash(text: &str) -> String {
+    let digest = Sha256::digest(text.as_bytes());
+    format!(
+        "'sha256-{}'",
+        base64::engine::general_purpose::STANDARD.encode(digest)
+    )
+}
+
+/// JSON as the text of a `<script type="application/json">` element: `<`, `>` and `&` (so
+/// that no `</script>` or `<!--` in a value can end or bend the element) and U+2028/U+2029
+/// written as `\u` escapes, which `JSON.parse` reads back as the same characters. They can
+/// only occur inside strings, where the escape means the same.
+pub fn json_for_html(value: &Value) -> String {
+    let text = value.to_string();
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("\\u003c"),
+            '>' => out.push_str("\\u003e"),
+            '&' => out.push_str("\\u0026"),
+            '\u{2028}' => out.push_str("\\u2028"),
+            '\u{2029}' => out.push_str("\\u2029"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Text for HTML content and quoted attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Line and paragraph separators: harmless in HTML, but not raw in a page.
+            '\u{2028}' => out.push_str("&#x2028;"),
+            '\u{2029}' => out.push_str("&#x2029;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The dashboard's `<main>`, less its parts marked "not in a report" (the range form, the
+/// links to the endpoints), with the report's header after the page's title.
+fn report_main(header: &str) -> String {
+    let start = DASHBOARD.find("<main>").expect("dashboard.html has <main>") + "<main>".len();
+    let end = DASHBOARD
+        .find("</main>")
+        .expect("dashboard.html has </main>");
+    let mut main = DASHBOARD[start..end].to_string();
+    const CUT: &str = "<!-- not in a report";
+    const CUT_END: &str = "<!-- /not in a report -->";
+    while let Some(from) = main.find(CUT) {
+        let to = main[from..]
+            .find(CUT_END)
+            .expect("every cut of dashboard.html ends")
+            + from;
+        main.replace_range(from..to + CUT_END.len(), "");
+    }
+    for (old, new) in [
+        (
+            "<div class=\"brand\">xcc dashboard</div>",
+            "<div class=\"brand\">xcc report</div>",
+        ),
+        (
+            "<a href=\"/metrics/history\">/metrics/history</a>",
+            "<code>xcc metrics history</code>",
+        ),
+    ] {
+        assert!(main.contains(old), "dashboard.html no longer has {old}");
+        main = main.replacen(old, new, 1);
+    }
+    let after = main
+        .find("</header>")
+        .expect("dashboard.html has a <header>")
+        + "</header>".len();
+    main.insert_str(after, header);
+    main
+}
+
+/// Where the numbers come from: the file, xcc, when, the events' span, the session timeout,
+/// the filter, the lines read and what became of them.
+fn header(name: &str, data: &Value, ledger: &Ledger, now_us: i64) -> String {
+    let summary = &data["summary"];
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let span = match (
+        text(&summary["first_event_at"]),
+        text(&summary["last_event_at"]),
+    ) {
+        (Some(first), Some(last)) => format!("{first} to {last}"),
+        _ => "no events yet".to_string(),
+    };
+    let timeout = summary["session_timeout_seconds"]
+        .as_i64()
+        .map_or_else(|| "–".to_string(), format_seconds);
+    let filter = &data["filter"];
+    let mut parts = Vec::new();
+    if let Some(from) = filter["from"].as_str() {
+        parts.push(format!("from {from}"));
+    }
+    if let Some(to) = filter["to"].as_str() {
+        parts.push(format!("to {to}"));
+    }
+    if let Some(referrer) = filter["referrer"].as_str() {
+        parts.push(format!("referrer {referrer}"));
+    }
+    let filter = if parts.is_empty() {
+        "none: all the data".to_string()
+    } else {
+        parts.join(", ")
+    };
+    let mut made = String::new();
+    calendar::push_date_time(&mut made, now_us.div_euclid(1_000_000));
+    made.push('Z');
+    let count = |n: i64| thousands(n.max(0) as u64);
+    let items = [
+        ("File", name.to_string()),
+        ("Made by", format!("xcc {TOOL_VERSION}")),
+        ("Made at (UTC)", made),
+        ("Events (UTC)", span),
+        ("Session timeout", timeout),
+        ("Filter", filter),
+        (
+            "Lines read",
+            format!(
+                "{} in {} {}",
+                count(ledger.lines_read),
+                count(ledger.ingests),
+                if ledger.ingests == 1 {
+                    "ingest"
+                } else {
+                    "ingests"
+                }
+            ),
+        ),
+        (
+            "Stored",
+            format!(
+                "{} (and {} duplicates)",
+                count(ledger.stored),
+                count(ledger.duplicates)
+            ),
+        ),
+        ("Rejected", count(ledger.rejected)),
+    ];
+    let mut html = String::from(
+        "\n  <section class=\"card provenance\" id=\"provenance\">\n    <h2>Where these numbers come from</h2>\n    <dl>\n",
+    );
+    for (term, value) in items {
+        html.push_str(&format!(
+            "      <div><dt>{}</dt><dd>{}</dd></div>\n",
+            escape_html(term),
+            escape_html(&value)
+        ));
+    }
+    html.push_str(
+        "    </dl>\n    <p class=\"note\">Made with <code>xcc report</code>: the numbers of \
+         <code>xcc serve</code>'s dashboard for this file, as they were then. The same JSON as \
+         <code>xcc metrics NAME</code> is in this page; it holds figures over sessions only, \
+         no customer, event or address.</p>\n  </section>\n",
+    );
+    html
+}
+
+/// `--out` must be a new file (or, with --force, any file but the database itself) in a
+/// folder that exists.
+fn check_target(opts: &ReportOptions) -> Result<()> {
+    let out = opts.out.display();
+    let folder = store::folder_of(&opts.out);
+    if !folder.is_dir() {
+        bail!(
+            "cannot write {out}: the folder {} does not exist",
+            folder.display()
+        );
+    }
+    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => false,
+    };
+    if same(&opts.out, &opts.db) {
+        bail!("--out {out} is the database itself; choose another --out");
+    }
+    if opts.out.exists() && !opts.force {
+        bail!("{out} already exists; choose another --out, or give --force to replace it");
+    }
+    Ok(())
+}
+
+/// Beside the target, so that the final rename stays on one file system.
+fn temporary_path(out: &Path) -> PathBuf {
+    let mut name = out.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".tmp-{}", std::process::id()));
+    out.with_file_name(name)
+}
+
+/// Gives the finished page its name: without `force` a hard link, which fails rather than
+/// replace a file that appeared meanwhile; with it, a rename.
+fn publish(temporary: &Path, out: &Path, force: bool) -> std::io::Result<()> {
+    if force {
+        return std::fs::rename(temporary, out);
+    }
+    std::fs::hard_link(temporary, out)?;
+    std::fs::remove_file(temporary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_in_the_page_cannot_end_its_element() {
+        let value =
+            serde_json::json!({"host": "</script><script>alert(1)</script>&<!--\u{2028}\u{2029}"});
+        let text = json_for_html(&value);
+        for bad in ['<', '>', '&', '\u{2028}', '\u{2029}'] {
+            assert!(!text.contains(bad), "{text}");
+        }
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), value);
+    }
+
+    #[test]
+    fn the_hash_is_the_one_browsers_compute() {
+        // echo -n 'alert(1)' | openssl dgst -sha256 -binary | base64
+        assert_eq!(
+            csp_hash("alert(1)"),
+            "'sha256-bhHHL3z2vDgxUt0W3dWQOrprscmda2Y5pLsLg4GF+pI='"
+        );
+    }
+
+    #[test]
+    fn the_inline_script_and_style_cannot_end_early() {
+        for (name, text) in [
+            ("dashboard.js", DASHBOARD_JS),
+            ("dashboard.css", DASHBOARD_CSS),
+            ("report.css", REPORT_CSS),
+        ] {
+            let lower = text.to_ascii_lowercase();
+            for bad in ["</script", "<script", "<!--", "</style"] {
+                assert!(
+                    !lower.contains(bad),
+                    "{name} has {bad}, which would break it inline"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_page_has_no_form_and_no_links_to_the_endpoints() {
+        let main = report_main("<section id=\"provenance\"></section>");
+        assert!(!main.contains("<form"), "{main}");
+        assert!(!main.contains("href="), "{main}");
+        assert!(!main.contains("not in a report"), "{main}");
+        assert!(main.contains("id=\"provenance\""));
+        for id in [
+            "chart-daily",
+            "chart-history",
+            "chart-sensitivity",
+            "chart-visits",
+            "chart-minutes",
+            "chart-referrers",
+            "range-scope",
+        ] {
+            assert!(main.contains(&format!("id=\"{id}\"")), "{id}");
+        }
+    }
+}
