@@ -56,13 +56,13 @@ echo "|---|---:|---:|---:|"
 in_size=$(size "$input")
 echo "| input, $N real-shaped lines | $(mb "$in_size") MB | 1.00 | |"
 w_size=$(size "$db")
-echo "| working file (\`xcc ingest\`, every field) | $(mb "$w_size") MB | $(echo "scale=2; $w_size / $in_size" | bc -l) | $t_ingest s |"
+echo "| working file (\`xcc ingest\`, every field) | $(mb "$w_size") MB | $(printf "%.2f" "$(echo "$w_size / $in_size" | bc -l)") | $t_ingest s |"
 for events in none logged-in; do
     out="$work/share-$events.db"
     echo "share: xcc share --events $events" >&2
     t=$(BEFORE="rm -f $out" median_seconds "$XCC" share --db "$db" --out "$out" --events "$events")
     s=$(size "$out")
-    echo "| \`xcc share --events $events\` | $(mb "$s") MB | $(echo "scale=3; $s / $in_size" | bc -l) | $t s |"
+    echo "| \`xcc share --events $events\` | $(mb "$s") MB | $(printf "%.3f" "$(echo "$s / $in_size" | bc -l)") | $t s |"
 done
 
 sessions=$(sqlite3 "$db" 'SELECT count(*) FROM sessions')

@@ -1,27 +1,39 @@
 -- Views for analysts, created with the schema. The HTTP API's queries read these same views,
 -- so the numbers in the file and the numbers the API serves come from one definition.
 -- Portable: `xcc dump --dialect postgres` creates the same views from this file, with the
--- differences named in src/dump/dialect.rs (today one: COLLATE BINARY is COLLATE "C" there).
+-- differences named in src/dump/dialect.rs: COLLATE BINARY is COLLATE "C" there, and the
+-- readable times that SQLite renders here from the *_us integers (schema.sql stores no text
+-- that only renders one) are columns of PostgreSQL's tables.
 -- So: no bare `/` between integers (engines disagree on it), booleans as CASE … 1 ELSE 0,
 -- numbers made text with CAST, subqueries with an alias.
 
--- Sessions with readable times and durations in minutes.
+-- Sessions with readable times and durations in minutes. A time is rendered from its
+-- microseconds as YYYY-MM-DDTHH:MM:SS.ffffffZ (UTC); the integer division truncates, so one is
+-- taken off before 1970 to floor it.
 CREATE VIEW v_sessions AS
 SELECT id AS session_id,
        customer_id,
        session_number,
-       started_at,
-       ended_at,
+       strftime('%Y-%m-%dT%H:%M:%S', started_us / 1000000 - (started_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (started_us % 1000000 + 1000000) % 1000000) AS started_at,
+       strftime('%Y-%m-%dT%H:%M:%S', ended_us / 1000000 - (ended_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (ended_us % 1000000 + 1000000) % 1000000) AS ended_at,
        duration_seconds / 60.0 AS duration_minutes,
        event_count,
        page_view_count,
        order_count,
        CASE WHEN order_count > 0 THEN 1 ELSE 0 END AS is_ordering,
-       first_order_at,
+       strftime('%Y-%m-%dT%H:%M:%S', first_order_us / 1000000 - (first_order_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (first_order_us % 1000000 + 1000000) % 1000000) AS first_order_at,
        referrer,
        COALESCE(referrer_host, '(direct)') AS referrer_host,
        landing_page
 FROM sessions;
+
+-- Every stored event with its time as the input gave it: the text kept when it is not the
+-- six-digit rendering of ts_us, else that rendering (as v_sessions renders its times).
+CREATE VIEW v_events AS
+SELECT id, type, customer_id,
+       coalesce(timestamp_given, strftime('%Y-%m-%dT%H:%M:%S', ts_us / 1000000 - (ts_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (ts_us % 1000000 + 1000000) % 1000000)) AS "timestamp",
+       ts_us, user_agent, ip, page, referrer, query, product, position, extra, ingest_id
+FROM events;
 
 -- One row per ordering session: how many of the customer's sessions it took since their
 -- previous ordering session (or since their first session), this one included. Kept in the

@@ -34,9 +34,9 @@ QUERIES = next(
     Path(__file__).resolve().parent.parent / "queries" / "spark",
 )
 SESSION_COLUMNS = [
-    "id", "customer_id", "session_number", "started_at", "ended_at", "started_us", "ended_us",
-    "duration_seconds", "event_count", "page_view_count", "order_count", "first_order_at",
-    "first_order_us", "referrer", "referrer_host", "landing_page",
+    "id", "customer_id", "session_number", "started_us", "ended_us", "duration_seconds",
+    "event_count", "page_view_count", "order_count", "first_order_us", "referrer",
+    "referrer_host", "landing_page",
 ]
 
 

@@ -83,9 +83,9 @@ fn sensitivity_rows(conn: &Connection) -> Result<String> {
 
 const RENDERED_TIMES: &str = include_str!("../queries/migrations/0006_rendered_times.sql");
 
-/// Version 5 → 6: the texts that only render a time's integer become generated columns
-/// (sessions' started_at, ended_at, first_order_at; events' timestamp where the input wrote it
-/// with six digits). With legacy_alter_table on, renaming the old events table aside rewrites
+/// Version 5 → 6: no text that only renders a time's integer is stored (sessions' started_at,
+/// ended_at, first_order_at; events' timestamp where the input wrote it with six digits: the
+/// views render them). With legacy_alter_table on, renaming the old events table aside rewrites
 /// no other definition (an analyst's own view of `events` keeps naming `events`, the new
 /// table). The sessions table is made anew and filled by sessionizing the stored events, and
 /// the order rows follow it.

@@ -189,6 +189,9 @@ pub fn prepare(conn: &Connection) -> Result<()> {
     conn.create_scalar_function("xcc_redact_text", 1, flags, |ctx| {
         Ok(redacted(ctx.get_raw(0), text::redact_text))
     })?;
+    conn.create_scalar_function("xcc_redact_source", 1, flags, |ctx| {
+        Ok(redacted(ctx.get_raw(0), urls::redact_source))
+    })?;
     conn.execute_batch(PSEUDONYMS)?;
     Ok(())
 }
@@ -230,7 +233,7 @@ fn copy(conn: &Connection, opts: &ShareOptions) -> Result<()> {
         pseudonymize(&tx, opts, seed)?;
     }
     tx.execute(COPY_META, [])?;
-    tx.execute(COPY_INGESTS, [])?;
+    tx.execute(COPY_INGESTS, [keep])?;
     tx.execute(COPY_SESSIONS, [keep, pseudonymized])?;
     tx.execute(COPY_ORDER_VISITS, [pseudonymized])?;
     tx.execute(COPY_FIRST_ORDERS, [pseudonymized])?;
@@ -275,7 +278,7 @@ fn count_reject_reasons(conn: &Connection, keep: bool) -> Result<()> {
 }
 
 /// What a shared file did with the URLs, free text and reject reasons, in words.
-const REDACTIONS: &str = "URLs (sessions.referrer and landing_page, events.page and referrer) without user name and password, without fragment (#...) and without every query parameter but utm_*, ref and source; e-mail addresses in what stays of them as [email]. Free text (events.query, events.type): e-mail addresses as [email], phone-like numbers (7 to 12 digits) as [phone], card-like numbers (13 to 19 digits) as [card], longer ones as [number]. Reject reasons (reject_reasons.reason) as their templates, without the input they quoted. sessions.referrer_host is the working file's, so the referrer figures are the same.";
+const REDACTIONS: &str = "Where each ingest read its lines (ingests.source): a file by its name alone, a download's URL as the URLs below. URLs (sessions.referrer and landing_page, events.page and referrer) without user name and password, without fragment (#...) and without every query parameter but utm_*, ref and source; e-mail addresses in what stays of them as [email]. Free text (events.query, events.type): e-mail addresses as [email], phone-like numbers (7 to 12 digits) as [phone], card-like numbers (13 to 19 digits) as [card], longer ones as [number]. Reject reasons (reject_reasons.reason) as their templates, without the input they quoted. sessions.referrer_host is the working file's, so the referrer figures are the same.";
 
 /// What was shared, what was left out and what was redacted, in `meta` (and so in the
 /// `about` view) and in the dictionary rows of the tables and columns concerned.

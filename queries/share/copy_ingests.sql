@@ -1,1 +1,8 @@
-INSERT INTO main.ingests SELECT * FROM source.ingests ORDER BY id
+-- The ingests ledger. Unless ?1 (--keep-personal-data), `source` is redacted
+-- (xcc_redact_source, src/share/urls.rs): a file by its name, a URL without credentials and
+-- tokens.
+INSERT INTO main.ingests
+SELECT id, CASE WHEN ?1 THEN source ELSE xcc_redact_source(source) END, started_at,
+       finished_at, tool_version, lines_read, stored, duplicates, rejected, bytes,
+       first_event_at, last_event_at, max_line_bytes
+FROM source.ingests ORDER BY id

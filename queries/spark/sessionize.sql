@@ -55,16 +55,12 @@ hosts AS (
 SELECT id,
        customer_id,
        session_number,
-       date_format(timestamp_micros(started_us), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'") AS started_at,
-       date_format(timestamp_micros(ended_us), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'") AS ended_at,
        started_us,
        ended_us,
        (ended_us - started_us) / 1000000.0D AS duration_seconds,
        event_count,
        page_view_count,
        order_count,
-       date_format(timestamp_micros(first_order_us), "yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
-           AS first_order_at,
        first_order_us,
        referrer,
        nullif(lower(regexp_replace(

@@ -3,8 +3,28 @@
 //! only rewrites the PostgreSQL dump applies to them. A test checks that each one applies.
 
 /// `(SQLite, PostgreSQL)`: text is ordered byte by byte in SQLite (BINARY); PostgreSQL's
-/// byte-order collation is called "C" (its default follows the database's locale).
-pub const DIFFERENCES: [(&str, &str); 1] = [("COLLATE BINARY", "COLLATE \"C\"")];
+/// byte-order collation is called "C" (its default follows the database's locale). The
+/// readable times that SQLite's views render from the `*_us` integers are columns of
+/// PostgreSQL's tables (queries/postgres/tables.sql), which the dump fills.
+pub const DIFFERENCES: [(&str, &str); 5] = [
+    ("COLLATE BINARY", "COLLATE \"C\""),
+    (
+        "strftime('%Y-%m-%dT%H:%M:%S', started_us / 1000000 - (started_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (started_us % 1000000 + 1000000) % 1000000)",
+        "started_at",
+    ),
+    (
+        "strftime('%Y-%m-%dT%H:%M:%S', ended_us / 1000000 - (ended_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (ended_us % 1000000 + 1000000) % 1000000)",
+        "ended_at",
+    ),
+    (
+        "strftime('%Y-%m-%dT%H:%M:%S', first_order_us / 1000000 - (first_order_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (first_order_us % 1000000 + 1000000) % 1000000)",
+        "first_order_at",
+    ),
+    (
+        "coalesce(timestamp_given, strftime('%Y-%m-%dT%H:%M:%S', ts_us / 1000000 - (ts_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (ts_us % 1000000 + 1000000) % 1000000))",
+        "\"timestamp\"",
+    ),
+];
 
 /// The views' SQL as PostgreSQL reads it.
 pub fn postgres(sqlite: &str) -> String {

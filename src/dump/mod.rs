@@ -20,13 +20,15 @@ const INDEXES: &str = include_str!("../../queries/postgres/indexes.sql");
 const CONSTRAINTS: &str = include_str!("../../queries/postgres/constraints.sql");
 const LOGGED_IN_EVENTS: &str = include_str!("../../queries/dump/logged_in_events.sql");
 const ALL_EVENTS: &str = include_str!("../../queries/dump/all_events.sql");
+const SESSIONS: &str = include_str!("../../queries/dump/sessions.sql");
 const REJECTS: &str = include_str!("../../queries/dump/rejects.sql");
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 3] = [
+pub const STATEMENTS: [(&str, &str); 4] = [
     ("dump/logged_in_events.sql", LOGGED_IN_EVENTS),
     ("dump/all_events.sql", ALL_EVENTS),
+    ("dump/sessions.sql", SESSIONS),
     ("dump/rejects.sql", REJECTS),
 ];
 
@@ -109,15 +111,7 @@ pub fn dump(opts: &DumpOptions, out: &mut impl Write) -> Result<Dumped> {
             rows.push((table, count));
             continue;
         }
-        let select = match (table, opts.events) {
-            ("events", DumpedEvents::None) => None,
-            ("events", DumpedEvents::LoggedIn) => Some(LOGGED_IN_EVENTS.to_string()),
-            ("events", DumpedEvents::All) => Some(ALL_EVENTS.to_string()),
-            ("rejects", _) => Some(REJECTS.to_string()),
-            // The names are this module's own constants, never input.
-            _ => Some(format!("SELECT * FROM {table}")),
-        };
-        let count = match select {
+        let count = match select_of(table, opts.events) {
             Some(sql) => copy_rows(&conn, table, &sql, out)?,
             None => 0,
         };
@@ -133,6 +127,20 @@ pub fn dump(opts: &DumpOptions, out: &mut impl Write) -> Result<Dumped> {
     out.flush()?;
     conn.execute_batch("COMMIT")?;
     Ok(Dumped { rows })
+}
+
+/// The statement whose rows are the COPY block of `table`, in the columns of PostgreSQL's table;
+/// `None` for no rows.
+fn select_of(table: &str, events: DumpedEvents) -> Option<String> {
+    match (table, events) {
+        ("events", DumpedEvents::None) => None,
+        ("events", DumpedEvents::LoggedIn) => Some(LOGGED_IN_EVENTS.to_string()),
+        ("events", DumpedEvents::All) => Some(ALL_EVENTS.to_string()),
+        ("sessions", _) => Some(SESSIONS.to_string()),
+        ("rejects", _) => Some(REJECTS.to_string()),
+        // The names are this module's own constants, never input.
+        _ => Some(format!("SELECT * FROM {table}")),
+    }
 }
 
 /// One table's rows as a COPY block; returns how many.
@@ -235,24 +243,23 @@ mod tests {
         }
     }
 
-    /// The PostgreSQL tables have the columns of schema.sql's, generated ones included, in the
-    /// same order, which the COPY column lists rely on; events.timestamp_given is only how
-    /// SQLite stores a `timestamp` it cannot render, and queries/dump/logged_in_events.sql
-    /// reads `timestamp` instead.
+    /// The PostgreSQL tables have the columns of the statements the dump copies them from, in
+    /// the same order (which the COPY column lists rely on): schema.sql's columns, but for the
+    /// readable times that SQLite renders from the *_us integers (sessions' started_at,
+    /// ended_at and first_order_at, events' timestamp, which SQLite keeps only when the input
+    /// wrote it otherwise).
     #[test]
     fn postgres_tables_have_the_sqlite_columns_in_order() {
         let conn = Connection::open_in_memory().unwrap();
         schema::create(&conn).unwrap();
         for table in DUMPED_TABLES {
+            let select = select_of(table, DumpedEvents::All).unwrap();
             let sqlite: Vec<String> = conn
-                .prepare(&format!(
-                    "SELECT name FROM pragma_table_xinfo('{table}') \
-                     WHERE name <> 'timestamp_given' ORDER BY cid"
-                ))
+                .prepare(&select)
                 .unwrap()
-                .query_map([], |r| r.get(0))
-                .unwrap()
-                .map(Result::unwrap)
+                .column_names()
+                .into_iter()
+                .map(str::to_string)
                 .collect();
             let start = TABLES
                 .find(&format!("CREATE TABLE {table} ("))

@@ -21,6 +21,23 @@ use crate::sessions::sessionizer::referrer_host;
 
 use super::text::redact_emails;
 
+/// Where an ingest read its lines (`ingests.source`), for a shared file: a URL by
+/// [`redact_url`] (a download's credentials and tokens go), a file by its name alone (the
+/// folder names the user who read it: `/home/alice/…`), anything else (`stdin`) as it is.
+pub fn redact_source(source: &str) -> String {
+    let lower = source.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return redact_url(source);
+    }
+    if source == "stdin" {
+        return source.to_string();
+    }
+    std::path::Path::new(source).file_name().map_or_else(
+        || source.to_string(),
+        |n| redact_emails(&n.to_string_lossy()),
+    )
+}
+
 /// `url` by the rules of the module's comment.
 pub fn redact_url(url: &str) -> String {
     let trimmed = url.trim();
@@ -225,5 +242,19 @@ mod tests {
         ] {
             assert_eq!(referrer_host(&redact_url(url)), referrer_host(url), "{url}");
         }
+    }
+
+    #[test]
+    fn a_source_keeps_its_file_name_and_loses_a_downloads_secrets() {
+        assert_eq!(
+            redact_source("/home/alice/data/events.jsonl"),
+            "events.jsonl"
+        );
+        assert_eq!(redact_source("events.jsonl.gz"), "events.jsonl.gz");
+        assert_eq!(redact_source("stdin"), "stdin");
+        assert_eq!(
+            redact_source("https://bob:pw@storage.example/events.json?token=T0K&utm_source=x"),
+            "https://storage.example/events.json?utm_source=x"
+        );
     }
 }

@@ -29,11 +29,8 @@ pub const STATEMENTS: [(&str, &str); 3] = [
 
 /// 2,048 pages of 8 KiB: dense ids up to 134 million, at most 16 MiB.
 const ID_SET_PAGES: usize = 2048;
-/// The stored columns of `events` (generated ones aside), in the table's order: the event's
-/// own values, `ingest_id`, then `timestamp_given`.
-const EVENT_COLUMNS: usize = 14;
-/// Where `ingest_id` is among them: the one value that is not the event's.
-const INGEST_ID_COLUMN: usize = 12;
+/// The columns of `events` that hold the event itself; `ingest_id` follows them.
+const EVENT_COLUMNS: usize = 13;
 
 /// What became of one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -95,11 +92,11 @@ impl<'c> EventWriter<'c> {
             self.append.execute(params)?;
             return Ok(Written::Stored);
         }
-        let content = event_content(&values);
+        let content = &values[..EVENT_COLUMNS];
         // In a run of repeated events (a file read again), looking the id up first saves
         // the insert that would fail; in a run of new ones, inserting first saves the lookup.
         if self.in_repeats {
-            match self.compare_with_stored(event.id, &content)? {
+            match self.compare_with_stored(event.id, content)? {
                 Some(same) => return Ok(same_or_conflict(same)),
                 None => {
                     self.in_repeats = false;
@@ -112,7 +109,7 @@ impl<'c> EventWriter<'c> {
             return Ok(Written::Stored);
         }
         self.in_repeats = true;
-        match self.compare_with_stored(event.id, &content)? {
+        match self.compare_with_stored(event.id, content)? {
             Some(same) => Ok(same_or_conflict(same)),
             None => Err(anyhow!("event {} vanished during the ingest", event.id)),
         }
@@ -151,7 +148,7 @@ impl<'c> EventWriter<'c> {
 
     /// Compares the stored event with the id column by column, without reading it into
     /// owned values; `None` when no event with the id is stored.
-    fn compare_with_stored(&mut self, id: i64, values: &[ValueRef; 13]) -> Result<Option<bool>> {
+    fn compare_with_stored(&mut self, id: i64, values: &[ValueRef]) -> Result<Option<bool>> {
         Ok(self
             .stored
             .query_row([id], |row| {
@@ -174,20 +171,6 @@ fn same_or_conflict(same: bool) -> Written {
     }
 }
 
-/// The event's own values of a row (all but `ingest_id`), in the order of
-/// queries/store/stored_event.sql.
-fn event_content<'a>(values: &[ValueRef<'a>; EVENT_COLUMNS]) -> [ValueRef<'a>; 13] {
-    let mut content = [ValueRef::Null; 13];
-    let own = values
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != INGEST_ID_COLUMN);
-    for (slot, (_, value)) in content.iter_mut().zip(own) {
-        *slot = *value;
-    }
-    content
-}
-
 /// What `timestamp_given` stores: NULL when the input's text is what the generated column
 /// `timestamp` renders from ts_us anyway (schema.sql), else the text as written.
 fn timestamp_given(text: &str, ts_us: i64) -> ValueRef<'_> {
@@ -198,8 +181,8 @@ fn timestamp_given(text: &str, ts_us: i64) -> ValueRef<'_> {
     }
 }
 
-/// One row of `events`, in the order of the table's stored columns in schema.sql.
-fn row_values(e: &Event, ingest_id: i64) -> [ValueRef<'_>; EVENT_COLUMNS] {
+/// One row of `events`, in the order of the table's columns in schema.sql.
+fn row_values(e: &Event, ingest_id: i64) -> [ValueRef<'_>; EVENT_COLUMNS + 1] {
     fn text(s: &Option<String>) -> ValueRef<'_> {
         s.as_deref().map_or(ValueRef::Null, ValueRef::from)
     }
@@ -210,6 +193,7 @@ fn row_values(e: &Event, ingest_id: i64) -> [ValueRef<'_>; EVENT_COLUMNS] {
         ValueRef::Integer(e.id),
         ValueRef::from(e.kind.as_str()),
         integer(e.customer_id),
+        timestamp_given(&e.timestamp, e.ts_us),
         ValueRef::Integer(e.ts_us),
         text(&e.user_agent),
         text(&e.ip),
@@ -220,7 +204,6 @@ fn row_values(e: &Event, ingest_id: i64) -> [ValueRef<'_>; EVENT_COLUMNS] {
         integer(e.position),
         text(&e.extra),
         ValueRef::Integer(ingest_id),
-        timestamp_given(&e.timestamp, e.ts_us),
     ]
 }
 
@@ -269,7 +252,10 @@ mod tests {
             ("id", Value::Integer(1)),
             ("type", text(&e.kind)),
             ("customer_id", Value::Integer(7)),
-            ("timestamp", text(&e.timestamp)),
+            // 2022-05-25T05:44:03.648681Z is the six-digit rendering of its ts_us
+            // (1,653,457,443 s = 19,137 days after 1970-01-01 = 2022-05-25, plus 20,643 s =
+            // 05:44:03): v_events renders it, nothing is stored.
+            ("timestamp_given", Value::Null),
             ("ts_us", Value::Integer(e.ts_us)),
             ("user_agent", text("UA")),
             ("ip", Value::Null),
@@ -280,10 +266,6 @@ mod tests {
             ("position", Value::Integer(3)),
             ("extra", text(r#"{"event":{"colour":"red"}}"#)),
             ("ingest_id", Value::Integer(ingest)),
-            // 2022-05-25T05:44:03.648681Z is the six-digit rendering of its ts_us
-            // (1,653,457,443 s = 19,137 days after 1970-01-01 = 2022-05-25, plus 20,643 s =
-            // 05:44:03): the generated column gives it, nothing is stored.
-            ("timestamp_given", Value::Null),
         ];
         for (column, value) in expected {
             let stored: Value = conn
@@ -312,7 +294,8 @@ mod tests {
             assert_eq!(writer.write(&e).unwrap(), Written::Stored);
             let (timestamp, given): (String, Value) = conn
                 .query_row(
-                    "SELECT timestamp, timestamp_given FROM events WHERE id = ?1",
+                    "SELECT e.timestamp, s.timestamp_given
+                     FROM v_events AS e JOIN events AS s USING (id) WHERE id = ?1",
                     [id],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )

@@ -141,23 +141,23 @@ fn statement(heads: &[String], name: &str) -> Result<&'static str> {
 mod tests {
     use super::*;
 
-    /// The generated text columns of schema.sql render an instant exactly as
-    /// `format_micros` does, over the whole range the timestamp parser accepts
+    /// The views render an instant (v_sessions.started_at and ended_at, v_events.timestamp
+    /// when the input's text was not kept) exactly as `format_micros` does, over the whole range the timestamp parser accepts
     /// (0000-01-01 to 9999-12-31) and at its ends: an independent computation in SQL
     /// against the one in Rust.
     #[test]
-    fn the_generated_times_are_the_rust_rendering() {
+    fn the_views_render_times_as_rust_does() {
         use crate::format::calendar::format_micros;
         use proptest::prelude::*;
         let conn = Connection::open_in_memory().unwrap();
         create(&conn).unwrap();
         const FIRST: i64 = -62_167_219_200_000_000; // 0000-01-01T00:00:00Z
         const LAST: i64 = 253_402_300_799_999_999; // 9999-12-31T23:59:59.999999Z
-                                                   // The events need no ingest row here: only their generated column is read.
+                                                   // The events need no ingest row here: only their rendered time is read.
         conn.pragma_update(None, "foreign_keys", false).unwrap();
         let read = || -> (String, String, String) {
             conn.query_row(
-                "SELECT started_at, ended_at, (SELECT timestamp FROM events) FROM sessions",
+                "SELECT started_at, ended_at, (SELECT timestamp FROM v_events) FROM v_sessions",
                 [],
                 |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )

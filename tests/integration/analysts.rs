@@ -17,7 +17,7 @@ fn sample() -> Workspace {
     w
 }
 
-fn tool(name: &str) -> Command {
+pub(crate) fn tool(name: &str) -> Command {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {name}")])
         .output()
@@ -49,7 +49,7 @@ fn the_dictionary_describes_every_table_view_and_column_and_nothing_else() {
     for (name, kind) in &objects {
         expected.push(format!("{name}||{kind}"));
         let mut stmt = conn
-            .prepare(&format!("SELECT name FROM pragma_table_xinfo('{name}')"))
+            .prepare(&format!("SELECT name FROM pragma_table_info('{name}')"))
             .unwrap();
         for column in stmt.query_map([], |r| r.get::<_, String>(0)).unwrap() {
             expected.push(format!("{name}|{}|column", column.unwrap()));
@@ -148,7 +148,7 @@ fn the_sqlite3_shell_reads_the_file() {
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "1152");
-    assert_eq!(lines[1], "9", "about + eight analyst views");
+    assert_eq!(lines[1], "10", "about + nine analyst views");
     assert_eq!(
         lines[2],
         w.count("SELECT count(*) FROM sessions").to_string()
@@ -212,6 +212,7 @@ print(json.dumps(out))
         [
             "about",
             "v_dictionary",
+            "v_events",
             "v_first_order",
             "v_history",
             "v_metrics_orders",
@@ -758,9 +759,9 @@ fn query_runs_read_only_sql_in_every_format() {
         "SELECT name FROM dictionary WHERE kind = 'view' ORDER BY name",
         "jsonl",
     );
-    // about, v_dictionary, v_first_order, v_history, v_metrics_orders, v_order_visits,
-    // v_referrers, v_sensitivity, v_sessions.
-    assert_eq!(out.stdout.lines().count(), 9);
+    // about, v_dictionary, v_events, v_first_order, v_history, v_metrics_orders,
+    // v_order_visits, v_referrers, v_sensitivity, v_sessions.
+    assert_eq!(out.stdout.lines().count(), 10);
 
     // Writing is refused before SQLite runs it (xcc query only reads), in one sentence
     // naming what was refused, and changes nothing.

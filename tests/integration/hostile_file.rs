@@ -40,10 +40,9 @@ fn a_forged_file_with_constant_views_is_refused() {
     let w = Workspace::new();
     let db = w.db_str();
     let conn = Connection::open(&db).unwrap();
-    let meta = xcc::store::schema::SCHEMA_SQL
-        .split(';')
-        .find(|s| s.contains("CREATE TABLE meta"))
-        .unwrap();
+    let sql = xcc::store::schema::SCHEMA_SQL;
+    let start = sql.find("CREATE TABLE meta").unwrap();
+    let meta = &sql[start..start + sql[start..].find(';').unwrap()];
     conn.execute_batch(&format!(
         "{meta};
          INSERT INTO meta VALUES ('application', 'xcc'), ('session_timeout_seconds', '1800');

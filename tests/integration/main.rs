@@ -6,6 +6,7 @@
 mod needs;
 mod util;
 
+mod analyst_tools;
 mod analysts;
 mod dashboard;
 mod demo;

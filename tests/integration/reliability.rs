@@ -405,7 +405,7 @@ fn the_nasty_corpus_is_accounted_for_line_by_line() {
         .collect();
     assert_eq!(got, want);
     assert_eq!(
-        w.rows("SELECT id, timestamp FROM events ORDER BY id"),
+        w.rows("SELECT id, timestamp FROM v_events ORDER BY id"),
         vec![
             "Integer(-7)|Text(\"2022-05-25T05:44:03Z\")",
             "Integer(0)|Text(\"2022-05-25T05:44:03Z\")",

@@ -243,9 +243,10 @@ fn session_columns_are_readable() {
     w.ingest("-", lines.join("\n").as_bytes());
     assert_eq!(
         w.rows(
-            "SELECT id, customer_id, session_number, started_at, ended_at, duration_seconds,
-                    event_count, page_view_count, order_count, first_order_at, referrer,
-                    referrer_host, landing_page FROM sessions"
+            "SELECT s.id, s.customer_id, s.session_number, v.started_at, v.ended_at,
+                    s.duration_seconds, s.event_count, s.page_view_count, s.order_count,
+                    v.first_order_at, s.referrer, s.referrer_host, s.landing_page
+             FROM sessions AS s JOIN v_sessions AS v ON v.session_id = s.id"
         ),
         vec![
             "Integer(10)|Integer(1)|Integer(1)|Text(\"2022-05-01T10:00:00.500000Z\")|\

@@ -178,12 +178,18 @@ impl Workspace {
     pub fn event_rows(&self) -> Vec<String> {
         self.rows(
             "SELECT id, type, customer_id, timestamp, ts_us, user_agent, ip, page, referrer,
-                    query, product, position, extra FROM events ORDER BY id",
+                    query, product, position, extra FROM v_events ORDER BY id",
         )
     }
 
+    /// The sessions in the columns every schema version has (version 6 stores no text that
+    /// only renders a time: v_sessions renders it).
     pub fn session_rows(&self) -> Vec<String> {
-        self.rows("SELECT * FROM sessions ORDER BY id")
+        self.rows(
+            "SELECT id, customer_id, session_number, started_us, ended_us, duration_seconds,
+                    event_count, page_view_count, order_count, first_order_us, referrer,
+                    referrer_host, landing_page FROM sessions ORDER BY id",
+        )
     }
 
     pub fn rows(&self, sql: &str) -> Vec<String> {
