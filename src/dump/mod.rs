@@ -258,7 +258,6 @@ mod tests {
                 .prepare(&select)
                 .unwrap()
                 .column_names()
-                .into_iter()
                 .map(str::to_string)
                 .collect();
             let start = TABLES
