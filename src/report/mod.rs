@@ -258,12 +258,14 @@ fn report_main(header: &str) -> String {
 fn header(name: &str, data: &Value, ledger: &Ledger, now_us: i64) -> String {
     let summary = &data["summary"];
     let text = |v: &Value| v.as_str().map(str::to_string);
-    let span = match (
+    // The first and last event apart: one line each, so that a narrow column does not break
+    // a timestamp at its hyphens.
+    let (first, last) = match (
         text(&summary["first_event_at"]),
         text(&summary["last_event_at"]),
     ) {
-        (Some(first), Some(last)) => format!("{first} to {last}"),
-        _ => "no events yet".to_string(),
+        (Some(first), Some(last)) => (first, last),
+        _ => ("no events yet".to_string(), "no events yet".to_string()),
     };
     let timeout = summary["session_timeout_seconds"]
         .as_i64()
@@ -292,7 +294,8 @@ fn header(name: &str, data: &Value, ledger: &Ledger, now_us: i64) -> String {
         ("File", name.to_string()),
         ("Made by", format!("xcc {TOOL_VERSION}")),
         ("Made at (UTC)", made),
-        ("Events (UTC)", span),
+        ("First event (UTC)", first),
+        ("Last event (UTC)", last),
         ("Session timeout", timeout),
         ("Filter", filter),
         (

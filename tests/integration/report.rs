@@ -132,8 +132,11 @@ fn the_report_holds_exactly_what_the_endpoints_answer() {
             "<dd>sessions.db</dd>",
             &format!("<dd>xcc {}</dd>", env!("CARGO_PKG_VERSION")),
             &format!(
-                "<dd>{} to {}</dd>",
-                summary["first_event_at"].as_str().unwrap(),
+                "<dt>First event (UTC)</dt><dd>{}</dd>",
+                summary["first_event_at"].as_str().unwrap()
+            ),
+            &format!(
+                "<dt>Last event (UTC)</dt><dd>{}</dd>",
                 summary["last_event_at"].as_str().unwrap()
             ),
             "<dd>30m</dd>",
@@ -738,4 +741,69 @@ fn a_report_of_a_file_without_orders_says_no_orders_yet() {
             );
         }
     }
+}
+
+#[test]
+fn share_suggests_the_report_and_writes_it_with_report() {
+    let w = shop_workspace();
+    let db = w.db_str();
+    let shared = w.path("analysts.db");
+    let out = run(
+        &["share", "--db", &db, "--out", shared.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let suggested = format!(
+        "xcc report --db {} --out {}",
+        shared.display(),
+        w.path("analysts.html").display()
+    );
+    assert!(out.stderr.contains(&suggested), "{}", out.stderr);
+    assert!(!w.path("analysts.html").exists(), "only suggested");
+
+    // --report writes the report of the shared file: the page `xcc report` writes of it.
+    let page = w.path("answers.html");
+    let out = run(
+        &[
+            "share",
+            "--db",
+            &db,
+            "--out",
+            shared.to_str().unwrap(),
+            "--report",
+            page.to_str().unwrap(),
+            "--force",
+        ],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("to {}", page.display())),
+        "{}",
+        out.stderr
+    );
+    let written = embedded(&std::fs::read_to_string(&page).unwrap());
+    let a = Workspace::new();
+    std::fs::copy(&shared, a.db()).unwrap();
+    let again = embedded(&report(&a, "again.html", &[]));
+    assert_eq!(written, again);
+    for (key, metric_name) in [("orders", "orders"), ("referrers", "referrers")] {
+        assert_eq!(written[key], metric(&a, metric_name, &[]), "{key}");
+    }
+
+    // An existing --report is replaced only with --force.
+    let out = run(
+        &[
+            "share",
+            "--db",
+            &db,
+            "--out",
+            w.path("other.db").to_str().unwrap(),
+            "--report",
+            page.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_ne!(out.code, 0);
+    assert!(out.stderr.contains("already exists"), "{}", out.stderr);
 }
