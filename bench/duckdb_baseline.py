@@ -6,9 +6,14 @@ Reads the JSON lines, keeps logged-in events, sessionizes with window functions
 (timestamp, id) order is >= 30 minutes) and computes both medians of /metrics/orders.
 Prints them as JSON on stdout, like `xcc metrics orders`.
 
-Usage: duckdb_baseline.py EVENTS.jsonl
+In memory (one argument) it stores nothing and reads only the fields the medians need. Into
+a file (a second argument, OUT.duckdb) it does xcc's job: every field of every line stored
+in a table `events` (read_json's own schema), a table `sessions`, then both medians from it.
+
+Usage: duckdb_baseline.py EVENTS.jsonl [OUT.duckdb]
 """
 import json
+import os
 import sys
 
 import duckdb
@@ -69,10 +74,53 @@ SELECT (SELECT quantile_cont(CAST(v AS DOUBLE), 0.5) FROM visits),
 """
 
 
+# Into a file: the events with every field, then the sessions, then the medians from them.
+STORE_EVENTS = "CREATE TABLE events AS SELECT * FROM read_json(?, format = 'newline_delimited')"
+STORE_SESSIONS = """
+CREATE TABLE sessions AS
+WITH e AS (
+    SELECT id,
+           lower(type) = 'placed_order' AS is_order,
+           event."customer-id" AS cid,
+           epoch_us(CAST(event."timestamp" AS TIMESTAMP)) AS ts
+    FROM events
+    WHERE event."customer-id" IS NOT NULL
+),
+flagged AS (
+    SELECT *,
+           CASE WHEN LAG(ts) OVER w IS NULL OR ts - LAG(ts) OVER w >= 30 * 60 * 1000000
+                THEN 1 ELSE 0 END AS new_session
+    FROM e
+    WINDOW w AS (PARTITION BY cid ORDER BY ts, id)
+),
+numbered AS (
+    SELECT *,
+           SUM(new_session) OVER (PARTITION BY cid ORDER BY ts, id
+                                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS sn
+    FROM flagged
+)
+SELECT cid, sn, MIN(ts) AS started, MAX(ts) AS ended,
+       MIN(ts) FILTER (WHERE is_order) AS first_order
+FROM numbered
+GROUP BY cid, sn
+"""
+MEDIANS = SQL[SQL.index("visits AS ("):]
+
+
 def main() -> None:
     path = sys.argv[1]
-    con = duckdb.connect()  # in memory, all cores
-    visits, minutes = con.execute(SQL, [path]).fetchone()
+    if len(sys.argv) > 2:
+        out = sys.argv[2]
+        if os.path.exists(out):
+            os.remove(out)
+        con = duckdb.connect(out)  # a file, all cores
+        con.execute(STORE_EVENTS, [path])
+        con.execute(STORE_SESSIONS)
+        visits, minutes = con.execute("WITH " + MEDIANS).fetchone()
+        con.close()
+    else:
+        con = duckdb.connect()  # in memory, all cores
+        visits, minutes = con.execute(SQL, [path]).fetchone()
     print(json.dumps({
         "median_visits_before_order": visits,
         "median_session_duration_minutes_before_order": minutes,

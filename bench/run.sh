@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
-# Benchmark of xcc against the tools a user would otherwise pick (DuckDB, pandas, the sqlite3
-# shell), on the same generated input in the same run. Run from anywhere: bench/run.sh
+# Benchmark of xcc against the tools a user would otherwise pick (DuckDB in memory and into a
+# file, pandas, the sqlite3 shell, sqlite-utils) and against SQLite's own bulk copy of the rows
+# xcc stores, on the same generated input in the same run. Run from anywhere: bench/run.sh
 #
 # Prints the machine and ONE markdown table on stdout; progress goes to stderr.
 #
 # Environment knobs:
 #   SIZES="1000000 5000000"  input sizes in lines (SIZES=200000 for a quick run)
+#   VISIT_EVENTS=3.25        mean events of a customer's visit (xcc generate --visit-events):
+#                            3.25 gives many sessions, about 86,000 per million lines
+#   SQLITE_UTILS_LINES=200000  lines of the sqlite-utils baseline (35k lines/s: 1M takes long)
 #   XCC=path/to/xcc          binary to measure (default: cargo build --profile profiling, target/profiling/xcc)
 #   PANDAS_MAX=1000000       sizes above this skip the pandas baseline (it needs GBs of memory)
 #   WORK=bench/work          generated inputs, databases and logs (gitignored)
-#   VENV=bench/.venv         virtualenv with duckdb and pandas from PyPI (made if missing)
+#   VENV=bench/.venv         virtualenv with duckdb, pandas and sqlite-utils from PyPI (made
+#                            if missing)
 #   RUNS=1                   repetitions of each timed command (median time, max RSS)
 #   WRK_DURATION=10s         duration of each wrk run
 #
@@ -21,6 +26,8 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
 BENCH=$REPO/bench
 SIZES=${SIZES:-"1000000 5000000"}
+VISIT_EVENTS=${VISIT_EVENTS:-3.25}
+SQLITE_UTILS_LINES=${SQLITE_UTILS_LINES:-200000}
 PANDAS_MAX=${PANDAS_MAX:-1000000}
 WORK=${WORK:-$BENCH/work}
 VENV=${VENV:-$BENCH/.venv}
@@ -32,6 +39,8 @@ LOGS=$WORK/logs
 RESULTS=$WORK/results.tsv
 mkdir -p "$LOGS"
 : >"$RESULTS"
+# What disagreed with xcc's metrics, said at the end (the run goes on to measure the rest).
+failures=()
 
 log() { echo "bench: $*" >&2; }
 die() {
@@ -57,10 +66,10 @@ if ((${#need_apt[@]})); then
     fi
 fi
 
-if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import duckdb, pandas' 2>/dev/null; then
-    log "making the virtualenv $VENV with duckdb and pandas from PyPI"
+if [[ ! -x $VENV/bin/python ]] || ! "$VENV/bin/python" -c 'import duckdb, pandas, sqlite_utils' 2>/dev/null; then
+    log "making the virtualenv $VENV with duckdb, pandas and sqlite-utils from PyPI"
     python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check duckdb pandas >&2
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check duckdb pandas sqlite-utils >&2
 fi
 PY=$VENV/bin/python
 HELPERS=$BENCH/helpers.py
@@ -76,6 +85,11 @@ XCC=$(cd "$(dirname "$XCC")" && pwd)/$(basename "$XCC")
 # ---------------------------------------------------------------------------------------
 # Measuring
 
+# Nanoseconds since the epoch, on Linux and macOS alike (BSD date has no %N).
+now_ns() { perl -MTime::HiRes=time -e 'printf "%.0f\n", time * 1e9'; }
+# A file's size in bytes, 0 when it does not exist (wc -c: stat's flags differ by system).
+bytes_of() { if [[ -e $1 ]]; then wc -c <"$1" | tr -d ' '; else echo 0; fi; }
+
 # measure ID CMD...: runs CMD under /usr/bin/time -v RUNS times (running the shell code in
 # $PREPARE before each run, untimed), stdout to $LOGS/ID.out, stderr to $LOGS/ID.err.
 # Sets WALL (median wall seconds, measured around the command with a nanosecond clock) and
@@ -87,13 +101,13 @@ measure() {
     RSS_KB=0
     for ((i = 1; i <= RUNS; i++)); do
         if [[ -n ${PREPARE:-} ]]; then eval "$PREPARE"; fi
-        t0=$(date +%s%N)
+        t0=$(now_ns)
         if ! /usr/bin/time -v -o "$LOGS/$id.time" "$@" >"$LOGS/$id.out" 2>"$LOGS/$id.err"; then
             echo "bench: error: '$*' failed; the end of its stderr ($LOGS/$id.err):" >&2
             tail -n 20 "$LOGS/$id.err" >&2
             exit 1
         fi
-        t1=$(date +%s%N)
+        t1=$(now_ns)
         walls+=($((t1 - t0)))
         r=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$LOGS/$id.time")
         if ((r > RSS_KB)); then RSS_KB=$r; fi
@@ -164,13 +178,48 @@ py_versions=$("$PY" -c 'import duckdb, pandas, platform; print(f"DuckDB {duckdb.
 cat <<EOF
 ## Machine
 
-- CPU: $(nproc) × $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo) (nproc $(nproc))
-- memory: $(awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo); $(uname -sr)
-- load average at start: $(cut -d' ' -f1-3 /proc/loadavg) (other work may be running: compare ratios within one run)
+- CPU: $(getconf _NPROCESSORS_ONLN) × $( (awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || sysctl -n machdep.cpu.brand_string 2>/dev/null) | head -n 1)
+- memory: $( (awk '/^MemTotal/ {printf "%.1f GiB", $2 / 1048576}' /proc/meminfo 2>/dev/null || sysctl -n hw.memsize 2>/dev/null | awk '{printf "%.1f GiB", $1 / 1073741824}') | head -n 1); $(uname -sr)
+- load average at start: $(uptime | sed 's/.*load average[s]*: //') (other work may be running: compare ratios within one run)
 - $xcc_version (git $git_rev), $py_versions, sqlite3 shell $(sqlite3 --version | cut -d' ' -f1), $(hyperfine --version), wrk $(wrk -v 2>&1 | awk 'NR == 1 {print $2}')
-- $(date -u '+%Y-%m-%d %H:%M UTC'); SIZES="$SIZES" RUNS=$RUNS PANDAS_MAX=$PANDAS_MAX
+- $(date -u '+%Y-%m-%d %H:%M UTC'); SIZES="$SIZES" VISIT_EVENTS=$VISIT_EVENTS RUNS=$RUNS PANDAS_MAX=$PANDAS_MAX SQLITE_UTILS_LINES=$SQLITE_UTILS_LINES
 
 EOF
+
+# ---------------------------------------------------------------------------------------
+# sqlite-utils, the ecosystem's JSON → SQLite loader, on SQLITE_UTILS_LINES lines (it loads
+# about 35,000 lines a second): `insert --nl` stores every line (the nested event as JSON
+# text), then the sqlite3 shell sessionizes and takes the medians with bench/sqlite_baseline.
+# sql's statements. xcc does the same lines in the same run.
+
+su_lines=$SQLITE_UTILS_LINES
+su_input=$WORK/events-$su_lines-visits-$VISIT_EVENTS.jsonl
+if [[ ! -s $su_input ]]; then
+    "$XCC" generate --events "$su_lines" --seed 1 --realistic --visit-events "$VISIT_EVENTS" >"$su_input"
+fi
+su_xcc_db=$WORK/xcc-su-$su_lines.db
+log "$su_lines lines: xcc ingest + metrics orders, for the sqlite-utils baseline"
+PREPARE="rm -f '$su_xcc_db' '$su_xcc_db-wal' '$su_xcc_db-shm'"
+measure "su-xcc-$su_lines" sh -c '"$1" ingest "$2" --db "$3" --quiet && "$1" metrics orders --db "$3"' sh "$XCC" "$su_input" "$su_xcc_db"
+PREPARE=
+su_xcc_s=$WALL
+cp "$LOGS/su-xcc-$su_lines.out" "$LOGS/xcc-metrics-su.json"
+su_db=$WORK/sqlite-utils-$su_lines.db
+{
+    echo ".bail on"
+    echo "ALTER TABLE events RENAME TO loaded;"
+    echo "CREATE TABLE events AS SELECT id, lower(type) AS type, event ->> '\$.\"customer-id\"' AS customer_id, event ->> '\$.timestamp' AS timestamp FROM loaded;"
+    sed -n '/^CREATE TABLE logged AS/,$p' "$BENCH/sqlite_baseline.sql"
+} >"$WORK/sqlite-utils-metrics.sql"
+log "$su_lines lines: sqlite-utils insert --nl, then the medians in the sqlite3 shell"
+PREPARE="rm -f '$su_db'"
+measure "sqlite-utils-$su_lines" sh -c '"$1" insert "$2" events "$3" --nl && sqlite3 "$2" <"$4"' sh "$VENV/bin/sqlite-utils" "$su_db" "$su_input" "$WORK/sqlite-utils-metrics.sql"
+PREPARE=
+su_same=$("$PY" "$HELPERS" compare "$LOGS/xcc-metrics-su.json" "$LOGS/sqlite-utils-$su_lines.out")
+[[ $su_same == yes ]] || failures+=("$su_lines lines, sqlite-utils: $su_same")
+row "$su_lines" "sqlite-utils $("$VENV/bin/sqlite-utils" --version | awk '{print $NF}'): insert --nl (every line, the event as JSON text), then the sqlite3 shell's window functions and medians" "$WALL" "$(rate "$su_lines" "$WALL")" "$RSS_KB" "" "" "" \
+    "xcc ingest + metrics of the same lines: $su_xcc_s s, so speed ratio xcc/sqlite-utils $(ratio "$WALL" "$su_xcc_s"); same metrics: $su_same"
+rm -f "$su_db" "$su_xcc_db"
 
 # ---------------------------------------------------------------------------------------
 # The runs
@@ -181,14 +230,16 @@ for n in $SIZES; do
     if ((n > largest)); then largest=$n; fi
 done
 
-failures=()
 for n in $SIZES; do
-    input=$WORK/events-$n.jsonl
+    input=$WORK/events-$n-visits-$VISIT_EVENTS.jsonl
     db=$WORK/xcc-$n.db
-    log "$n lines: generating $input"
-    # Real-shaped: a user agent and an ip of its own on every line, as in the public file.
-    "$XCC" generate --events "$n" --seed 1 --realistic >"$input.tmp"
-    mv "$input.tmp" "$input"
+    if [[ ! -s $input ]]; then
+        log "$n lines: generating $input"
+        # Real-shaped: a user agent and an ip of its own on every line, as in the public file;
+        # customers' visits of VISIT_EVENTS events, so many sessions.
+        "$XCC" generate --events "$n" --seed 1 --realistic --visit-events "$VISIT_EVENTS" >"$input.tmp"
+        mv "$input.tmp" "$input"
+    fi
 
     # 1. Full ingest into a fresh file, sessions included.
     log "$n lines: xcc ingest into a fresh database"
@@ -199,10 +250,14 @@ for n in $SIZES; do
     [[ $stored == "$n" ]] || die "xcc stored $stored of $n lines (see $LOGS/ingest-$n.out)"
     ingest_s=$WALL
     ingest_lps=$(rate "$n" "$WALL")
-    db_bytes=$(($(stat -c %s "$db") + $(stat -c %s "$db-wal" 2>/dev/null || echo 0)))
+    db_bytes=$(($(bytes_of "$db") + $(bytes_of "$db-wal")))
     per_m=$(awk -v b="$db_bytes" -v n="$n" 'BEGIN {printf "%.0f", b * 1e6 / n}')
+    sessions=$(sqlite3 "$db" 'SELECT count(*) FROM sessions')
+    load_s=$("$PY" "$HELPERS" field "$LOGS/ingest-$n.out" load_seconds)
+    sessionize_s=$("$PY" "$HELPERS" field "$LOGS/ingest-$n.out" sessionize_seconds)
+    sessionize_per_m=$(awk -v s="$sessionize_s" -v n="$n" 'BEGIN {printf "%.3f", s * 1e6 / n}')
     row "$n" "xcc ingest, fresh db, sessions included" "$WALL" "$ingest_lps" "$RSS_KB" "" "" "" \
-        "database $(fmt "$per_m") bytes per 1M lines; phases: $("$PY" "$HELPERS" phases "$LOGS/ingest-$n.out"); target ≥ 1,000,000 lines/s: $(met "$ingest_lps" 1000000), peak RSS ≤ 100 MB: $(met 102400 "$RSS_KB")"
+        "$(fmt "$sessions") sessions; database $(fmt "$per_m") bytes per 1M lines (target ≤ 170 MB: $(met 170000000 "$per_m")); phases: $("$PY" "$HELPERS" phases "$LOGS/ingest-$n.out"); the sessionize phase $sessionize_per_m s per 1M lines (target ≤ 0.3 s: $(met 0.3 "$sessionize_per_m")); peak RSS ≤ 100 MB: $(met 102400 "$RSS_KB")"
 
     # 2. The two metrics, as the CLI answers them (cold: a new process each time).
     "$XCC" metrics orders --db "$db" >"$LOGS/xcc-metrics-$n.json"
@@ -247,10 +302,10 @@ for n in $SIZES; do
     serve_and_load "$n" "$db"
 
     # 6. The same job with the tools a user would otherwise pick.
-    # baseline ID LABEL STEP [TARGET]: the command's stdout ($LOGS/ID.out) holds its metrics as
-    # JSON; TARGET is the least speed ratio xcc/baseline the issue asks for.
+    # baseline ID LABEL STEP [TARGET [NOTE]]: the command's stdout ($LOGS/ID.out) holds its
+    # metrics as JSON; TARGET is the least speed ratio xcc/baseline the issue asks for.
     baseline() {
-        local id=$1 label=$2 target=${4:-} same note speed
+        local id=$1 label=$2 target=${4:-} extra=${5:-} same note speed
         same=$("$PY" "$HELPERS" compare "$LOGS/xcc-metrics-$n.json" "$LOGS/$id.out")
         if [[ $same != yes ]]; then
             failures+=("$n lines, $label: $same")
@@ -260,12 +315,31 @@ for n in $SIZES; do
         note="time ratio xcc/$label $(ratio "$xcc_job_s" "$WALL") (xcc = ingest + metrics, $xcc_job_s s), so speed ratio xcc/$label $speed"
         [[ -z $target ]] || note+=" (target ≥ $target: $(met "$speed" "$target"))"
         note+="; same metrics: $same"
+        [[ -z $extra ]] || note+="; $extra"
         row "$n" "$3" "$WALL" "$(rate "$n" "$WALL")" "$RSS_KB" "" "" "" "$note"
     }
 
-    log "$n lines: DuckDB baseline"
+    duckdb_version=$("$PY" -c 'import duckdb; print(duckdb.__version__)')
+    log "$n lines: DuckDB baseline into a file"
+    measure "duckdb-file-$n" "$PY" "$BENCH/duckdb_baseline.py" "$input" "$WORK/duckdb-$n.duckdb"
+    duckdb_file_note="a $(fmt "$(bytes_of "$WORK/duckdb-$n.duckdb")")-byte DuckDB file"
+    baseline "duckdb-file-$n" "DuckDB-into-a-file" "DuckDB $duckdb_version: read_json of every field into a table, a sessions table, medians (into a file)" 1.25 "$duckdb_file_note"
+    rm -f "$WORK/duckdb-$n.duckdb"
+
+    log "$n lines: DuckDB baseline in memory"
     measure "duckdb-$n" "$PY" "$BENCH/duckdb_baseline.py" "$input"
-    baseline "duckdb-$n" DuckDB "DuckDB $("$PY" -c 'import duckdb; print(duckdb.__version__)'): read_json, window functions, medians (in memory)" 0.5
+    baseline "duckdb-$n" "DuckDB-in-memory" "DuckDB $duckdb_version: read_json, window functions, medians (in memory, storing nothing)" 0.5
+
+    # SQLite's own ceiling for today's rows: one INSERT … SELECT from memory, the two indexes.
+    log "$n lines: SQLite's bulk copy of the same rows"
+    "$PY" "$BENCH/sqlite_ceiling.py" "$db" "$REPO/schema.sql" "$WORK/ceiling-$n.db" >"$LOGS/ceiling-$n.out"
+    ceiling_insert=$("$PY" "$HELPERS" field "$LOGS/ceiling-$n.out" insert_s)
+    ceiling_index=$("$PY" "$HELPERS" field "$LOGS/ceiling-$n.out" index_s)
+    ceiling_s=$(awk -v a="$ceiling_insert" -v b="$ceiling_index" 'BEGIN {printf "%.3f", a + b}')
+    load_ratio=$(ratio "$load_s" "$ceiling_s")
+    row "$n" "SQLite alone: INSERT … SELECT of the same rows from memory, then xcc's two event indexes (Python's sqlite3 $("$PY" -c 'import sqlite3; print(sqlite3.sqlite_version)'))" "$ceiling_s" "$(rate "$n" "$ceiling_s")" "" "" "" "" \
+        "insert $(printf '%.2f' "$ceiling_insert") s + indexes $(printf '%.2f' "$ceiling_index") s; xcc's load phase $(printf '%.2f' "$load_s") s is $load_ratio× that (target ≤ 1.15: $(met 1.15 "$load_ratio"))"
+    rm -f "$WORK/ceiling-$n.db"
 
     if ((n <= PANDAS_MAX)); then
         log "$n lines: pandas baseline"
