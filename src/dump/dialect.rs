@@ -6,29 +6,31 @@
 /// byte-order collation is called "C" (its default follows the database's locale). The
 /// readable times that SQLite's views render from the `*_us` integers are columns of
 /// PostgreSQL's tables (queries/postgres/tables.sql), which the dump fills.
-pub const DIFFERENCES: [(&str, &str); 5] = [
-    ("COLLATE BINARY", "COLLATE \"C\""),
-    (
-        "strftime('%Y-%m-%dT%H:%M:%S', started_us / 1000000 - (started_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (started_us % 1000000 + 1000000) % 1000000)",
-        "started_at",
-    ),
-    (
-        "strftime('%Y-%m-%dT%H:%M:%S', ended_us / 1000000 - (ended_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (ended_us % 1000000 + 1000000) % 1000000)",
-        "ended_at",
-    ),
-    (
-        "strftime('%Y-%m-%dT%H:%M:%S', first_order_us / 1000000 - (first_order_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (first_order_us % 1000000 + 1000000) % 1000000)",
-        "first_order_at",
-    ),
-    (
-        "coalesce(timestamp_given, strftime('%Y-%m-%dT%H:%M:%S', ts_us / 1000000 - (ts_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (ts_us % 1000000 + 1000000) % 1000000))",
-        "\"timestamp\"",
-    ),
-];
+pub fn differences() -> [(String, &'static str); 5] {
+    [
+        ("COLLATE BINARY".to_string(), "COLLATE \"C\""),
+        (rendered("started_us"), "started_at"),
+        (rendered("ended_us"), "ended_at"),
+        (rendered("first_order_us"), "first_order_at"),
+        (
+            format!("coalesce(timestamp_given, {})", rendered("ts_us")),
+            "\"timestamp\"",
+        ),
+    ]
+}
+
+/// How queries/views.sql renders the microseconds in `column` as YYYY-MM-DDTHH:MM:SS.ffffffZ
+/// (the integer division truncates, so one second is taken off before 1970 to floor it).
+fn rendered(column: &str) -> String {
+    format!(
+        "strftime('%Y-%m-%dT%H:%M:%S', {column} / 1000000 - ({column} % 1000000 < 0), 'unixepoch') \
+         || printf('.%06dZ', ({column} % 1000000 + 1000000) % 1000000)"
+    )
+}
 
 /// The views' SQL as PostgreSQL reads it.
 pub fn postgres(sqlite: &str) -> String {
-    DIFFERENCES
+    differences()
         .iter()
         .fold(sqlite.to_string(), |sql, (from, to)| sql.replace(from, to))
 }
@@ -41,12 +43,12 @@ mod tests {
     #[test]
     fn every_difference_occurs_in_the_views_and_none_is_left() {
         let views = views_sql();
-        for (sqlite, _) in DIFFERENCES {
-            assert!(views.contains(sqlite), "{sqlite} is not used: remove it");
+        for (sqlite, _) in differences() {
+            assert!(views.contains(&sqlite), "{sqlite} is not used: remove it");
         }
         let pg = postgres(&views);
-        for (sqlite, postgres) in DIFFERENCES {
-            assert!(!pg.contains(sqlite));
+        for (sqlite, postgres) in differences() {
+            assert!(!pg.contains(&sqlite));
             assert!(pg.contains(postgres));
         }
     }

@@ -57,7 +57,7 @@ pub fn format_micros(micros: i64) -> String {
 }
 
 /// Whether `text` is exactly [`format_micros`] of `micros` (six fraction digits, as in the
-/// real file): what `events.timestamp` computes from ts_us when nothing else was given
+/// real file): what v_events renders from ts_us when events.timestamp_given is NULL
 /// (schema.sql), so that such a text need not be stored.
 pub fn is_rendering(text: &str, micros: i64) -> bool {
     text.len() == 27 && format_micros(micros) == text

@@ -171,8 +171,8 @@ fn same_or_conflict(same: bool) -> Written {
     }
 }
 
-/// What `timestamp_given` stores: NULL when the input's text is what the generated column
-/// `timestamp` renders from ts_us anyway (schema.sql), else the text as written.
+/// What `timestamp_given` stores: NULL when the input's text is what v_events renders from
+/// ts_us anyway (schema.sql), else the text as written.
 fn timestamp_given(text: &str, ts_us: i64) -> ValueRef<'_> {
     if calendar::is_rendering(text, ts_us) {
         ValueRef::Null
