@@ -19,6 +19,7 @@ pub mod input;
 pub mod interrupt;
 pub mod metrics;
 pub mod migrations;
+pub mod out_file;
 pub mod report;
 pub mod rows;
 pub mod serve;

@@ -22,6 +22,7 @@ use rusqlite::{params, Connection};
 
 use crate::format::calendar::format_micros;
 use crate::ingest::reasons;
+use crate::out_file;
 use crate::sessions::sensitivity;
 use crate::store::{self, meta, schema};
 
@@ -95,7 +96,7 @@ pub struct Shared {
 }
 
 pub fn share(opts: &ShareOptions) -> Result<Shared> {
-    check_target(opts)?;
+    out_file::check_target(&opts.out, &opts.db, "the working file", opts.force)?;
     // Opening it as a reader checks that it is an xcc file of this version, before anything
     // is written anywhere.
     let version = store::user_version(&store::open_for_read(&opts.db)?)?;
@@ -107,46 +108,15 @@ pub fn share(opts: &ShareOptions) -> Result<Shared> {
             schema::SCHEMA_VERSION
         );
     }
-    let temporary = temporary_path(&opts.out);
+    let temporary = out_file::temporary_path(&opts.out);
     let built = build(opts, &temporary).and_then(|shared| {
-        publish(&temporary, &opts.out, opts.force)?;
+        out_file::publish(&temporary, &opts.out, opts.force, "sharing")?;
         Ok(shared)
     });
     if built.is_err() {
         store::remove_database_files(&temporary);
     }
     built.with_context(|| format!("cannot write {}", opts.out.display()))
-}
-
-/// `--out` must be a new file (or, with --force, any file but the working file itself) in a
-/// folder that exists.
-fn check_target(opts: &ShareOptions) -> Result<()> {
-    let out = opts.out.display();
-    let folder = store::folder_of(&opts.out);
-    if !folder.is_dir() {
-        bail!(
-            "cannot write {out}: the folder {} does not exist",
-            folder.display()
-        );
-    }
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same(&opts.out, &opts.db) {
-        bail!("--out {out} is the working file itself; choose another --out");
-    }
-    if opts.out.exists() && !opts.force {
-        bail!("{out} already exists; choose another --out, or give --force to replace it");
-    }
-    Ok(())
-}
-
-/// Beside the target, so that the final rename stays on one file system.
-fn temporary_path(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    out.with_file_name(name)
 }
 
 fn build(opts: &ShareOptions, path: &Path) -> Result<Shared> {
@@ -253,26 +223,24 @@ fn copy(conn: &Connection, opts: &ShareOptions) -> Result<()> {
 /// The working file's rejects counted by reason: by the reason's template (which quotes
 /// nothing of the input), or by the reason itself with --keep-personal-data. Most first.
 fn count_reject_reasons(conn: &Connection, keep: bool) -> Result<()> {
-    let mut counts: std::collections::BTreeMap<String, i64> = Default::default();
     let mut select = conn.prepare(COUNT_REJECT_REASONS)?;
     let mut rows = select.query([])?;
+    let mut counts = Vec::new();
     while let Some(row) = rows.next()? {
         let reason = match row.get_ref(0)? {
             ValueRef::Text(t) | ValueRef::Blob(t) => String::from_utf8_lossy(t).into_owned(),
             other => format!("{:?}", other.data_type()),
         };
-        let reason = if keep {
-            reason
-        } else {
-            reasons::template(&reason)
-        };
-        *counts.entry(reason).or_default() += row.get::<_, i64>(1)?;
+        counts.push((reason, row.get::<_, i64>(1)? as u64));
     }
-    let mut counts: Vec<(String, i64)> = counts.into_iter().collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let counted = if keep {
+        reasons::counted_by(counts, str::to_string)
+    } else {
+        reasons::counted_by(counts, reasons::template)
+    };
     let mut insert = conn.prepare(INSERT_REJECT_REASON)?;
-    for (reason, lines) in counts {
-        insert.execute(params![reason, lines])?;
+    for count in counted {
+        insert.execute(params![count.reason, count.lines as i64])?;
     }
     Ok(())
 }
@@ -388,25 +356,6 @@ fn contents(conn: &Connection, path: &Path) -> Result<Shared> {
         reject_reasons,
         rejected_lines,
     })
-}
-
-/// Gives the finished file its name. Without `force` a hard link does it, which fails rather
-/// than replace a file that appeared meanwhile; with it, a rename replaces the old file
-/// atomically.
-fn publish(temporary: &Path, out: &Path, force: bool) -> Result<()> {
-    if force {
-        std::fs::rename(temporary, out)?;
-        return Ok(());
-    }
-    std::fs::hard_link(temporary, out).map_err(|e| match e.kind() {
-        std::io::ErrorKind::AlreadyExists => anyhow::anyhow!(
-            "{} appeared while sharing; give --force to replace it",
-            out.display()
-        ),
-        _ => anyhow::Error::new(e),
-    })?;
-    std::fs::remove_file(temporary)?;
-    Ok(())
 }
 
 /// The working file as a read-only SQLite URI, so that attaching it can never write to it.

@@ -16,16 +16,26 @@ pub fn most_frequent(
     reasons: impl IntoIterator<Item = (String, u64)>,
     n: usize,
 ) -> Vec<ReasonCount> {
+    let mut counted = counted_by(reasons, kind_of);
+    counted.truncate(n);
+    counted
+}
+
+/// `(reason, lines)` added up by what `key` makes of each reason (its kind for a summary,
+/// its template for a shared file), most first (ties by reason).
+pub fn counted_by(
+    reasons: impl IntoIterator<Item = (String, u64)>,
+    key: impl Fn(&str) -> String,
+) -> Vec<ReasonCount> {
     let mut kinds: std::collections::BTreeMap<String, u64> = Default::default();
     for (reason, lines) in reasons {
-        *kinds.entry(kind_of(&reason)).or_default() += lines;
+        *kinds.entry(key(&reason)).or_default() += lines;
     }
     let mut counted: Vec<ReasonCount> = kinds
         .into_iter()
         .map(|(reason, lines)| ReasonCount { reason, lines })
         .collect();
     counted.sort_by(|a, b| b.lines.cmp(&a.lines).then_with(|| a.reason.cmp(&b.reason)));
-    counted.truncate(n);
     counted
 }
 

@@ -8,9 +8,9 @@
 //! element, by their SHA-256, so even a bug cannot make a request. It holds aggregates only:
 //! no customer id, no event, no IP address.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use base64::Engine;
 use rusqlite::Connection;
 use serde_json::{Map, Value};
@@ -20,6 +20,7 @@ use crate::format::calendar;
 use crate::format::duration::format_seconds;
 use crate::format::thousands;
 use crate::metrics::{self, Filter, Metric};
+use crate::out_file;
 use crate::serve::{DASHBOARD, DASHBOARD_CSS, DASHBOARD_JS};
 use crate::store::{self, meta::TOOL_VERSION};
 
@@ -63,7 +64,7 @@ pub struct Written {
 /// Writes the report of `opts.db` to `opts.out`: a new file, or with `force` any file but the
 /// database itself; the page appears whole or not at all.
 pub fn write(opts: &ReportOptions) -> Result<Written> {
-    check_target(opts)?;
+    out_file::check_target(&opts.out, &opts.db, "the database", opts.force)?;
     let conn = store::open_for_read(&opts.db)?;
     let data = data(&conn, &opts.filter)?;
     let ledger = ledger(&conn)?;
@@ -73,9 +74,10 @@ pub fn write(opts: &ReportOptions) -> Result<Written> {
         |n| n.to_string_lossy().into_owned(),
     );
     let html = page(&name, &data, &ledger, opts.now_us);
-    let temporary = temporary_path(&opts.out);
-    let written =
-        std::fs::write(&temporary, &html).and_then(|()| publish(&temporary, &opts.out, opts.force));
+    let temporary = out_file::temporary_path(&opts.out);
+    let written = std::fs::write(&temporary, &html)
+        .map_err(anyhow::Error::new)
+        .and_then(|()| out_file::publish(&temporary, &opts.out, opts.force, "writing the report"));
     if written.is_err() {
         let _ = std::fs::remove_file(&temporary);
     }
@@ -338,47 +340,6 @@ fn header(name: &str, data: &Value, ledger: &Ledger, now_us: i64) -> String {
          no customer, event or address.</p>\n  </section>\n",
     );
     html
-}
-
-/// `--out` must be a new file (or, with --force, any file but the database itself) in a
-/// folder that exists.
-fn check_target(opts: &ReportOptions) -> Result<()> {
-    let out = opts.out.display();
-    let folder = store::folder_of(&opts.out);
-    if !folder.is_dir() {
-        bail!(
-            "cannot write {out}: the folder {} does not exist",
-            folder.display()
-        );
-    }
-    let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    };
-    if same(&opts.out, &opts.db) {
-        bail!("--out {out} is the database itself; choose another --out");
-    }
-    if opts.out.exists() && !opts.force {
-        bail!("{out} already exists; choose another --out, or give --force to replace it");
-    }
-    Ok(())
-}
-
-/// Beside the target, so that the final rename stays on one file system.
-fn temporary_path(out: &Path) -> PathBuf {
-    let mut name = out.file_name().unwrap_or_default().to_os_string();
-    name.push(format!(".tmp-{}", std::process::id()));
-    out.with_file_name(name)
-}
-
-/// Gives the finished page its name: without `force` a hard link, which fails rather than
-/// replace a file that appeared meanwhile; with it, a rename.
-fn publish(temporary: &Path, out: &Path, force: bool) -> std::io::Result<()> {
-    if force {
-        return std::fs::rename(temporary, out);
-    }
-    std::fs::hard_link(temporary, out)?;
-    std::fs::remove_file(temporary)
 }
 
 #[cfg(test)]
