@@ -56,12 +56,6 @@ pub fn format_micros(micros: i64) -> String {
     text
 }
 
-/// Whether `text` is exactly [`format_micros`] of `micros` (six fraction digits, as in the
-/// real file): what v_events renders from ts_us when events.timestamp_given is NULL
-/// (schema.sql), so that such a text need not be stored.
-pub fn is_rendering(text: &str, micros: i64) -> bool {
-    text.len() == 27 && format_micros(micros) == text
-}
 
 /// `YYYY-MM-DDTHH:MM:SS` of seconds since the epoch, written digit by digit: this runs for
 /// every event and session, and `format!` was a measurable part of sessionizing a first load.

@@ -203,7 +203,7 @@ impl<R: BufRead> RecordReader<R> {
                     break;
                 }
                 read_any = true;
-                let newline = buf.iter().position(|&c| c == b'\n');
+                let newline = memchr::memchr(b'\n', buf);
                 let mut chunk = &buf[..newline.unwrap_or(buf.len())];
                 if newline.is_some() {
                     // CRLF: the CR is not part of the record (nor of its length).

@@ -12,7 +12,6 @@ use rusqlite::{params_from_iter, CachedStatement, Connection, OptionalExtension,
 
 use super::id_set::{IdSet, Insert};
 use super::schema::{self, DEFERRABLE_EVENT_INDEXES};
-use crate::format::calendar;
 use crate::input::event::Event;
 
 const INSERT_EVENT: &str = include_str!("../../queries/store/insert_event.sql");
@@ -171,16 +170,6 @@ fn same_or_conflict(same: bool) -> Written {
     }
 }
 
-/// What `timestamp_given` stores: NULL when the input's text is what v_events renders from
-/// ts_us anyway (schema.sql), else the text as written.
-fn timestamp_given(text: &str, ts_us: i64) -> ValueRef<'_> {
-    if calendar::is_rendering(text, ts_us) {
-        ValueRef::Null
-    } else {
-        ValueRef::from(text)
-    }
-}
-
 /// One row of `events`, in the order of the table's columns in schema.sql.
 fn row_values(e: &Event, ingest_id: i64) -> [ValueRef<'_>; EVENT_COLUMNS + 1] {
     fn text(s: &Option<String>) -> ValueRef<'_> {
@@ -193,7 +182,8 @@ fn row_values(e: &Event, ingest_id: i64) -> [ValueRef<'_>; EVENT_COLUMNS + 1] {
         ValueRef::Integer(e.id),
         ValueRef::from(e.kind.as_str()),
         integer(e.customer_id),
-        timestamp_given(&e.timestamp, e.ts_us),
+        // NULL when the input's text is what v_events renders from ts_us anyway (schema.sql).
+        text(&e.timestamp_given),
         ValueRef::Integer(e.ts_us),
         text(&e.user_agent),
         text(&e.ip),
@@ -217,7 +207,7 @@ mod tests {
             id,
             kind: "page_view".into(),
             customer_id: Some(7),
-            timestamp: "2022-05-25T05:44:03.648681Z".into(),
+            timestamp_given: None,
             ts_us: 1_653_457_443_648_681,
             user_agent: Some("UA".into()),
             ip: None,
@@ -287,7 +277,7 @@ mod tests {
             (3, "2022-05-25T05:44:03Z", 1_653_457_443_000_000),
         ] {
             let e = Event {
-                timestamp: text.into(),
+                timestamp_given: Some(text.into()),
                 ts_us,
                 ..event(id)
             };
