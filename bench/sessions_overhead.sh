@@ -44,14 +44,16 @@ input="$work/events-$N.jsonl"
 [ -s "$input" ] || "$with" generate --events "$N" --seed 1 > "$input"
 db="$work/overhead.db"
 
+# Seconds since the epoch with a fraction, on Linux and macOS alike (BSD date has no %N).
+now() { perl -MTime::HiRes=time -e 'printf "%.6f\n", time'; }
 declare -a t_with t_without
 for ((i = 0; i < RUNS; i++)); do
     for which in without with; do
         rm -f "$db" "$db-wal" "$db-shm" "$db-journal"
         bin=$with; [ "$which" = without ] && bin=$without
-        start=$(date +%s.%N)
+        start=$(now)
         "$bin" ingest "$input" --db "$db" --quiet
-        end=$(date +%s.%N)
+        end=$(now)
         t=$(echo "$end - $start" | bc -l)
         if [ "$which" = with ]; then t_with+=("$t"); else t_without+=("$t"); fi
     done

@@ -27,12 +27,12 @@ for n in $SIZES; do
     [[ -s $events ]] || "$XCC" generate --events "$n" --seed 1 --realistic >"$events"
     db="$WORK/spark-bench-$n.db"
     rm -f "$db"
-    start=$(date +%s.%N)
+    start=$(python3 -c "import time; print(time.time())")
     "$XCC" ingest "$events" --db "$db" --quiet
     "$XCC" metrics orders --db "$db" >"$WORK/spark-bench-$n.xcc-orders.json"
     "$XCC" metrics referrers --db "$db" >/dev/null
     xcc_s=$(seconds "$start")
-    start=$(date +%s.%N)
+    start=$(python3 -c "import time; print(time.time())")
     "$PYTHON" scripts/spark_metrics.py "$events" >"$WORK/spark-bench-$n.spark.json" 2>"$WORK/spark-bench-$n.spark.log"
     spark_s=$(seconds "$start")
     equal=$(python3 - "$WORK/spark-bench-$n.xcc-orders.json" "$WORK/spark-bench-$n.spark.json" <<'PY'
