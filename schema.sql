@@ -1,4 +1,4 @@
--- xcc database schema, version 6 (older files are migrated in place: see src/migrations.rs).
+-- xcc database schema, version 7 (older files are migrated in place: see src/migrations.rs).
 -- Applied once to a new file; `PRAGMA user_version` records the version so that a
 -- database written by another xcc version is refused instead of misread.
 -- Times: `*_us` columns are microseconds since 1970-01-01T00:00:00Z (sortable integers),
@@ -50,22 +50,38 @@ CREATE TABLE ingest_blocks (
     PRIMARY KEY (ingest_id, block)
 ) WITHOUT ROWID;
 
+-- The event types and the URLs (pages and referrers) of the events, each text stored once:
+-- events holds their ids. The real file has 9 types and a few thousand URLs, most of them the
+-- shop's own pages, against a million events; measured on 1M real-shaped lines, events and
+-- their covering index take 46 MB less (v_events gives the text, exactly as written).
+CREATE TABLE event_types (
+    id   INTEGER PRIMARY KEY,
+    name TEXT    NOT NULL UNIQUE
+);
+
+CREATE TABLE urls (
+    id  INTEGER PRIMARY KEY,
+    url TEXT    NOT NULL UNIQUE
+);
+
 -- Every accepted event. Fields without a column of their own are kept in `extra`.
 -- The input's instant as UTC text with its fraction digits as given is v_events.timestamp:
 -- `timestamp_given` when it differs from the rendering of ts_us as YYYY-MM-DDTHH:MM:SS.ffffffZ
 -- (six digits, as in the real file), and NULL when it is that rendering, the usual case.
+-- type_id, page_id and referrer_id name rows of event_types and urls; v_events gives the
+-- event with its type, page and referrer as text.
 -- `id` has a unique index rather than being the rowid: input arrives in random id order, and
 -- appending rows while only the small id index takes random inserts is several times faster.
 CREATE TABLE events (
     id          INTEGER NOT NULL,
-    type        TEXT    NOT NULL,
+    type_id     INTEGER NOT NULL REFERENCES event_types(id),
     customer_id INTEGER,
     timestamp_given TEXT,
     ts_us       INTEGER NOT NULL,
     user_agent  TEXT,
     ip          TEXT,
-    page        TEXT,
-    referrer    TEXT,
+    page_id     INTEGER REFERENCES urls(id),
+    referrer_id INTEGER REFERENCES urls(id),
     query       TEXT,
     product     INTEGER,
     position    INTEGER,
@@ -77,7 +93,8 @@ CREATE TABLE events (
 CREATE UNIQUE INDEX events_by_id ON events (id);
 
 -- Covering, so that sessionizing never visits the table itself.
-CREATE INDEX events_by_customer_time ON events (customer_id, ts_us, id, type, page, referrer)
+CREATE INDEX events_by_customer_time ON events
+    (customer_id, ts_us, id, type_id, page_id, referrer_id)
     WHERE customer_id IS NOT NULL;
 
 -- Lines that could not be stored, with why; nothing of the input is lost.

@@ -28,12 +28,18 @@ SELECT id AS session_id,
 FROM sessions;
 
 -- Every stored event with its time as the input gave it: the text kept when it is not the
--- six-digit rendering of ts_us, else that rendering (as v_sessions renders its times).
+-- six-digit rendering of ts_us, else that rendering (as v_sessions renders its times); its
+-- type, page and referrer as text from event_types and urls. LEFT JOINs keep the events'
+-- own row order, which the dumps follow.
 CREATE VIEW v_events AS
-SELECT id, type, customer_id,
-       coalesce(timestamp_given, strftime('%Y-%m-%dT%H:%M:%S', ts_us / 1000000 - (ts_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (ts_us % 1000000 + 1000000) % 1000000)) AS "timestamp",
-       ts_us, user_agent, ip, page, referrer, query, product, position, extra, ingest_id
-FROM events;
+SELECT e.id, t.name AS type, e.customer_id,
+       coalesce(e.timestamp_given, strftime('%Y-%m-%dT%H:%M:%S', e.ts_us / 1000000 - (e.ts_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (e.ts_us % 1000000 + 1000000) % 1000000)) AS "timestamp",
+       e.ts_us, e.user_agent, e.ip, p.url AS page, r.url AS referrer, e.query, e.product,
+       e.position, e.extra, e.ingest_id
+FROM events AS e
+LEFT JOIN event_types AS t ON t.id = e.type_id
+LEFT JOIN urls AS p ON p.id = e.page_id
+LEFT JOIN urls AS r ON r.id = e.referrer_id;
 
 -- One row per ordering session: how many of the customer's sessions it took since their
 -- previous ordering session (or since their first session), this one included. Kept in the

@@ -16,6 +16,7 @@ fn statements() -> Vec<(&'static str, &'static str)> {
     all.extend(store::meta::STATEMENTS);
     all.extend(store::objects::STATEMENTS);
     all.extend(store::migrate::STATEMENTS);
+    all.extend(store::codes::STATEMENTS);
     all.extend(store::events::STATEMENTS);
     all.extend(store::rejects::STATEMENTS);
     all.extend(store::ingests::STATEMENTS);
@@ -37,12 +38,13 @@ fn statements() -> Vec<(&'static str, &'static str)> {
 /// `store::schema::create` in the test below), the migrations (tested on a real old file
 /// by the integration tests), PostgreSQL's (run by a real server in
 /// tests/integration/postgres.rs) and Spark's (run by Spark in tests/integration/spark.rs).
-const SCRIPTS: [&str; 7] = [
+const SCRIPTS: [&str; 8] = [
     "schemas/",
     "views.sql",
     "dictionary.sql",
     "migrations/",
     "share/schema.sql",
+    "share/text_maps.sql",
     "postgres/",
     "spark/",
 ];

@@ -36,6 +36,10 @@ pub const MIGRATIONS: &[Migration] = &[
         to: 6,
         apply: rendered_times,
     },
+    Migration {
+        to: 7,
+        apply: event_texts_once,
+    },
 ];
 
 const SESSIONS_IN_CUSTOMER_ORDER: &str =
@@ -100,6 +104,26 @@ fn rendered_times(conn: &Connection) -> Result<String> {
     Ok(format!(
         "times that only render their integers no longer stored, {} sessions rebuilt",
         thousands(sessions)
+    ))
+}
+
+const EVENT_TEXTS_ONCE: &str = include_str!("../queries/migrations/0007_event_texts_once.sql");
+const EVENT_TEXTS_COUNTS: &str = include_str!("../queries/migrations/0007_counts.sql");
+
+/// Version 6 → 7: each event type and page or referrer URL stored once (event_types, urls),
+/// the events holding their ids. As in version 6's step, legacy_alter_table keeps every other
+/// definition as it is while the old events table is renamed aside.
+fn event_texts_once(conn: &Connection) -> Result<String> {
+    conn.pragma_update(None, "legacy_alter_table", true)?;
+    let step = conn.execute_batch(EVENT_TEXTS_ONCE);
+    conn.pragma_update(None, "legacy_alter_table", false)?;
+    step?;
+    let (types, urls): (i64, i64) =
+        conn.query_row(EVENT_TEXTS_COUNTS, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(format!(
+        "event types and URLs stored once: {} types, {} URLs",
+        thousands(types as u64),
+        thousands(urls as u64)
     ))
 }
 

@@ -34,6 +34,11 @@ const COPY_ORDER_VISITS: &str = include_str!("../queries/share/copy_order_visits
 const COPY_FIRST_ORDERS: &str = include_str!("../queries/share/copy_first_orders.sql");
 const COPY_HISTORY: &str = include_str!("../queries/share/copy_history.sql");
 const COPY_LOGGED_IN_EVENTS: &str = include_str!("../queries/share/copy_logged_in_events.sql");
+const TEXT_MAPS: &str = include_str!("../queries/share/text_maps.sql");
+const MAP_EVENT_TYPES: &str = include_str!("../queries/share/map_event_types.sql");
+const MAP_URLS: &str = include_str!("../queries/share/map_urls.sql");
+const COPY_EVENT_TYPES: &str = include_str!("../queries/share/copy_event_types.sql");
+const COPY_URLS: &str = include_str!("../queries/share/copy_urls.sql");
 const COUNT_REJECT_REASONS: &str = include_str!("../queries/share/count_reject_reasons.sql");
 const INSERT_REJECT_REASON: &str = include_str!("../queries/share/insert_reject_reason.sql");
 const PSEUDONYMS: &str = include_str!("../queries/share/pseudonyms.sql");
@@ -45,7 +50,7 @@ const CONTENTS: &str = include_str!("../queries/share/contents.sql");
 /// The statements of this module, for the test that prepares every statement (against a
 /// fresh schema with the working file attached as `source`, after [`prepare`]).
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 14] = [
+pub const STATEMENTS: [(&str, &str); 18] = [
     ("share/copy_history.sql", COPY_HISTORY),
     ("share/copy_meta.sql", COPY_META),
     ("share/copy_ingests.sql", COPY_INGESTS),
@@ -53,6 +58,10 @@ pub const STATEMENTS: [(&str, &str); 14] = [
     ("share/copy_order_visits.sql", COPY_ORDER_VISITS),
     ("share/copy_first_orders.sql", COPY_FIRST_ORDERS),
     ("share/copy_logged_in_events.sql", COPY_LOGGED_IN_EVENTS),
+    ("share/map_event_types.sql", MAP_EVENT_TYPES),
+    ("share/map_urls.sql", MAP_URLS),
+    ("share/copy_event_types.sql", COPY_EVENT_TYPES),
+    ("share/copy_urls.sql", COPY_URLS),
     ("share/count_reject_reasons.sql", COUNT_REJECT_REASONS),
     ("share/insert_reject_reason.sql", INSERT_REJECT_REASON),
     ("share/pseudonyms.sql", PSEUDONYMS),
@@ -163,6 +172,7 @@ pub fn prepare(conn: &Connection) -> Result<()> {
         Ok(redacted(ctx.get_raw(0), urls::redact_source))
     })?;
     conn.execute_batch(PSEUDONYMS)?;
+    conn.execute_batch(TEXT_MAPS)?;
     Ok(())
 }
 
@@ -213,6 +223,10 @@ fn copy(conn: &Connection, opts: &ShareOptions) -> Result<()> {
     let working = store::open_for_read(&opts.db)?;
     sensitivity::carry(&tx, &sensitivity::rows(&working)?)?;
     if opts.events == SharedEvents::LoggedIn {
+        tx.execute(MAP_EVENT_TYPES, [keep])?;
+        tx.execute(MAP_URLS, [keep])?;
+        tx.execute(COPY_EVENT_TYPES, [])?;
+        tx.execute(COPY_URLS, [])?;
         tx.execute(COPY_LOGGED_IN_EVENTS, [keep, pseudonymized])?;
     }
     count_reject_reasons(&tx, keep)?;
@@ -246,7 +260,7 @@ fn count_reject_reasons(conn: &Connection, keep: bool) -> Result<()> {
 }
 
 /// What a shared file did with the URLs, free text and reject reasons, in words.
-const REDACTIONS: &str = "Where each ingest read its lines (ingests.source): a file by its name alone, a download's URL as the URLs below. URLs (sessions.referrer and landing_page, events.page and referrer) without user name and password, without fragment (#...) and without every query parameter but utm_*, ref and source; e-mail addresses in what stays of them as [email]. Free text (events.query, events.type): e-mail addresses as [email], phone-like numbers (7 to 12 digits) as [phone], card-like numbers (13 to 19 digits) as [card], longer ones as [number]. Reject reasons (reject_reasons.reason) as their templates, without the input they quoted. sessions.referrer_host is the working file's, so the referrer figures are the same.";
+const REDACTIONS: &str = "Where each ingest read its lines (ingests.source): a file by its name alone, a download's URL as the URLs below. URLs (sessions.referrer and landing_page, the events' pages and referrers in urls.url) without user name and password, without fragment (#...) and without every query parameter but utm_*, ref and source; e-mail addresses in what stays of them as [email]. Free text (events.query, the event types in event_types.name): e-mail addresses as [email], phone-like numbers (7 to 12 digits) as [phone], card-like numbers (13 to 19 digits) as [card], longer ones as [number]. Reject reasons (reject_reasons.reason) as their templates, without the input they quoted. sessions.referrer_host is the working file's, so the referrer figures are the same.";
 
 /// What was shared, what was left out and what was redacted, in `meta` (and so in the
 /// `about` view) and in the dictionary rows of the tables and columns concerned.
@@ -294,7 +308,7 @@ fn describe_share(conn: &Connection, opts: &ShareOptions) -> Result<()> {
     };
     let events_note = match (opts.events, opts.keep_personal_data) {
         (SharedEvents::None, _) => "In this shared file it has no rows: shared with --events none, so only the sessions and the figures made from them are here.",
-        (SharedEvents::LoggedIn, false) => "In this shared file: the events of logged-in customers only, with user_agent, ip and extra left empty (they identify visitors), page and referrer redacted as URLs and query and type as free text (see meta shared_redactions).",
+        (SharedEvents::LoggedIn, false) => "In this shared file: the events of logged-in customers only, with user_agent, ip and extra left empty (they identify visitors), their pages and referrers (urls) redacted as URLs and query and type (event_types) as free text (see meta shared_redactions).",
         (SharedEvents::LoggedIn, true) => "In this shared file: the events of logged-in customers only, with every field kept on request (--keep-personal-data).",
     };
     note(Some("events"), None, events_note)?;
@@ -303,14 +317,20 @@ fn describe_share(conn: &Connection, opts: &ShareOptions) -> Result<()> {
         for (name, column) in [
             ("sessions", "referrer"),
             ("sessions", "landing_page"),
-            ("events", "page"),
-            ("events", "referrer"),
+            ("urls", "url"),
+            ("v_events", "page"),
+            ("v_events", "referrer"),
         ] {
             note(Some(name), Some(column), url)?;
         }
         let free_text = "In this shared file: e-mail addresses, phone-like and card-like numbers replaced by [email], [phone], [card] (see meta shared_redactions).";
-        for column in ["query", "type"] {
-            note(Some("events"), Some(column), free_text)?;
+        for (name, column) in [
+            ("events", "query"),
+            ("v_events", "query"),
+            ("event_types", "name"),
+            ("v_events", "type"),
+        ] {
+            note(Some(name), Some(column), free_text)?;
         }
         for column in ["user_agent", "ip", "extra"] {
             note(

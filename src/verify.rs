@@ -11,7 +11,7 @@ use std::path::Path;
 
 use anyhow::{bail, Result};
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row, Statement};
+use rusqlite::{Connection, OptionalExtension, Row, Statement};
 
 use crate::format::thousands;
 use crate::metrics::{self, Filter, Metric};
@@ -24,10 +24,12 @@ const ORDER_VISITS: &str = include_str!("../queries/verify/order_visits.sql");
 const FIRST_ORDERS: &str = include_str!("../queries/verify/first_orders.sql");
 const STORED_SESSIONS: &str = include_str!("../queries/verify/stored_sessions.sql");
 const LEDGER: &str = include_str!("../queries/verify/ledger.sql");
+const REFERENCES: &str = include_str!("../queries/verify/references.sql");
 
 /// The statements of this module, for the test that prepares every statement.
 #[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 4] = [
+pub const STATEMENTS: [(&str, &str); 5] = [
+    ("verify/references.sql", REFERENCES),
     ("verify/order_visits.sql", ORDER_VISITS),
     ("verify/first_orders.sql", FIRST_ORDERS),
     ("verify/stored_sessions.sql", STORED_SESSIONS),
@@ -45,6 +47,8 @@ pub fn verify(db: &Path, passed: &mut impl FnMut(String)) -> Result<()> {
     ));
     store::check_pages(&conn, &label)?;
     passed("pages: SQLite's quick_check finds no damage".to_string());
+    references(&conn, &label)?;
+    passed("references: every id names a row of its table (types, URLs, ingests)".to_string());
     match sessions_against_events(&conn, &label)? {
         Some((sessions, events)) => passed(format!(
             "sessions: the {} sessions are what sessionizing the {} logged-in events gives",
@@ -58,6 +62,18 @@ pub fn verify(db: &Path, passed: &mut impl FnMut(String)) -> Result<()> {
     }
     passed(derived_rows(&conn, &label, true)?);
     passed(ledger(&conn, &label)?);
+    Ok(())
+}
+
+/// Every foreign key of the file names a row: an ingest writes them without SQLite's check
+/// on each insert (store::trust_own_references).
+fn references(conn: &Connection, label: &str) -> Result<()> {
+    let dangling: Option<(String, i64, String)> = conn
+        .query_row(REFERENCES, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()?;
+    if let Some((table, rowid, parent)) = dangling {
+        bail!("{label} does not add up: row {rowid} of {table} names a row of {parent} that does not exist");
+    }
     Ok(())
 }
 

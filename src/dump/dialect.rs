@@ -5,16 +5,28 @@
 /// `(SQLite, PostgreSQL)`: text is ordered byte by byte in SQLite (BINARY); PostgreSQL's
 /// byte-order collation is called "C" (its default follows the database's locale). The
 /// readable times that SQLite's views render from the `*_us` integers are columns of
-/// PostgreSQL's tables (queries/postgres/tables.sql), which the dump fills.
-pub fn differences() -> [(String, &'static str); 5] {
+/// PostgreSQL's tables (queries/postgres/tables.sql), which the dump fills, and so are the
+/// event's type, page and referrer that v_events looks up in event_types and urls.
+pub fn differences() -> [(String, &'static str); 9] {
     [
         ("COLLATE BINARY".to_string(), "COLLATE \"C\""),
         (rendered("started_us"), "started_at"),
         (rendered("ended_us"), "ended_at"),
         (rendered("first_order_us"), "first_order_at"),
         (
-            format!("coalesce(timestamp_given, {})", rendered("ts_us")),
-            "\"timestamp\"",
+            format!("coalesce(e.timestamp_given, {})", rendered("e.ts_us")),
+            "e.\"timestamp\"",
+        ),
+        ("t.name AS type".to_string(), "e.type"),
+        ("p.url AS page".to_string(), "e.page"),
+        ("r.url AS referrer".to_string(), "e.referrer"),
+        (
+            "FROM events AS e\n\
+             LEFT JOIN event_types AS t ON t.id = e.type_id\n\
+             LEFT JOIN urls AS p ON p.id = e.page_id\n\
+             LEFT JOIN urls AS r ON r.id = e.referrer_id"
+                .to_string(),
+            "FROM events AS e",
         ),
     ]
 }

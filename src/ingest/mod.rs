@@ -138,6 +138,7 @@ fn ingest_into(
     };
     let mut parser = Parser::spawn(opened, label, opts.max_record_bytes, earlier)?;
     store::use_rollback_journal_if_empty(&conn);
+    store::trust_own_references(&conn)?;
     let tx = store::begin_write(&mut conn, &opts.db, opts.wait)?;
     // On error the transaction is dropped, which rolls everything back.
     let written = write(&tx, opts, label, &mut parser, &mut progress, started);

@@ -10,6 +10,7 @@ use anyhow::{anyhow, Result};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params_from_iter, CachedStatement, Connection, OptionalExtension, Statement};
 
+use super::codes::Codes;
 use super::id_set::{IdSet, Insert};
 use super::schema::{self, DEFERRABLE_EVENT_INDEXES};
 use crate::input::event::Event;
@@ -53,6 +54,9 @@ pub struct EventWriter<'c> {
     /// Prepared only once the unique id index exists: `ON CONFLICT` needs it.
     insert_if_new: Option<Statement<'c>>,
     stored: CachedStatement<'c>,
+    /// The ids of the types and of the page and referrer URLs.
+    types: Codes<'c>,
+    urls: Codes<'c>,
     /// Whether the last event that took the ordinary path was already stored.
     in_repeats: bool,
 }
@@ -75,6 +79,8 @@ impl<'c> EventWriter<'c> {
             append: conn.prepare(INSERT_EVENT)?,
             insert_if_new: None,
             stored: conn.prepare_cached(STORED_EVENT)?,
+            types: Codes::event_types(conn)?,
+            urls: Codes::urls(conn)?,
             in_repeats: false,
         })
     }
@@ -85,7 +91,12 @@ impl<'c> EventWriter<'c> {
     }
 
     pub fn write(&mut self, event: &Event) -> Result<Written> {
-        let values = row_values(event, self.ingest_id);
+        let ids = Ids {
+            type_id: self.types.id(&event.kind)?,
+            page_id: self.urls.optional_id(event.page.as_deref())?,
+            referrer_id: self.urls.optional_id(event.referrer.as_deref())?,
+        };
+        let values = row_values(event, &ids, self.ingest_id);
         let params = params_from_iter(values.iter().map(|v| ToSqlOutput::Borrowed(*v)));
         if self.known_new(event.id)? {
             self.append.execute(params)?;
@@ -170,8 +181,15 @@ fn same_or_conflict(same: bool) -> Written {
     }
 }
 
+/// The ids of an event's texts in event_types and urls.
+struct Ids {
+    type_id: i64,
+    page_id: Option<i64>,
+    referrer_id: Option<i64>,
+}
+
 /// One row of `events`, in the order of the table's columns in schema.sql.
-fn row_values(e: &Event, ingest_id: i64) -> [ValueRef<'_>; EVENT_COLUMNS + 1] {
+fn row_values<'e>(e: &'e Event, ids: &Ids, ingest_id: i64) -> [ValueRef<'e>; EVENT_COLUMNS + 1] {
     fn text(s: &Option<String>) -> ValueRef<'_> {
         s.as_deref().map_or(ValueRef::Null, ValueRef::from)
     }
@@ -180,15 +198,15 @@ fn row_values(e: &Event, ingest_id: i64) -> [ValueRef<'_>; EVENT_COLUMNS + 1] {
     }
     [
         ValueRef::Integer(e.id),
-        ValueRef::from(e.kind.as_str()),
+        ValueRef::Integer(ids.type_id),
         integer(e.customer_id),
         // NULL when the input's text is what v_events renders from ts_us anyway (schema.sql).
         text(&e.timestamp_given),
         ValueRef::Integer(e.ts_us),
         text(&e.user_agent),
         text(&e.ip),
-        text(&e.page),
-        text(&e.referrer),
+        integer(ids.page_id),
+        integer(ids.referrer_id),
         text(&e.query),
         integer(e.product),
         integer(e.position),
@@ -240,7 +258,8 @@ mod tests {
         let text = |s: &str| Value::Text(s.to_string());
         let expected = [
             ("id", Value::Integer(1)),
-            ("type", text(&e.kind)),
+            // The first type and the first two URLs of a new file: ids 1, 1 and 2.
+            ("type_id", Value::Integer(1)),
             ("customer_id", Value::Integer(7)),
             // 2022-05-25T05:44:03.648681Z is the six-digit rendering of its ts_us
             // (1,653,457,443 s = 19,137 days after 1970-01-01 = 2022-05-25, plus 20,643 s =
@@ -249,8 +268,8 @@ mod tests {
             ("ts_us", Value::Integer(e.ts_us)),
             ("user_agent", text("UA")),
             ("ip", Value::Null),
-            ("page", text("https://xcc-webshop.com/")),
-            ("referrer", text("https://google.com/")),
+            ("page_id", Value::Integer(1)),
+            ("referrer_id", Value::Integer(2)),
             ("query", text("shoes")),
             ("product", Value::Integer(12)),
             ("position", Value::Integer(3)),
@@ -262,6 +281,16 @@ mod tests {
                 .query_row(&format!("SELECT {column} FROM events"), [], |r| r.get(0))
                 .unwrap();
             assert_eq!(stored, value, "{column}");
+        }
+        for (column, value) in [
+            ("type", text(&e.kind)),
+            ("page", text("https://xcc-webshop.com/")),
+            ("referrer", text("https://google.com/")),
+        ] {
+            let shown: Value = conn
+                .query_row(&format!("SELECT {column} FROM v_events"), [], |r| r.get(0))
+                .unwrap();
+            assert_eq!(shown, value, "v_events.{column}");
         }
     }
 

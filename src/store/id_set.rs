@@ -5,7 +5,7 @@
 //! so the set is a bitmap in 64 Ki-id pages: about 1 bit per id. Sparse ids would need a page
 //! each; past a page budget the set gives up and the ingest returns to the indexed path.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt};
 
 const PAGE_BITS: u32 = 16;
 const WORDS_PER_PAGE: usize = (1 << PAGE_BITS) / 64;

@@ -18,12 +18,13 @@ use super::schema::{self, SCHEMA_VERSION, SHARED_LEAVES_OUT};
 const OBJECTS: &str = include_str!("../../queries/store/objects.sql");
 /// What a shared file has beyond a working file (its table reject_reasons).
 const SHARE_SCHEMA: &str = include_str!("../../queries/share/schema.sql");
-const FROZEN: [&str; 5] = [
+const FROZEN: [&str; 6] = [
     include_str!("../../queries/schemas/v1.sql"),
     include_str!("../../queries/schemas/v2.sql"),
     include_str!("../../queries/schemas/v3.sql"),
     include_str!("../../queries/schemas/v4.sql"),
     include_str!("../../queries/schemas/v5.sql"),
+    include_str!("../../queries/schemas/v6.sql"),
 ];
 
 /// The statements of this module, for the test that prepares every statement.

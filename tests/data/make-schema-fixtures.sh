@@ -16,8 +16,9 @@ declare -A commit=(
     [3]=fd03f9a
     [4]=a7cb3ef
     [5]=7305f83
+    [6]=f811269
 )
-versions=("${@:-1 2 3 4 5}")
+versions=("${@:-1 2 3 4 5 6}")
 for v in ${versions[*]}; do
     src=$(mktemp -d)
     git archive "${commit[$v]}" | tar -x -C "$src"
