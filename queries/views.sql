@@ -107,7 +107,8 @@ WITH timeouts (seconds) AS (
 ),
 gaps AS (
     SELECT t.seconds, e.customer_id, e.ts_us, e.id,
-           CASE WHEN e.type = 'placed_order' THEN 1 ELSE 0 END AS is_order,
+           CASE WHEN e.type_id = (SELECT id FROM event_types WHERE name = 'placed_order')
+                THEN 1 ELSE 0 END AS is_order,
            -- the first event (no previous one) and a gap of the timeout or more start one
            CASE WHEN e.ts_us - LAG(e.ts_us) OVER w < CAST(t.seconds AS BIGINT) * 1000000
                 THEN 0 ELSE 1 END AS starts
@@ -222,6 +223,8 @@ JOIN (SELECT name,
                  WHEN 'v_history' THEN 7
                  WHEN 'sessions' THEN 10
                  WHEN 'events' THEN 11
+                 WHEN 'event_types' THEN 12
+                 WHEN 'urls' THEN 13
                  WHEN 'meta' THEN 31
                  WHEN 'ingests' THEN 32
                  WHEN 'rejects' THEN 33

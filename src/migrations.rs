@@ -91,20 +91,15 @@ const RENDERED_TIMES: &str = include_str!("../queries/migrations/0006_rendered_t
 /// ended_at, first_order_at; events' timestamp where the input wrote it with six digits: the
 /// views render them). With legacy_alter_table on, renaming the old events table aside rewrites
 /// no other definition (an analyst's own view of `events` keeps naming `events`, the new
-/// table). The sessions table is made anew and filled by sessionizing the stored events, and
-/// the order rows follow it.
+/// table). The sessions table is made anew. As shipped the step then sessionized the stored
+/// events; today's sessionizer reads today's events table, so the sessions stay empty on their
+/// way up until version 7's step fills them.
 fn rendered_times(conn: &Connection) -> Result<String> {
     conn.pragma_update(None, "legacy_alter_table", true)?;
     let step = conn.execute_batch(RENDERED_TIMES);
     conn.pragma_update(None, "legacy_alter_table", false)?;
     step?;
-    let timeout_us = meta::session_timeout_seconds(conn)? * 1_000_000;
-    let sessions = rebuild::rebuild_all_sessions(conn, timeout_us)?;
-    OrderRows::new(conn)?.refresh_all()?;
-    Ok(format!(
-        "times that only render their integers no longer stored, {} sessions rebuilt",
-        thousands(sessions)
-    ))
+    Ok("times that only render their integers no longer stored".to_string())
 }
 
 const EVENT_TEXTS_ONCE: &str = include_str!("../queries/migrations/0007_event_texts_once.sql");
@@ -112,19 +107,30 @@ const EVENT_TEXTS_COUNTS: &str = include_str!("../queries/migrations/0007_counts
 
 /// Version 6 → 7: each event type and page or referrer URL stored once (event_types, urls),
 /// the events holding their ids. As in version 6's step, legacy_alter_table keeps every other
-/// definition as it is while the old events table is renamed aside.
+/// definition as it is while the old events table is renamed aside. Sessions are kept, but
+/// for a file that comes from before version 6 (see [`rendered_times`]).
 fn event_texts_once(conn: &Connection) -> Result<String> {
     conn.pragma_update(None, "legacy_alter_table", true)?;
     let step = conn.execute_batch(EVENT_TEXTS_ONCE);
     conn.pragma_update(None, "legacy_alter_table", false)?;
     step?;
-    let (types, urls): (i64, i64) =
-        conn.query_row(EVENT_TEXTS_COUNTS, [], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(format!(
+    let (types, urls, sessions): (i64, i64, i64) = conn.query_row(EVENT_TEXTS_COUNTS, [], |r| {
+        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+    })?;
+    let mut done = format!(
         "event types and URLs stored once: {} types, {} URLs",
         thousands(types as u64),
         thousands(urls as u64)
-    ))
+    );
+    // A file from before version 6 comes here with the sessions that version 6's step made
+    // anew, empty: they are sessionized from the events, and the order rows follow them.
+    if sessions == 0 {
+        let timeout_us = meta::session_timeout_seconds(conn)? * 1_000_000;
+        let rebuilt = rebuild::rebuild_all_sessions(conn, timeout_us)?;
+        OrderRows::new(conn)?.refresh_all()?;
+        done.push_str(&format!(", {} sessions rebuilt", thousands(rebuilt)));
+    }
+    Ok(done)
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 /// readable times that SQLite's views render from the `*_us` integers are columns of
 /// PostgreSQL's tables (queries/postgres/tables.sql), which the dump fills, and so are the
 /// event's type, page and referrer that v_events looks up in event_types and urls.
-pub fn differences() -> [(String, &'static str); 9] {
+pub fn differences() -> [(String, &'static str); 10] {
     [
         ("COLLATE BINARY".to_string(), "COLLATE \"C\""),
         (rendered("started_us"), "started_at"),
@@ -18,6 +18,10 @@ pub fn differences() -> [(String, &'static str); 9] {
             "e.\"timestamp\"",
         ),
         ("t.name AS type".to_string(), "e.type"),
+        (
+            "e.type_id = (SELECT id FROM event_types WHERE name = 'placed_order')".to_string(),
+            "e.type = 'placed_order'",
+        ),
         ("p.url AS page".to_string(), "e.page"),
         ("r.url AS referrer".to_string(), "e.referrer"),
         (

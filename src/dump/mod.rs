@@ -283,7 +283,11 @@ mod tests {
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        let mut dumped: Vec<&str> = DUMPED_TABLES.iter().chain(&TEXTS_IN_EVENTS).copied().collect();
+        let mut dumped: Vec<&str> = DUMPED_TABLES
+            .iter()
+            .chain(&TEXTS_IN_EVENTS)
+            .copied()
+            .collect();
         dumped.sort();
         assert_eq!(tables, dumped, "every table of a new file is dumped");
     }

@@ -56,7 +56,6 @@ pub fn format_micros(micros: i64) -> String {
     text
 }
 
-
 /// `YYYY-MM-DDTHH:MM:SS` of seconds since the epoch, written digit by digit: this runs for
 /// every event and session, and `format!` was a measurable part of sessionizing a first load.
 pub fn push_date_time(text: &mut String, seconds: i64) {

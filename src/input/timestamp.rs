@@ -190,7 +190,10 @@ mod tests {
         assert_eq!(nine.micros, 123_456);
         assert_eq!(nine.text(), "1970-01-01T00:00:00.123456789Z");
         // Only a fraction of six digits is the rendering of the micros, and not kept.
-        assert_eq!(nine.given.as_deref(), Some("1970-01-01T00:00:00.123456789Z"));
+        assert_eq!(
+            nine.given.as_deref(),
+            Some("1970-01-01T00:00:00.123456789Z")
+        );
         let six = parse("1970-01-01T00:00:00.123456+00:00").unwrap();
         assert_eq!((six.micros, six.given), (123_456, None));
         let none = parse("1970-01-01T00:00:00").unwrap();

@@ -68,11 +68,10 @@ impl<'c> Codes<'c> {
             .with_context(|| format!("cannot look up a text in {}", self.table))?;
         let id = match found {
             Some(id) => id,
-            None => {
-                self.add
-                    .insert([text])
-                    .with_context(|| format!("cannot add a text to {}", self.table))?
-            }
+            None => self
+                .add
+                .insert([text])
+                .with_context(|| format!("cannot add a text to {}", self.table))?,
         };
         if self.remembered.len() >= REMEMBERED {
             self.remembered.clear();
@@ -125,6 +124,9 @@ mod tests {
         assert!(types.remembered.len() <= REMEMBERED);
         // Every text kept its first id: ids are 1.. in the order of first sight.
         assert_eq!(types.id("type 0").unwrap(), 1);
-        assert_eq!(types.id(&format!("type {}", REMEMBERED + 9)).unwrap(), REMEMBERED as i64 + 10);
+        assert_eq!(
+            types.id(&format!("type {}", REMEMBERED + 9)).unwrap(),
+            REMEMBERED as i64 + 10
+        );
     }
 }

@@ -517,7 +517,14 @@ fn export_writes_rfc_4180_csv_and_json_lines() {
     assert!(csv.stdout.contains("\"a, \"\"b\"\"\nc\""), "{}", csv.stdout);
 
     let jsonl = run(
-        &["export", "events", "--format", "jsonl", "--db", &w.db_str()],
+        &[
+            "export",
+            "v_events",
+            "--format",
+            "jsonl",
+            "--db",
+            &w.db_str(),
+        ],
         b"",
     );
     let lines = jsonl.json_lines();

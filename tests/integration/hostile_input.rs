@@ -246,7 +246,7 @@ fn controls_in_a_value_are_escaped_in_a_table_and_exact_in_csv_and_json() {
     let (out, _) = w.ingest("-", format!("{line}\n").as_bytes());
     assert_eq!(out.code, 0, "{}", out.stderr);
     let raw = "\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{202e}txt.exe";
-    let sql = "SELECT referrer FROM events";
+    let sql = "SELECT referrer FROM v_events";
 
     let table = query(&w, sql, "table");
     let shown = r"\u{1b}]0;owned\u{7}\u{1b}[2J\u{9b}31m\u{202e}txt.exe";
@@ -269,7 +269,14 @@ fn controls_in_a_value_are_escaped_in_a_table_and_exact_in_csv_and_json() {
     );
     // `xcc export --format table` shows it escaped too.
     let out = run(
-        &["export", "events", "--format", "table", "--db", &w.db_str()],
+        &[
+            "export",
+            "v_events",
+            "--format",
+            "table",
+            "--db",
+            &w.db_str(),
+        ],
         b"",
     );
     assert_eq!(out.code, 0, "{}", out.stderr);

@@ -239,7 +239,7 @@ fn unknown_fields_and_types_are_kept() {
     let (_, r) = w.ingest("-", input.as_bytes());
     assert_eq!(r.unwrap()["stored"], 1);
     assert_eq!(
-        w.rows("SELECT type, extra FROM events"),
+        w.rows("SELECT type, extra FROM v_events"),
         vec![
             r#"Text("wishlist_add")|Text("{\"channel\":\"app\",\"event\":{\"wish\":{\"product\":9}}}")"#
         ]
