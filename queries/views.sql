@@ -29,12 +29,15 @@ FROM sessions;
 
 -- Every stored event with its time as the input gave it: the text kept when it is not the
 -- six-digit rendering of ts_us, else that rendering (as v_sessions renders its times); its
--- type, page and referrer as text from event_types and urls. LEFT JOINs keep the events'
+-- address as text (ip_v4 rendered, as src/store/ip.rs does); its type, page and referrer as
+-- text from event_types and urls. LEFT JOINs keep the events'
 -- own row order, which the dumps follow.
 CREATE VIEW v_events AS
 SELECT e.id, t.name AS type, e.customer_id,
        coalesce(e.timestamp_given, strftime('%Y-%m-%dT%H:%M:%S', e.ts_us / 1000000 - (e.ts_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (e.ts_us % 1000000 + 1000000) % 1000000)) AS "timestamp",
-       e.ts_us, e.user_agent, e.ip, p.url AS page, r.url AS referrer, e.query, e.product,
+       e.ts_us, e.user_agent,
+       coalesce(e.ip, (e.ip_v4 >> 24) || '.' || ((e.ip_v4 >> 16) & 255) || '.' || ((e.ip_v4 >> 8) & 255) || '.' || (e.ip_v4 & 255)) AS ip,
+       p.url AS page, r.url AS referrer, e.query, e.product,
        e.position, e.extra, e.ingest_id
 FROM events AS e
 LEFT JOIN event_types AS t ON t.id = e.type_id

@@ -7,13 +7,15 @@
 //! shipped is never edited.
 
 use anyhow::Result;
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 
 use crate::format::thousands;
 use crate::sessions::orders::OrderRows;
 use crate::sessions::rebuild;
-use crate::store::meta;
 use crate::store::migrate::Migration;
+use crate::store::{ip, meta};
 
 pub const MIGRATIONS: &[Migration] = &[
     Migration {
@@ -110,6 +112,13 @@ const EVENT_TEXTS_COUNTS: &str = include_str!("../queries/migrations/0007_counts
 /// definition as it is while the old events table is renamed aside. Sessions are kept, but
 /// for a file that comes from before version 6 (see [`rendered_times`]).
 fn event_texts_once(conn: &Connection) -> Result<String> {
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    conn.create_scalar_function("xcc_packed_ipv4", 1, flags, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            ValueRef::Text(t) => std::str::from_utf8(t).ok().and_then(ip::packed),
+            _ => None,
+        })
+    })?;
     conn.pragma_update(None, "legacy_alter_table", true)?;
     let step = conn.execute_batch(EVENT_TEXTS_ONCE);
     conn.pragma_update(None, "legacy_alter_table", false)?;

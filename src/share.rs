@@ -332,7 +332,7 @@ fn describe_share(conn: &Connection, opts: &ShareOptions) -> Result<()> {
         ] {
             note(Some(name), Some(column), free_text)?;
         }
-        for column in ["user_agent", "ip", "extra"] {
+        for column in ["user_agent", "ip_v4", "ip", "extra"] {
             note(
                 Some("events"),
                 Some(column),

@@ -8,7 +8,5 @@ CREATE INDEX events_by_customer_time ON events (customer_id, ts_us, id)
 CREATE INDEX rejects_by_ingest_line ON rejects (ingest_id, line_number);
 CREATE UNIQUE INDEX sessions_by_customer ON sessions (customer_id, session_number);
 CREATE INDEX sessions_ordering ON sessions (customer_id, session_number) WHERE order_count > 0;
-CREATE INDEX sessions_timeline ON sessions
-    (customer_id, session_number, order_count, started_us, ended_us, first_order_us);
 CREATE INDEX order_visits_by_visits ON order_visits (visits_before_order);
 CREATE INDEX first_orders_by_minutes ON first_orders (minutes_before_first_order);

@@ -7,7 +7,7 @@
 /// readable times that SQLite's views render from the `*_us` integers are columns of
 /// PostgreSQL's tables (queries/postgres/tables.sql), which the dump fills, and so are the
 /// event's type, page and referrer that v_events looks up in event_types and urls.
-pub fn differences() -> [(String, &'static str); 10] {
+pub fn differences() -> [(String, &'static str); 11] {
     [
         ("COLLATE BINARY".to_string(), "COLLATE \"C\""),
         (rendered("started_us"), "started_at"),
@@ -18,6 +18,12 @@ pub fn differences() -> [(String, &'static str); 10] {
             "e.\"timestamp\"",
         ),
         ("t.name AS type".to_string(), "e.type"),
+        (
+            "coalesce(e.ip, (e.ip_v4 >> 24) || '.' || ((e.ip_v4 >> 16) & 255) || '.' || \
+             ((e.ip_v4 >> 8) & 255) || '.' || (e.ip_v4 & 255)) AS ip"
+                .to_string(),
+            "e.ip",
+        ),
         (
             "e.type_id = (SELECT id FROM event_types WHERE name = 'placed_order')".to_string(),
             "e.type = 'placed_order'",

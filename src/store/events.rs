@@ -12,6 +12,7 @@ use rusqlite::{params_from_iter, CachedStatement, Connection, OptionalExtension,
 
 use super::codes::Codes;
 use super::id_set::{IdSet, Insert};
+use super::ip;
 use super::schema::{self, DEFERRABLE_EVENT_INDEXES};
 use crate::input::event::Event;
 
@@ -30,7 +31,7 @@ pub const STATEMENTS: [(&str, &str); 3] = [
 /// 2,048 pages of 8 KiB: dense ids up to 134 million, at most 16 MiB.
 const ID_SET_PAGES: usize = 2048;
 /// The columns of `events` that hold the event itself; `ingest_id` follows them.
-const EVENT_COLUMNS: usize = 13;
+const EVENT_COLUMNS: usize = 14;
 
 /// What became of one event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,6 +94,7 @@ impl<'c> EventWriter<'c> {
     pub fn write(&mut self, event: &Event) -> Result<Written> {
         let ids = Ids {
             type_id: self.types.id(&event.kind)?,
+            ip_v4: event.ip.as_deref().and_then(ip::packed),
             page_id: self.urls.optional_id(event.page.as_deref())?,
             referrer_id: self.urls.optional_id(event.referrer.as_deref())?,
         };
@@ -181,9 +183,10 @@ fn same_or_conflict(same: bool) -> Written {
     }
 }
 
-/// The ids of an event's texts in event_types and urls.
+/// The ids of an event's texts in event_types and urls, and its packed IPv4 address.
 struct Ids {
     type_id: i64,
+    ip_v4: Option<i64>,
     page_id: Option<i64>,
     referrer_id: Option<i64>,
 }
@@ -204,7 +207,13 @@ fn row_values<'e>(e: &'e Event, ids: &Ids, ingest_id: i64) -> [ValueRef<'e>; EVE
         text(&e.timestamp_given),
         ValueRef::Integer(e.ts_us),
         text(&e.user_agent),
-        text(&e.ip),
+        integer(ids.ip_v4),
+        // Only an address that ip_v4 does not hold (store/ip.rs).
+        if ids.ip_v4.is_some() {
+            ValueRef::Null
+        } else {
+            text(&e.ip)
+        },
         integer(ids.page_id),
         integer(ids.referrer_id),
         text(&e.query),
@@ -267,6 +276,7 @@ mod tests {
             ("timestamp_given", Value::Null),
             ("ts_us", Value::Integer(e.ts_us)),
             ("user_agent", text("UA")),
+            ("ip_v4", Value::Null),
             ("ip", Value::Null),
             ("page_id", Value::Integer(1)),
             ("referrer_id", Value::Integer(2)),
@@ -291,6 +301,42 @@ mod tests {
                 .query_row(&format!("SELECT {column} FROM v_events"), [], |r| r.get(0))
                 .unwrap();
             assert_eq!(shown, value, "v_events.{column}");
+        }
+    }
+
+    #[test]
+    fn an_ipv4_address_written_the_usual_way_is_a_number_and_reads_back_as_written() {
+        use rusqlite::types::Value;
+        let conn = Connection::open_in_memory().unwrap();
+        let ingest = store_with_one_event(&conn);
+        let mut writer = EventWriter::new(&conn, ingest).unwrap();
+        for (id, text, packed) in [
+            // 5·2^24 + 108·2^16 + 1·2^8 + 50
+            (2, "5.108.1.50", Value::Integer(90_964_274)),
+            (3, "010.1.1.1", Value::Null),
+            (4, "2001:db8::1", Value::Null),
+        ] {
+            let e = Event {
+                ip: Some(text.into()),
+                ..event(id)
+            };
+            assert_eq!(writer.write(&e).unwrap(), Written::Stored);
+            let (shown, v4, kept): (String, Value, Value) = conn
+                .query_row(
+                    "SELECT e.ip, s.ip_v4, s.ip
+                     FROM v_events AS e JOIN events AS s USING (id) WHERE id = ?1",
+                    [id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .unwrap();
+            assert_eq!(shown, text);
+            let kept_text = if packed == Value::Null {
+                Value::Text(text.into())
+            } else {
+                Value::Null
+            };
+            assert_eq!((v4, kept), (packed, kept_text));
+            assert_eq!(writer.write(&e).unwrap(), Written::Duplicate);
         }
     }
 

@@ -9,6 +9,7 @@ pub mod harden;
 pub mod history;
 pub mod id_set;
 pub mod ingests;
+pub mod ip;
 pub mod meta;
 pub mod migrate;
 pub mod objects;

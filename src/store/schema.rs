@@ -25,21 +25,19 @@ pub const DEFERRABLE_EVENT_INDEXES: [&str; 2] = ["events_by_id", "events_by_cust
 /// a working file but do not pay for their bytes at a shared file's size, where a full scan of
 /// its tables takes milliseconds (measured on 680,000 real-shaped lines: 3.8 MB of a 14.8 MB
 /// file without events, 6.1 MB of 36.7 MB with them).
-pub const SHARED_LEAVES_OUT: [&str; 7] = [
+pub const SHARED_LEAVES_OUT: [&str; 6] = [
     "events_by_id",
     "events_by_customer_time",
     "sessions_ordering",
-    "sessions_timeline",
     "sessions_by_referrer_host",
     "order_visits_by_visits",
     "first_orders_by_minutes",
 ];
 
 /// The secondary indexes of `sessions`, which a full rebuild builds after writing.
-pub const SESSION_INDEXES: [&str; 4] = [
+pub const SESSION_INDEXES: [&str; 3] = [
     "sessions_by_customer",
     "sessions_ordering",
-    "sessions_timeline",
     "sessions_by_referrer_host",
 ];
 
