@@ -1,6 +1,8 @@
 -- Rows of first_orders that its sessions do not give, and rows the sessions give that
--- first_orders lacks (the same computation as queries/sessions/first_orders.sql): the first
--- of them, with which side has it ('file' or 'sessions').
+-- first_orders lacks: the first of them, with which side has it ('file' or 'sessions'). The
+-- first ordering session is found here as the smallest ordering session_number of the
+-- customer, not as queries/sessions/first_orders.sql finds it, so that the check does not
+-- repeat the computation it checks.
 WITH expected AS (
     SELECT customer_id,
            id AS session_id,
