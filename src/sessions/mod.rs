@@ -9,3 +9,4 @@ pub mod scan;
 pub mod sensitivity;
 pub mod sessionizer;
 pub mod sweep;
+pub mod texts;

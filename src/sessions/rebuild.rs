@@ -6,8 +6,9 @@ use anyhow::Result;
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
 
 use super::orders::OrderRows;
-use super::scan::{scan_all, session_event, PerCustomer};
+use super::scan::{event_ids, scan_all, PerCustomer};
 use super::sessionizer::{Session, SessionEvent, Sessionizer};
+use super::texts::Texts;
 use crate::store::schema::{self, SESSION_INDEXES};
 
 const CUSTOMER_EVENTS_FROM: &str = include_str!("../../queries/sessions/customer_events_from.sql");
@@ -42,6 +43,7 @@ pub fn resessionize_customers(
     let mut select = conn.prepare_cached(CUSTOMER_EVENTS_FROM)?;
     let mut writer = SessionWriter::new(conn)?;
     let mut order_rows = OrderRows::new(conn)?;
+    let mut texts = Texts::new(conn)?;
     for (customer, earliest_new_us) in customers {
         let (first_number, from_us) = anchor
             .query_row([customer, earliest_new_us], |r| Ok((r.get(0)?, r.get(1)?)))
@@ -51,7 +53,10 @@ pub fn resessionize_customers(
         let mut sessionizer = Sessionizer::numbered_from(timeout_us, first_number);
         let mut rows = select.query([customer, from_us])?;
         while let Some(row) = rows.next()? {
-            writer.write(customer, sessionizer.push(&session_event(row, 0)?))?;
+            writer.write(
+                customer,
+                sessionizer.push(&texts.event(&event_ids(row, 0)?)?),
+            )?;
         }
         writer.write(customer, sessionizer.finish())?;
         order_rows.refresh(customer)?;

@@ -1,11 +1,12 @@
 //! One ordered scan of every logged-in event, customer by customer in `(ts_us, id)` order,
 //! from the covering index `events_by_customer_time`: what a full rebuild of the sessions and
-//! the sensitivity sweep both read.
+//! the sensitivity sweep both read. The scan reads ids; `texts` gives their texts.
 
 use anyhow::Result;
 use rusqlite::{Connection, Row};
 
 use super::sessionizer::SessionEvent;
+use super::texts::{EventIds, Texts};
 
 const ALL_CUSTOMER_EVENTS: &str = include_str!("../../queries/sessions/all_customer_events.sql");
 
@@ -27,6 +28,7 @@ pub trait PerCustomer {
 /// order, from the covering index; returns the number of customers.
 pub fn scan_all(conn: &Connection, work: &mut impl PerCustomer) -> Result<u64> {
     let mut select = conn.prepare(ALL_CUSTOMER_EVENTS)?;
+    let mut texts = Texts::new(conn)?;
     let mut rows = select.query([])?;
     let mut current = None;
     let mut customers = 0;
@@ -42,7 +44,7 @@ pub fn scan_all(conn: &Connection, work: &mut impl PerCustomer) -> Result<u64> {
                 &mut current.insert((customer, work.start())).1
             }
         };
-        work.push(customer, state, &session_event(row, 1)?)?;
+        work.push(customer, state, &texts.event(&event_ids(row, 1)?)?)?;
     }
     if let Some((customer, state)) = current {
         work.finish(customer, state)?;
@@ -50,13 +52,13 @@ pub fn scan_all(conn: &Connection, work: &mut impl PerCustomer) -> Result<u64> {
     Ok(customers)
 }
 
-/// An event as the sessionizer needs it, borrowed from the row; `first` is the column of its id.
-pub fn session_event<'r>(row: &'r Row, first: usize) -> Result<SessionEvent<'r>> {
-    Ok(SessionEvent {
+/// The ids of an event, read from the row; `first` is the column of the event's id.
+pub fn event_ids(row: &Row, first: usize) -> Result<EventIds> {
+    Ok(EventIds {
         id: row.get(first)?,
         ts_us: row.get(first + 1)?,
-        kind: row.get_ref(first + 2)?.as_str()?,
-        page: row.get_ref(first + 3)?.as_str_or_null()?,
-        referrer: row.get_ref(first + 4)?.as_str_or_null()?,
+        type_id: row.get(first + 2)?,
+        page_id: row.get(first + 3)?,
+        referrer_id: row.get(first + 4)?,
     })
 }
