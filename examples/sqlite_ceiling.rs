@@ -1,11 +1,12 @@
 //! For bench/run.sh: SQLite's own ceiling for the rows xcc stores, with the SQLite xcc bundles
-//! and xcc's settings. Copies the events (and the ingests, event types and URLs they name) of a
-//! file xcc wrote into memory, untimed; then, into a new file made from schema.sql with xcc's
-//! writer settings (16 KiB pages, WAL, synchronous=NORMAL, xcc's cache, foreign keys unchecked as
-//! xcc's ingest leaves them, the events' two indexes dropped as xcc's first load drops them),
-//! times one `INSERT … SELECT` of every row and the build of both indexes
-//! with xcc's own index builder, in one transaction as xcc's ingest is. What xcc's load phase
-//! does beyond that (reading, parsing, checking, binding one row at a time) is its own cost.
+//! and xcc's settings. Copies the events (and the ingests, event types and URLs they name) of
+//! a file xcc wrote into memory, untimed; then, into a new file made from schema.sql with
+//! xcc's writer settings for a first load (16 KiB pages, a rollback journal, as xcc uses for
+//! an empty file, synchronous=NORMAL, xcc's cache, foreign keys unchecked as xcc's ingest
+//! leaves them, the events' two indexes dropped as xcc's first load drops them), times one
+//! `INSERT … SELECT` of every row and the build of both indexes with xcc's own index builder,
+//! in one transaction as xcc's ingest is. What xcc's load phase does beyond that (reading,
+//! parsing, checking, binding one row at a time) is its own cost.
 //! An example, not a subcommand: it is never part of the binary people install.
 //!
 //!   cargo run --release --example sqlite_ceiling -- XCC.db OUT.db
@@ -30,7 +31,6 @@ fn main() -> Result<()> {
     }
     let conn = Connection::open(out)?;
     conn.pragma_update(None, "page_size", 16384)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -WRITER_CACHE_KIB)?;
     schema::create(&conn)?;
