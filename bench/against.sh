@@ -22,13 +22,8 @@ work=$(cd "$WORK" && pwd)
 
 echo "building HEAD and $BASE (target dirs $work/target-head, $work/target-base)" >&2
 cargo build --profile profiling --quiet --target-dir "$work/target-head"
-base_src="$work/base-src"
-rm -rf "$base_src" && mkdir -p "$base_src"
-git archive "$BASE" | tar -x -C "$base_src"
-# --release: an older commit may have no profiling profile (the code is optimized alike).
-(cd "$base_src" && cargo build --release --quiet --target-dir "$work/target-base")
+base_bin=$(bench/build_base.sh "$BASE" "$work")
 head_bin="$work/target-head/profiling/xcc"
-base_bin="$work/target-base/release/xcc"
 
 events="$work/against-$N.jsonl"
 late="$work/against-late-$N.jsonl"
@@ -38,7 +33,10 @@ late="$work/against-late-$N.jsonl"
     python3 bench/helpers.py shift-ids "$N" >"$late"
 
 python3 - "$base_bin" "$head_bin" "$events" "$late" "$PAIRS" "$work" <<'PY'
-import os, shutil, statistics, subprocess, sys, time
+import os, shutil, statistics, sys
+
+sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+from helpers import remove_database as remove, timed
 
 base, head, events, late, pairs, work = sys.argv[1:7]
 pairs = int(pairs)
@@ -46,16 +44,6 @@ binaries = {"base": base, "head": head}
 
 def db(name):
     return os.path.join(work, f"against-{name}.db")
-
-def remove(path):
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
-
-def timed(args):
-    start = time.perf_counter()
-    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
 
 def fresh(name):
     remove(db(name))

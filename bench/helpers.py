@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Small helpers for bench/run.sh (standard library only).
+"""Small helpers for bench/run.sh (standard library only); bench/against.sh, everyday.sh and
+versus.sh import remove_database, timed and same_metrics from it.
 
   helpers.py shift-ids OFFSET < in.jsonl > out.jsonl
       adds OFFSET to every line's leading `"id": K` (xcc generate numbers ids 1..N)
@@ -16,11 +17,28 @@
       renders the rows that run.sh collected as one markdown table
 """
 import json
+import os
 import re
+import subprocess
 import sys
+import time
 
 KEYS = ("median_visits_before_order", "median_session_duration_minutes_before_order")
 TOLERANCE = 1e-9
+
+
+def remove_database(path: str) -> None:
+    """Removes a database file and its companions (SQLite's journals, DuckDB's WAL)."""
+    for suffix in ("", "-wal", "-shm", "-journal", ".wal"):
+        if os.path.exists(path + suffix):
+            os.remove(path + suffix)
+
+
+def timed(args: list) -> float:
+    """Runs a command (stdout discarded, stderr shown) and returns its wall seconds."""
+    start = time.perf_counter()
+    subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
 
 
 def shift_ids(offset: int) -> None:
@@ -49,16 +67,22 @@ def load_metrics(path: str) -> dict:
     return {k: doc.get(k) for k in KEYS}
 
 
-def compare(xcc_path: str, other_path: str) -> None:
-    a, b = load_metrics(xcc_path), load_metrics(other_path)
+def same_metrics(a: dict, b: dict) -> bool:
+    """Whether both medians agree within TOLERANCE (null only equals null); bench/versus.sh
+    imports it too."""
     same = True
     for k in KEYS:
-        x, y = a[k], b[k]
+        x, y = a.get(k), b.get(k)
         if x is None or y is None:
             same &= x is None and y is None
         else:
             same &= abs(float(x) - float(y)) <= TOLERANCE
-    if same:
+    return same
+
+
+def compare(xcc_path: str, other_path: str) -> None:
+    a, b = load_metrics(xcc_path), load_metrics(other_path)
+    if same_metrics(a, b):
         print("yes")
     else:
         print(f"NO: xcc {json.dumps(a)} vs {json.dumps(b)}")

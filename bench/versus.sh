@@ -39,12 +39,7 @@ ceiling_bin=${CARGO_TARGET_DIR:-$PWD/target}/profiling/examples/sqlite_ceiling
 base_bin=
 if [[ -n $BASE ]]; then
     echo "versus: building $BASE (target dir $work/target-base)" >&2
-    base_src="$work/base-src"
-    rm -rf "$base_src" && mkdir -p "$base_src"
-    git archive "$BASE" | tar -x -C "$base_src"
-    # --release: an older commit may have no profiling profile (the code is optimized alike).
-    (cd "$base_src" && cargo build --release --quiet --target-dir "$work/target-base")
-    base_bin="$work/target-base/release/xcc"
+    base_bin=$(bench/build_base.sh "$BASE" "$work")
 fi
 
 input=$work/events-$N-visits-$VISIT_EVENTS.jsonl
@@ -54,17 +49,15 @@ if [[ ! -s $input ]]; then
     mv "$input.tmp" "$input"
 fi
 
-"$py" - "$input" "$work" "$ROUNDS" "$head_bin" "$base_bin" "$ceiling_bin" <<'PY'
+"$py" - "$input" "$N" "$work" "$ROUNDS" "$head_bin" "$base_bin" "$ceiling_bin" <<'PY'
 import json, os, statistics, subprocess, sys, time
 
-input_path, work, rounds, head, base, ceiling = sys.argv[1:7]
-rounds = int(rounds)
-baseline = os.path.join(os.getcwd(), "bench", "duckdb_baseline.py")
+sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+from helpers import remove_database as remove, same_metrics
 
-def remove(path):
-    for suffix in ("", "-wal", "-shm", "-journal", ".wal"):
-        if os.path.exists(path + suffix):
-            os.remove(path + suffix)
+input_path, n_lines, work, rounds, head, base, ceiling = sys.argv[1:8]
+n_lines, rounds = int(n_lines), int(rounds)
+baseline = os.path.join(os.getcwd(), "bench", "duckdb_baseline.py")
 
 def run(args):
     done = subprocess.run(args, check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
@@ -122,27 +115,22 @@ for r in range(rounds):
     print(f"versus: round {r + 1} of {rounds}: " +
           ", ".join(f"{n} {times[n][-1]:.2f} s" for n in names), file=sys.stderr)
 
-def same(a, b):
-    return all((a[k] is None and b[k] is None) or
-               (a[k] is not None and b[k] is not None and abs(a[k] - b[k]) <= 1e-9) for k in a)
-
 reference = answers[names[0]]
 for name in names[1:]:
-    if not same(reference, answers[name]):
+    if not same_metrics(reference, answers[name]):
         sys.exit(f"versus: error: {name} answered {answers[name]}, xcc {reference}")
 
 print(f"{os.path.basename(input_path)}, {rounds} rounds; every command gave {json.dumps(reference)}")
 for name in names:
     print(f"- {name}: median {statistics.median(times[name]):.3f} s "
           f"({min(times[name]):.3f}–{max(times[name]):.3f})")
-n_lines = sum(1 for _ in open(input_path, "rb"))
 for label, key in (("this checkout", "head"), ("base", "base")):
     if (key, "load") in phases:
         print(f"- xcc ({label}) phases, median: " + ", ".join(
             f"{p} {statistics.median(phases[(key, p)]):.3f} s"
             for p in ("load", "sessionize", "commit")) +
             f"; sessionize {statistics.median(phases[(key, 'sessionize')]) * 1e6 / n_lines:.3f} s per 1M lines"
-            f"; file {sizes[key] * 1e6 / n_lines / 1e6:.1f} MB per 1M lines")
+            f"; file {sizes[key] / n_lines:.1f} MB per 1M lines")
 loads = phases[("head", "load")]
 ratios = [load / bulk for load, bulk in zip(loads, ceilings)]
 print(f"- SQLite's bulk copy of the same rows (insert + both event indexes): median "
