@@ -10,8 +10,6 @@
 pub mod cli;
 pub mod cmd;
 pub mod dump;
-#[cfg(test)]
-mod every_statement;
 pub mod format;
 pub mod generate;
 pub mod ingest;
@@ -20,6 +18,7 @@ pub mod interrupt;
 pub mod metrics;
 pub mod migrations;
 pub mod out_file;
+pub mod queries;
 pub mod report;
 pub mod rows;
 pub mod serve;

@@ -6,6 +6,7 @@
 //! A new version appends a step (and raises `store::schema::SCHEMA_VERSION`); a step that has
 //! shipped is never edited.
 
+use crate::queries;
 use anyhow::Result;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
@@ -44,50 +45,38 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
-const SESSIONS_IN_CUSTOMER_ORDER: &str =
-    include_str!("../queries/migrations/0002_sessions_in_customer_order.sql");
-
 /// Version 1 → 2: the sessions table made anew in (customer_id, session_number) order. As
 /// shipped it also filled the table by sessionizing the stored events; today's sessionizer
 /// writes today's table, so the table stays empty on its way up until version 6's step makes
 /// it anew and sessionizes (sessions are derived data; the SQL file is unchanged).
 fn sessions_in_customer_order(conn: &Connection) -> Result<String> {
-    conn.execute_batch(SESSIONS_IN_CUSTOMER_ORDER)?;
+    conn.execute_batch(queries::migrations::SESSIONS_IN_CUSTOMER_ORDER)?;
     Ok("sessions in customer order".to_string())
 }
-
-const BLOCKS_AND_ORDER_ROWS: &str =
-    include_str!("../queries/migrations/0003_blocks_and_order_rows.sql");
 
 /// Version 2 → 3: the tables of the input's blocks, and the order rows filled from the
 /// stored sessions.
 fn blocks_and_order_rows(conn: &Connection) -> Result<String> {
-    conn.execute_batch(BLOCKS_AND_ORDER_ROWS)?;
+    conn.execute_batch(queries::migrations::BLOCKS_AND_ORDER_ROWS)?;
     OrderRows::new(conn)?.refresh_all()?;
     Ok("order rows filled from the sessions".to_string())
 }
-
-const SENSITIVITY: &str = include_str!("../queries/migrations/0004_sensitivity.sql");
 
 /// Version 3 → 4: the tables of GET /metrics/sensitivity's per-customer sweeps. As shipped
 /// it also filled them by sweeping every customer's events; the next step drops them, so a
 /// file on its way up no longer pays for that sweep (the tables this step makes, and so the
 /// schema of version 4, are as shipped: the SQL file is unchanged).
 fn sensitivity(conn: &Connection) -> Result<String> {
-    conn.execute_batch(SENSITIVITY)?;
+    conn.execute_batch(queries::migrations::SENSITIVITY)?;
     Ok("tables of the figures at other session timeouts made".to_string())
 }
-
-const SENSITIVITY_ROWS: &str = include_str!("../queries/migrations/0005_sensitivity_rows.sql");
 
 /// Version 4 → 5: the per-customer sweeps dropped (the answer is swept from the events when
 /// asked), and the table of the answer's rows that a file without events carries.
 fn sensitivity_rows(conn: &Connection) -> Result<String> {
-    conn.execute_batch(SENSITIVITY_ROWS)?;
+    conn.execute_batch(queries::migrations::SENSITIVITY_ROWS)?;
     Ok("per-customer figures at other session timeouts dropped".to_string())
 }
-
-const RENDERED_TIMES: &str = include_str!("../queries/migrations/0006_rendered_times.sql");
 
 /// Version 5 → 6: no text that only renders a time's integer is stored (sessions' started_at,
 /// ended_at, first_order_at; events' timestamp where the input wrote it with six digits: the
@@ -98,14 +87,11 @@ const RENDERED_TIMES: &str = include_str!("../queries/migrations/0006_rendered_t
 /// way up until version 7's step fills them.
 fn rendered_times(conn: &Connection) -> Result<String> {
     conn.pragma_update(None, "legacy_alter_table", true)?;
-    let step = conn.execute_batch(RENDERED_TIMES);
+    let step = conn.execute_batch(queries::migrations::RENDERED_TIMES);
     conn.pragma_update(None, "legacy_alter_table", false)?;
     step?;
     Ok("times that only render their integers no longer stored".to_string())
 }
-
-const EVENT_TEXTS_ONCE: &str = include_str!("../queries/migrations/0007_event_texts_once.sql");
-const EVENT_TEXTS_COUNTS: &str = include_str!("../queries/migrations/0007_counts.sql");
 
 /// Version 6 → 7: each event type and page or referrer URL stored once (event_types, urls),
 /// the events holding their ids. As in version 6's step, legacy_alter_table keeps every other
@@ -120,12 +106,13 @@ fn event_texts_once(conn: &Connection) -> Result<String> {
         })
     })?;
     conn.pragma_update(None, "legacy_alter_table", true)?;
-    let step = conn.execute_batch(EVENT_TEXTS_ONCE);
+    let step = conn.execute_batch(queries::migrations::EVENT_TEXTS_ONCE);
     conn.pragma_update(None, "legacy_alter_table", false)?;
     step?;
-    let (types, urls, sessions): (i64, i64, i64) = conn.query_row(EVENT_TEXTS_COUNTS, [], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-    })?;
+    let (types, urls, sessions): (i64, i64, i64) =
+        conn.query_row(queries::migrations::EVENT_TEXTS_COUNTS, [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
     let mut done = format!(
         "event types and URLs stored once: {} types, {} URLs",
         thousands(types as u64),

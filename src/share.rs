@@ -13,6 +13,7 @@ mod pseudonyms;
 pub mod text;
 pub mod urls;
 
+use crate::queries;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -25,53 +26,6 @@ use crate::ingest::reasons;
 use crate::out_file;
 use crate::sessions::sensitivity;
 use crate::store::{self, meta, schema};
-
-const SCHEMA: &str = include_str!("../queries/share/schema.sql");
-const COPY_META: &str = include_str!("../queries/share/copy_meta.sql");
-const COPY_INGESTS: &str = include_str!("../queries/share/copy_ingests.sql");
-const COPY_SESSIONS: &str = include_str!("../queries/share/copy_sessions.sql");
-const COPY_ORDER_VISITS: &str = include_str!("../queries/share/copy_order_visits.sql");
-const COPY_FIRST_ORDERS: &str = include_str!("../queries/share/copy_first_orders.sql");
-const COPY_HISTORY: &str = include_str!("../queries/share/copy_history.sql");
-const COPY_LOGGED_IN_EVENTS: &str = include_str!("../queries/share/copy_logged_in_events.sql");
-const TEXT_MAPS: &str = include_str!("../queries/share/text_maps.sql");
-const MAP_EVENT_TYPES: &str = include_str!("../queries/share/map_event_types.sql");
-const MAP_URLS: &str = include_str!("../queries/share/map_urls.sql");
-const COPY_EVENT_TYPES: &str = include_str!("../queries/share/copy_event_types.sql");
-const COPY_URLS: &str = include_str!("../queries/share/copy_urls.sql");
-const COUNT_REJECT_REASONS: &str = include_str!("../queries/share/count_reject_reasons.sql");
-const INSERT_REJECT_REASON: &str = include_str!("../queries/share/insert_reject_reason.sql");
-const PSEUDONYMS: &str = include_str!("../queries/share/pseudonyms.sql");
-const CUSTOMERS: &str = include_str!("../queries/share/customers.sql");
-const INSERT_PSEUDONYM: &str = include_str!("../queries/share/insert_pseudonym.sql");
-const NOTE_IN_DICTIONARY: &str = include_str!("../queries/share/note_in_dictionary.sql");
-const CONTENTS: &str = include_str!("../queries/share/contents.sql");
-
-/// The statements of this module, for the test that prepares every statement (against a
-/// fresh schema with the working file attached as `source`, after [`prepare`]).
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 18] = [
-    ("share/copy_history.sql", COPY_HISTORY),
-    ("share/copy_meta.sql", COPY_META),
-    ("share/copy_ingests.sql", COPY_INGESTS),
-    ("share/copy_sessions.sql", COPY_SESSIONS),
-    ("share/copy_order_visits.sql", COPY_ORDER_VISITS),
-    ("share/copy_first_orders.sql", COPY_FIRST_ORDERS),
-    ("share/copy_logged_in_events.sql", COPY_LOGGED_IN_EVENTS),
-    ("share/map_event_types.sql", MAP_EVENT_TYPES),
-    ("share/map_urls.sql", MAP_URLS),
-    ("share/copy_event_types.sql", COPY_EVENT_TYPES),
-    ("share/copy_urls.sql", COPY_URLS),
-    ("share/count_reject_reasons.sql", COUNT_REJECT_REASONS),
-    ("share/insert_reject_reason.sql", INSERT_REJECT_REASON),
-    ("share/pseudonyms.sql", PSEUDONYMS),
-    ("share/customers.sql", CUSTOMERS),
-    ("share/insert_pseudonym.sql", INSERT_PSEUDONYM),
-    ("share/note_in_dictionary.sql", NOTE_IN_DICTIONARY),
-    ("share/contents.sql", CONTENTS),
-];
-#[cfg(test)]
-pub const SCHEMA_SQL: &str = SCHEMA;
 
 /// Which events go into the shared file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -138,7 +92,7 @@ fn build(opts: &ShareOptions, path: &Path) -> Result<Shared> {
     conn.pragma_update(None, "journal_mode", "OFF")?;
     conn.pragma_update(None, "synchronous", "OFF")?;
     schema::create(&conn)?;
-    conn.execute_batch(SCHEMA)?;
+    conn.execute_batch(queries::share::SCHEMA)?;
     conn.execute("ATTACH DATABASE ?1 AS source", [read_only_uri(&opts.db)?])
         .with_context(|| format!("cannot read {}", opts.db.display()))?;
     prepare(&conn)?;
@@ -171,8 +125,8 @@ pub fn prepare(conn: &Connection) -> Result<()> {
     conn.create_scalar_function("xcc_redact_source", 1, flags, |ctx| {
         Ok(redacted(ctx.get_raw(0), urls::redact_source))
     })?;
-    conn.execute_batch(PSEUDONYMS)?;
-    conn.execute_batch(TEXT_MAPS)?;
+    conn.execute_batch(queries::share::PSEUDONYMS)?;
+    conn.execute_batch(queries::share::TEXT_MAPS)?;
     Ok(())
 }
 
@@ -190,11 +144,11 @@ fn redacted(value: ValueRef, redact: fn(&str) -> String) -> Value {
 /// Numbers every customer of the rows to copy 1..n in the order the seed draws.
 fn pseudonymize(conn: &Connection, opts: &ShareOptions, seed: &[u8; 32]) -> Result<()> {
     let customers: Vec<i64> = conn
-        .prepare(CUSTOMERS)?
+        .prepare(queries::share::CUSTOMERS)?
         .query_map([opts.events == SharedEvents::LoggedIn], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     let numbers = pseudonyms::shuffled(customers.len(), seed);
-    let mut insert = conn.prepare(INSERT_PSEUDONYM)?;
+    let mut insert = conn.prepare(queries::share::INSERT_PSEUDONYM)?;
     for (customer, number) in customers.iter().zip(numbers) {
         insert.execute([customer, &number])?;
     }
@@ -212,22 +166,22 @@ fn copy(conn: &Connection, opts: &ShareOptions) -> Result<()> {
     if let Some(seed) = &opts.pseudonym_seed {
         pseudonymize(&tx, opts, seed)?;
     }
-    tx.execute(COPY_META, [])?;
-    tx.execute(COPY_INGESTS, [keep])?;
-    tx.execute(COPY_SESSIONS, [keep, pseudonymized])?;
-    tx.execute(COPY_ORDER_VISITS, [pseudonymized])?;
-    tx.execute(COPY_FIRST_ORDERS, [pseudonymized])?;
-    tx.execute(COPY_HISTORY, [])?;
+    tx.execute(queries::share::COPY_META, [])?;
+    tx.execute(queries::share::COPY_INGESTS, [keep])?;
+    tx.execute(queries::share::COPY_SESSIONS, [keep, pseudonymized])?;
+    tx.execute(queries::share::COPY_ORDER_VISITS, [pseudonymized])?;
+    tx.execute(queries::share::COPY_FIRST_ORDERS, [pseudonymized])?;
+    tx.execute(queries::share::COPY_HISTORY, [])?;
     // The answer of /metrics/sensitivity, swept from the working file's events: a shared file
     // carries its rows, since it may have no events to sweep.
     let working = store::open_for_read(&opts.db)?;
     sensitivity::carry(&tx, &sensitivity::rows(&working)?)?;
     if opts.events == SharedEvents::LoggedIn {
-        tx.execute(MAP_EVENT_TYPES, [keep])?;
-        tx.execute(MAP_URLS, [keep])?;
-        tx.execute(COPY_EVENT_TYPES, [])?;
-        tx.execute(COPY_URLS, [])?;
-        tx.execute(COPY_LOGGED_IN_EVENTS, [keep, pseudonymized])?;
+        tx.execute(queries::share::MAP_EVENT_TYPES, [keep])?;
+        tx.execute(queries::share::MAP_URLS, [keep])?;
+        tx.execute(queries::share::COPY_EVENT_TYPES, [])?;
+        tx.execute(queries::share::COPY_URLS, [])?;
+        tx.execute(queries::share::COPY_LOGGED_IN_EVENTS, [keep, pseudonymized])?;
     }
     count_reject_reasons(&tx, keep)?;
     tx.commit()?;
@@ -237,7 +191,7 @@ fn copy(conn: &Connection, opts: &ShareOptions) -> Result<()> {
 /// The working file's rejects counted by reason: by the reason's template (which quotes
 /// nothing of the input), or by the reason itself with --keep-personal-data. Most first.
 fn count_reject_reasons(conn: &Connection, keep: bool) -> Result<()> {
-    let mut select = conn.prepare(COUNT_REJECT_REASONS)?;
+    let mut select = conn.prepare(queries::share::COUNT_REJECT_REASONS)?;
     let mut rows = select.query([])?;
     let mut counts = Vec::new();
     while let Some(row) = rows.next()? {
@@ -252,7 +206,7 @@ fn count_reject_reasons(conn: &Connection, keep: bool) -> Result<()> {
     } else {
         reasons::counted_by(counts, reasons::template)
     };
-    let mut insert = conn.prepare(INSERT_REJECT_REASON)?;
+    let mut insert = conn.prepare(queries::share::INSERT_REJECT_REASON)?;
     for count in counted {
         insert.execute(params![count.reason, count.lines as i64])?;
     }
@@ -302,7 +256,7 @@ fn describe_share(conn: &Connection, opts: &ShareOptions) -> Result<()> {
     };
     meta::set(conn, "shared_customer_ids", customer_ids)?;
 
-    let mut note = conn.prepare(NOTE_IN_DICTIONARY)?;
+    let mut note = conn.prepare(queries::share::NOTE_IN_DICTIONARY)?;
     let mut note = |name: Option<&str>, column: Option<&str>, text: &str| {
         note.execute(params![name, column, text]).map(|_| ())
     };
@@ -366,9 +320,10 @@ fn describe_share(conn: &Connection, opts: &ShareOptions) -> Result<()> {
 }
 
 fn contents(conn: &Connection, path: &Path) -> Result<Shared> {
-    let (sessions, events, reject_reasons, rejected_lines) = conn.query_row(CONTENTS, [], |r| {
-        Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
-    })?;
+    let (sessions, events, reject_reasons, rejected_lines) =
+        conn.query_row(queries::share::CONTENTS, [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?;
     Ok(Shared {
         bytes: std::fs::metadata(path)?.len(),
         sessions,

@@ -7,6 +7,7 @@
 //! What it cannot prove: a file whose sessions were rewritten consistently (sessions, order
 //! rows and sensitivity rows together) and that has no events to check them against.
 
+use crate::queries;
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -19,22 +20,6 @@ use crate::sessions::scan::{scan_all, PerCustomer};
 use crate::sessions::sensitivity;
 use crate::sessions::sessionizer::{Session, SessionEvent, Sessionizer};
 use crate::store::{self, meta};
-
-const ORDER_VISITS: &str = include_str!("../queries/verify/order_visits.sql");
-const FIRST_ORDERS: &str = include_str!("../queries/verify/first_orders.sql");
-const STORED_SESSIONS: &str = include_str!("../queries/verify/stored_sessions.sql");
-const LEDGER: &str = include_str!("../queries/verify/ledger.sql");
-const REFERENCES: &str = include_str!("../queries/verify/references.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 5] = [
-    ("verify/references.sql", REFERENCES),
-    ("verify/order_visits.sql", ORDER_VISITS),
-    ("verify/first_orders.sql", FIRST_ORDERS),
-    ("verify/stored_sessions.sql", STORED_SESSIONS),
-    ("verify/ledger.sql", LEDGER),
-];
 
 /// Runs every check on `db`, telling `passed` what each one checked.
 pub fn verify(db: &Path, passed: &mut impl FnMut(String)) -> Result<()> {
@@ -69,7 +54,9 @@ pub fn verify(db: &Path, passed: &mut impl FnMut(String)) -> Result<()> {
 /// on each insert (store::trust_own_references).
 fn references(conn: &Connection, label: &str) -> Result<()> {
     let dangling: Option<(String, i64, String)> = conn
-        .query_row(REFERENCES, [], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .query_row(queries::verify::REFERENCES, [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
         .optional()?;
     if let Some((table, rowid, parent)) = dangling {
         bail!("{label} does not add up: row {rowid} of {table} names a row of {parent} that does not exist");
@@ -82,8 +69,8 @@ fn references(conn: &Connection, label: &str) -> Result<()> {
 /// rows a file carries, and sweeps no events for rows that a working file does not keep.
 pub fn derived_rows(conn: &Connection, label: &str, sweep: bool) -> Result<String> {
     for (table, sql) in [
-        ("order_visits", ORDER_VISITS),
-        ("first_orders", FIRST_ORDERS),
+        ("order_visits", queries::verify::ORDER_VISITS),
+        ("first_orders", queries::verify::FIRST_ORDERS),
     ] {
         let mismatch = conn
             .prepare(sql)?
@@ -168,7 +155,7 @@ fn sessions_against_events(conn: &Connection, label: &str) -> Result<Option<(u64
         return Ok(None);
     }
     let timeout_us = meta::session_timeout_seconds(conn)? * 1_000_000;
-    let mut stored = conn.prepare(STORED_SESSIONS)?;
+    let mut stored = conn.prepare(queries::verify::STORED_SESSIONS)?;
     let mut compare = Compare {
         label,
         timeout_us,
@@ -261,7 +248,7 @@ impl PerCustomer for Compare<'_, '_> {
 /// events and rejects its ingests say they stored and rejected.
 fn ledger(conn: &Connection, label: &str) -> Result<String> {
     let (stored, rejected, events, rejects, shared): (i64, i64, i64, i64, i64) =
-        conn.query_row(LEDGER, [], |r| {
+        conn.query_row(queries::verify::LEDGER, [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
     let unbalanced: i64 = conn.query_row(

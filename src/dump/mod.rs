@@ -6,6 +6,7 @@
 mod copy_text;
 pub mod dialect;
 
+use crate::queries;
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -14,23 +15,6 @@ use rusqlite::Connection;
 
 use crate::sessions::sensitivity;
 use crate::store::{self, schema};
-
-const TABLES: &str = include_str!("../../queries/postgres/tables.sql");
-const INDEXES: &str = include_str!("../../queries/postgres/indexes.sql");
-const CONSTRAINTS: &str = include_str!("../../queries/postgres/constraints.sql");
-const LOGGED_IN_EVENTS: &str = include_str!("../../queries/dump/logged_in_events.sql");
-const ALL_EVENTS: &str = include_str!("../../queries/dump/all_events.sql");
-const SESSIONS: &str = include_str!("../../queries/dump/sessions.sql");
-const REJECTS: &str = include_str!("../../queries/dump/rejects.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 4] = [
-    ("dump/logged_in_events.sql", LOGGED_IN_EVENTS),
-    ("dump/all_events.sql", ALL_EVENTS),
-    ("dump/sessions.sql", SESSIONS),
-    ("dump/rejects.sql", REJECTS),
-];
 
 /// The tables of the file in the order they are loaded (a row's references come first).
 pub const DUMPED_TABLES: [&str; 11] = [
@@ -105,7 +89,7 @@ pub fn dump(opts: &DumpOptions, out: &mut impl Write) -> Result<Dumped> {
         db = file_name(&opts.db),
         tool = store::meta::TOOL_VERSION,
     )?;
-    out.write_all(TABLES.as_bytes())?;
+    out.write_all(queries::dump::POSTGRES_TABLES.as_bytes())?;
     let mut rows = Vec::new();
     for table in DUMPED_TABLES {
         if table == "sensitivity" {
@@ -122,9 +106,9 @@ pub fn dump(opts: &DumpOptions, out: &mut impl Write) -> Result<Dumped> {
         rows.push((table, count));
     }
     writeln!(out)?;
-    out.write_all(CONSTRAINTS.as_bytes())?;
+    out.write_all(queries::dump::POSTGRES_CONSTRAINTS.as_bytes())?;
     writeln!(out)?;
-    out.write_all(INDEXES.as_bytes())?;
+    out.write_all(queries::dump::POSTGRES_INDEXES.as_bytes())?;
     writeln!(out)?;
     out.write_all(dialect::postgres(&schema::views_sql()).as_bytes())?;
     writeln!(out, "\nCOMMIT;")?;
@@ -138,10 +122,10 @@ pub fn dump(opts: &DumpOptions, out: &mut impl Write) -> Result<Dumped> {
 fn select_of(table: &str, events: DumpedEvents) -> Option<String> {
     match (table, events) {
         ("events", DumpedEvents::None) => None,
-        ("events", DumpedEvents::LoggedIn) => Some(LOGGED_IN_EVENTS.to_string()),
-        ("events", DumpedEvents::All) => Some(ALL_EVENTS.to_string()),
-        ("sessions", _) => Some(SESSIONS.to_string()),
-        ("rejects", _) => Some(REJECTS.to_string()),
+        ("events", DumpedEvents::LoggedIn) => Some(queries::dump::LOGGED_IN_EVENTS.to_string()),
+        ("events", DumpedEvents::All) => Some(queries::dump::ALL_EVENTS.to_string()),
+        ("sessions", _) => Some(queries::dump::SESSIONS.to_string()),
+        ("rejects", _) => Some(queries::dump::REJECTS.to_string()),
         // The names are this module's own constants, never input.
         _ => Some(format!("SELECT * FROM {table}")),
     }
@@ -264,10 +248,14 @@ mod tests {
                 .column_names()
                 .map(str::to_string)
                 .collect();
-            let start = TABLES
+            let start = queries::dump::POSTGRES_TABLES
                 .find(&format!("CREATE TABLE {table} ("))
                 .unwrap_or_else(|| panic!("tables.sql has no {table}"));
-            let body = &TABLES[start..start + TABLES[start..].find("\n);").unwrap()];
+            let body = &queries::dump::POSTGRES_TABLES[start
+                ..start
+                    + queries::dump::POSTGRES_TABLES[start..]
+                        .find("\n);")
+                        .unwrap()];
             let postgres: Vec<String> = body
                 .lines()
                 .skip(1)

@@ -4,6 +4,7 @@
 
 pub mod filter;
 
+use crate::queries;
 use anyhow::{Context, Result};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, Statement};
@@ -12,29 +13,6 @@ use serde_json::{Map, Value};
 pub use filter::Filter;
 
 use crate::sessions::sensitivity;
-use crate::store::schema::ORDERS_SQL;
-const ORDERS_DETAIL_SQL: &str = include_str!("../../queries/orders_detail.sql");
-const REFERRERS_SQL: &str = include_str!("../../queries/referrers.sql");
-const REFERRERS_IN_RANGE_SQL: &str = include_str!("../../queries/referrers_in_range.sql");
-const SUMMARY_SQL: &str = include_str!("../../queries/summary.sql");
-const DAILY_SQL: &str = include_str!("../../queries/daily.sql");
-const HISTORY_SQL: &str = include_str!("../../queries/history.sql");
-const VISITS_HISTOGRAM_SQL: &str = include_str!("../../queries/visits_histogram.sql");
-const MINUTES_HISTOGRAM_SQL: &str = include_str!("../../queries/minutes_histogram.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 9] = [
-    ("referrers_in_range.sql", REFERRERS_IN_RANGE_SQL),
-    ("history.sql", HISTORY_SQL),
-    ("orders.sql", ORDERS_SQL),
-    ("orders_detail.sql", ORDERS_DETAIL_SQL),
-    ("referrers.sql", REFERRERS_SQL),
-    ("summary.sql", SUMMARY_SQL),
-    ("daily.sql", DAILY_SQL),
-    ("visits_histogram.sql", VISITS_HISTOGRAM_SQL),
-    ("minutes_histogram.sql", MINUTES_HISTOGRAM_SQL),
-];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Metric {
@@ -113,34 +91,24 @@ impl Metric {
         )
     }
 
-    fn parts(self, filtered: bool) -> &'static [(Shape, &'static str, &'static str)] {
+    fn parts(self, filtered: bool) -> &'static [(Shape, &'static str)] {
+        use crate::queries::metrics as sql;
         match self {
-            Metric::Orders if filtered => {
-                &[(Shape::Medians, ORDERS_DETAIL_SQL, "orders_detail.sql")]
-            }
-            Metric::Orders => &[(Shape::Row, ORDERS_SQL, "orders.sql")],
-            Metric::OrdersDetail => &[(Shape::Keyed, ORDERS_DETAIL_SQL, "orders_detail.sql")],
-            Metric::Summary => &[(Shape::Row, SUMMARY_SQL, "summary.sql")],
-            Metric::Referrers if filtered => &[(
-                Shape::Rows("referrers"),
-                REFERRERS_IN_RANGE_SQL,
-                "referrers_in_range.sql",
-            )],
-            Metric::Referrers => &[(Shape::Rows("referrers"), REFERRERS_SQL, "referrers.sql")],
-            Metric::Daily => &[(Shape::Rows("days"), DAILY_SQL, "daily.sql")],
-            Metric::History => &[(Shape::Rows("history"), HISTORY_SQL, "history.sql")],
+            Metric::Orders if filtered => &[(Shape::Medians, sql::ORDERS_DETAIL)],
+            Metric::Orders => &[(Shape::Row, sql::ORDERS)],
+            Metric::OrdersDetail => &[(Shape::Keyed, sql::ORDERS_DETAIL)],
+            Metric::Summary => &[(Shape::Row, sql::SUMMARY)],
+            Metric::Referrers if filtered => &[(Shape::Rows("referrers"), sql::REFERRERS_IN_RANGE)],
+            Metric::Referrers => &[(Shape::Rows("referrers"), sql::REFERRERS)],
+            Metric::Daily => &[(Shape::Rows("days"), sql::DAILY)],
+            Metric::History => &[(Shape::Rows("history"), sql::HISTORY)],
             // Swept from the events in Rust, not a query: see `compute`.
             Metric::Sensitivity => &[],
             Metric::Distributions => &[
-                (
-                    Shape::Rows("visits_before_order"),
-                    VISITS_HISTOGRAM_SQL,
-                    "visits_histogram.sql",
-                ),
+                (Shape::Rows("visits_before_order"), sql::VISITS_HISTOGRAM),
                 (
                     Shape::Rows("minutes_before_first_order"),
-                    MINUTES_HISTOGRAM_SQL,
-                    "minutes_histogram.sql",
+                    sql::MINUTES_HISTOGRAM,
                 ),
             ],
         }
@@ -156,8 +124,8 @@ pub fn compute(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Val
         return Ok(sensitivity::to_json(&rows));
     }
     let mut answer = Map::new();
-    for (shape, sql, file) in metric.parts(!filter.is_empty()) {
-        let rows = query_objects(conn, sql, filter).with_context(|| format!("queries/{file}"))?;
+    for (shape, sql) in metric.parts(!filter.is_empty()) {
+        let rows = query_objects(conn, sql, filter).with_context(|| queries::path_of(sql))?;
         match shape {
             Shape::Row => return Ok(rows.into_iter().next().unwrap_or(Value::Null)),
             Shape::Rows(key) => {

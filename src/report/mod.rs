@@ -8,6 +8,7 @@
 //! element, by their SHA-256, so even a bug cannot make a request. It holds aggregates only:
 //! no customer id, no event, no IP address.
 
+use crate::queries;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -26,11 +27,6 @@ use crate::store::{self, meta::TOOL_VERSION};
 
 /// The report's additions to the dashboard's style sheet: its header, and print on A4.
 pub const REPORT_CSS: &str = include_str!("report.css");
-const LEDGER_SQL: &str = include_str!("../../queries/report_ledger.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 1] = [("report_ledger.sql", LEDGER_SQL)];
 
 /// The keys of the embedded data and the metric each holds, as the dashboard's script names
 /// them (its `ENDPOINTS`, less `hosts`, which only fills the range form's menu).
@@ -130,7 +126,7 @@ pub struct Ledger {
 }
 
 pub fn ledger(conn: &Connection) -> Result<Ledger> {
-    conn.query_row(LEDGER_SQL, [], |r| {
+    conn.query_row(queries::metrics::REPORT_LEDGER, [], |r| {
         Ok(Ledger {
             ingests: r.get(0)?,
             lines_read: r.get(1)?,

@@ -3,22 +3,9 @@
 //! again whenever those sessions are, in the same transaction, so that the medians of
 //! `GET /metrics/orders` read two small indexes instead of windows over every session.
 
+use crate::queries;
 use anyhow::Result;
 use rusqlite::{CachedStatement, Connection};
-
-const ORDER_VISITS: &str = include_str!("../../queries/sessions/order_visits.sql");
-const FIRST_ORDERS: &str = include_str!("../../queries/sessions/first_orders.sql");
-const DELETE_ORDER_VISITS: &str = include_str!("../../queries/sessions/delete_order_visits.sql");
-const DELETE_FIRST_ORDERS: &str = include_str!("../../queries/sessions/delete_first_orders.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 4] = [
-    ("sessions/order_visits.sql", ORDER_VISITS),
-    ("sessions/first_orders.sql", FIRST_ORDERS),
-    ("sessions/delete_order_visits.sql", DELETE_ORDER_VISITS),
-    ("sessions/delete_first_orders.sql", DELETE_FIRST_ORDERS),
-];
 
 /// Writes the order rows of customers again from their sessions.
 pub struct OrderRows<'c> {
@@ -30,10 +17,10 @@ impl<'c> OrderRows<'c> {
         Ok(OrderRows {
             // Deletes first: the inserts write every row of the customers anew.
             statements: [
-                conn.prepare_cached(DELETE_ORDER_VISITS)?,
-                conn.prepare_cached(DELETE_FIRST_ORDERS)?,
-                conn.prepare_cached(ORDER_VISITS)?,
-                conn.prepare_cached(FIRST_ORDERS)?,
+                conn.prepare_cached(queries::sessions::DELETE_ORDER_VISITS)?,
+                conn.prepare_cached(queries::sessions::DELETE_FIRST_ORDERS)?,
+                conn.prepare_cached(queries::sessions::ORDER_VISITS)?,
+                conn.prepare_cached(queries::sessions::FIRST_ORDERS)?,
             ],
         })
     }

@@ -2,6 +2,7 @@
 //! a customer's sessions are always rebuilt from all of that customer's events, streamed in
 //! `(ts_us, id)` order from the `events_by_customer_time` index, one customer at a time.
 
+use crate::queries;
 use anyhow::Result;
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
 
@@ -10,22 +11,6 @@ use super::scan::{event_ids, scan_all, PerCustomer};
 use super::sessionizer::{Session, SessionEvent, Sessionizer};
 use super::texts::Texts;
 use crate::store::schema::{self, SESSION_INDEXES};
-
-const CUSTOMER_EVENTS_FROM: &str = include_str!("../../queries/sessions/customer_events_from.sql");
-const INSERT_SESSION: &str = include_str!("../../queries/sessions/insert_session.sql");
-const ANCHOR_SESSION: &str = include_str!("../../queries/sessions/anchor_session.sql");
-const DELETE_SESSIONS_FROM: &str = include_str!("../../queries/sessions/delete_sessions_from.sql");
-const DELETE_ALL_SESSIONS: &str = include_str!("../../queries/sessions/delete_all_sessions.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 5] = [
-    ("sessions/customer_events_from.sql", CUSTOMER_EVENTS_FROM),
-    ("sessions/insert_session.sql", INSERT_SESSION),
-    ("sessions/anchor_session.sql", ANCHOR_SESSION),
-    ("sessions/delete_sessions_from.sql", DELETE_SESSIONS_FROM),
-    ("sessions/delete_all_sessions.sql", DELETE_ALL_SESSIONS),
-];
 
 /// Rebuilds the sessions of the given customers from the earliest new event on: given each
 /// customer's earliest new timestamp `t`, every session before the last one that started at
@@ -38,9 +23,9 @@ pub fn resessionize_customers(
     customers: impl IntoIterator<Item = (i64, i64)>,
     timeout_us: i64,
 ) -> Result<u64> {
-    let mut anchor = conn.prepare_cached(ANCHOR_SESSION)?;
-    let mut delete = conn.prepare_cached(DELETE_SESSIONS_FROM)?;
-    let mut select = conn.prepare_cached(CUSTOMER_EVENTS_FROM)?;
+    let mut anchor = conn.prepare_cached(queries::sessions::ANCHOR_SESSION)?;
+    let mut delete = conn.prepare_cached(queries::sessions::DELETE_SESSIONS_FROM)?;
+    let mut select = conn.prepare_cached(queries::sessions::CUSTOMER_EVENTS_FROM)?;
     let mut writer = SessionWriter::new(conn)?;
     let mut order_rows = OrderRows::new(conn)?;
     let mut texts = Texts::new(conn)?;
@@ -75,7 +60,7 @@ pub fn rebuild_all(conn: &Connection, timeout_us: i64) -> Result<u64> {
 /// Rebuilds every session, and only the sessions: as the migration to schema version 2 did,
 /// before the order rows existed.
 pub fn rebuild_all_sessions(conn: &Connection, timeout_us: i64) -> Result<u64> {
-    conn.execute(DELETE_ALL_SESSIONS, [])?;
+    conn.execute(queries::sessions::DELETE_ALL_SESSIONS, [])?;
     // Every session is written anew: its secondary indexes are built once afterwards (a sort)
     // instead of taking a random insert per session.
     for name in SESSION_INDEXES {
@@ -128,7 +113,7 @@ struct SessionWriter<'c> {
 impl<'c> SessionWriter<'c> {
     fn new(conn: &'c Connection) -> Result<Self> {
         Ok(SessionWriter {
-            insert: conn.prepare_cached(INSERT_SESSION)?,
+            insert: conn.prepare_cached(queries::sessions::INSERT_SESSION)?,
             written: 0,
         })
     }

@@ -2,18 +2,12 @@
 //! from the covering index `events_by_customer_time`: what a full rebuild of the sessions and
 //! the sensitivity sweep both read. The scan reads ids; `texts` gives their texts.
 
+use crate::queries;
 use anyhow::Result;
 use rusqlite::{Connection, Row};
 
 use super::sessionizer::SessionEvent;
 use super::texts::{EventIds, Texts};
-
-const ALL_CUSTOMER_EVENTS: &str = include_str!("../../queries/sessions/all_customer_events.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 1] =
-    [("sessions/all_customer_events.sql", ALL_CUSTOMER_EVENTS)];
 
 /// What an ordered scan of every customer's events does with them, one customer at a time.
 pub trait PerCustomer {
@@ -27,7 +21,7 @@ pub trait PerCustomer {
 /// Streams every logged-in event through `work`, customer by customer in `(ts_us, id)`
 /// order, from the covering index; returns the number of customers.
 pub fn scan_all(conn: &Connection, work: &mut impl PerCustomer) -> Result<u64> {
-    let mut select = conn.prepare(ALL_CUSTOMER_EVENTS)?;
+    let mut select = conn.prepare(queries::sessions::ALL_CUSTOMER_EVENTS)?;
     let mut texts = Texts::new(conn)?;
     let mut rows = select.query([])?;
     let mut current = None;

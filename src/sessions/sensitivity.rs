@@ -3,6 +3,7 @@
 //! (`sweep.rs`). Nothing is kept per customer: a working file answers from its events, once
 //! per data change (the server caches the answer as it caches the others).
 
+use crate::queries;
 use anyhow::Result;
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
@@ -11,18 +12,6 @@ use super::scan::{scan_all, PerCustomer};
 use super::sessionizer::SessionEvent;
 use super::sweep::{timeouts_seconds, Sensitivity, TimeoutRow};
 use crate::store::meta;
-
-const ROWS: &str = include_str!("../../queries/sessions/sensitivity_rows.sql");
-const INSERT: &str = include_str!("../../queries/sessions/sensitivity_insert.sql");
-const HAS_TABLE: &str = include_str!("../../queries/sessions/has_sensitivity_table.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 3] = [
-    ("sessions/sensitivity_rows.sql", ROWS),
-    ("sessions/sensitivity_insert.sql", INSERT),
-    ("sessions/has_sensitivity_table.sql", HAS_TABLE),
-];
 
 /// The rows the file carries, else the rows swept from its events.
 pub fn rows(conn: &Connection) -> Result<Vec<TimeoutRow>> {
@@ -34,11 +23,12 @@ pub fn rows(conn: &Connection) -> Result<Vec<TimeoutRow>> {
 
 /// The rows of the table `sensitivity`; None when it is empty or the file predates it.
 pub fn carried(conn: &Connection) -> Result<Option<Vec<TimeoutRow>>> {
-    let has_table: i64 = conn.query_row(HAS_TABLE, [], |r| r.get(0))?;
+    let has_table: i64 =
+        conn.query_row(queries::sessions::HAS_SENSITIVITY_TABLE, [], |r| r.get(0))?;
     if has_table == 0 {
         return Ok(None);
     }
-    let mut select = conn.prepare_cached(ROWS)?;
+    let mut select = conn.prepare_cached(queries::sessions::SENSITIVITY_ROWS)?;
     let rows = select
         .query_map([], |r| {
             Ok(TimeoutRow {
@@ -81,7 +71,7 @@ impl PerCustomer for Sweeping {
 
 /// Writes the rows into the (empty) table `sensitivity` of a file being written.
 pub fn carry(conn: &Connection, rows: &[TimeoutRow]) -> Result<()> {
-    let mut insert = conn.prepare_cached(INSERT)?;
+    let mut insert = conn.prepare_cached(queries::sessions::SENSITIVITY_INSERT)?;
     for row in rows {
         insert.execute(params![
             row.timeout_seconds,

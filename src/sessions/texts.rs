@@ -8,21 +8,12 @@
 //! The memory is bounded as `store::codes` bounds it: past `REMEMBERED` texts of one table
 //! it starts afresh and asks the table again.
 
+use crate::queries;
 use anyhow::{anyhow, Context, Result};
 use foldhash::{HashMap, HashMapExt};
 use rusqlite::{Connection, OptionalExtension, Statement};
 
 use super::sessionizer::SessionEvent;
-
-const EVENT_TYPE_NAME: &str = include_str!("../../queries/sessions/event_type_name.sql");
-const URL_TEXT: &str = include_str!("../../queries/sessions/url_text.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 2] = [
-    ("sessions/event_type_name.sql", EVENT_TYPE_NAME),
-    ("sessions/url_text.sql", URL_TEXT),
-];
 
 /// Texts remembered per table: at about 100 bytes each, at most some 10 MB.
 const REMEMBERED: usize = 100_000;
@@ -46,8 +37,8 @@ pub struct Texts<'c> {
 impl<'c> Texts<'c> {
     pub fn new(conn: &'c Connection) -> Result<Self> {
         Ok(Texts {
-            types: Remembered::new(conn, "event_types", EVENT_TYPE_NAME)?,
-            urls: Remembered::new(conn, "urls", URL_TEXT)?,
+            types: Remembered::new(conn, "event_types", queries::sessions::EVENT_TYPE_NAME)?,
+            urls: Remembered::new(conn, "urls", queries::sessions::URL_TEXT)?,
         })
     }
 

@@ -1,28 +1,17 @@
 //! The `ingest_blocks` table: the blocks each ingest's input was cut into (see
 //! `input::blocks`), which a later ingest of the same bytes recognises instead of parsing.
 
+use crate::queries;
 use anyhow::{Context, Result};
 use rusqlite::{params, Connection};
 
 use super::meta::TOOL_VERSION;
 use crate::input::blocks::{Block, CountedBlock, EarlierInput};
 
-const EARLIER_BLOCKS: &str = include_str!("../../queries/store/earlier_blocks.sql");
-const INSERT_BLOCK: &str = include_str!("../../queries/store/insert_block.sql");
-const COPY_REJECTS: &str = include_str!("../../queries/store/copy_rejects.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 3] = [
-    ("store/earlier_blocks.sql", EARLIER_BLOCKS),
-    ("store/insert_block.sql", INSERT_BLOCK),
-    ("store/copy_rejects.sql", COPY_REJECTS),
-];
-
 /// The inputs of earlier ingests that an ingest reading lines of at most `max_line_bytes`
 /// may recognise, newest first.
 pub fn earlier_inputs(conn: &Connection, max_line_bytes: usize) -> Result<Vec<EarlierInput>> {
-    let mut select = conn.prepare(EARLIER_BLOCKS)?;
+    let mut select = conn.prepare(queries::store::EARLIER_BLOCKS)?;
     let mut rows = select.query(params![TOOL_VERSION, max_line_bytes as i64])?;
     let mut inputs: Vec<EarlierInput> = Vec::new();
     while let Some(row) = rows.next()? {
@@ -51,7 +40,7 @@ pub fn earlier_inputs(conn: &Connection, max_line_bytes: usize) -> Result<Vec<Ea
 
 /// Records the blocks of an ingest's input, in order.
 pub fn record(conn: &Connection, ingest_id: i64, blocks: &[CountedBlock]) -> Result<()> {
-    let mut insert = conn.prepare(INSERT_BLOCK)?;
+    let mut insert = conn.prepare(queries::store::INSERT_BLOCK)?;
     for (i, counted) in blocks.iter().enumerate() {
         let b = &counted.block;
         insert.execute(params![
@@ -76,12 +65,14 @@ pub fn copy_rejects(
     first_line: u64,
     last_line: u64,
 ) -> Result<u64> {
-    let copied = conn.prepare_cached(COPY_REJECTS)?.execute(params![
-        ingest_id,
-        source,
-        from_ingest,
-        first_line as i64,
-        last_line as i64
-    ])?;
+    let copied = conn
+        .prepare_cached(queries::store::COPY_REJECTS)?
+        .execute(params![
+            ingest_id,
+            source,
+            from_ingest,
+            first_line as i64,
+            last_line as i64
+        ])?;
     Ok(copied as u64)
 }

@@ -7,23 +7,10 @@
 //! whose URLs never repeat would otherwise keep every one of them; past `REMEMBERED` texts
 //! it starts afresh and asks the table again (through its unique index).
 
+use crate::queries;
 use anyhow::{Context, Result};
 use foldhash::{HashMap, HashMapExt};
 use rusqlite::{Connection, OptionalExtension, Statement};
-
-const EVENT_TYPE_ID: &str = include_str!("../../queries/store/event_type_id.sql");
-const ADD_EVENT_TYPE: &str = include_str!("../../queries/store/add_event_type.sql");
-const URL_ID: &str = include_str!("../../queries/store/url_id.sql");
-const ADD_URL: &str = include_str!("../../queries/store/add_url.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 4] = [
-    ("store/event_type_id.sql", EVENT_TYPE_ID),
-    ("store/add_event_type.sql", ADD_EVENT_TYPE),
-    ("store/url_id.sql", URL_ID),
-    ("store/add_url.sql", ADD_URL),
-];
 
 /// Texts remembered with their ids: at about 100 bytes each, at most some 10 MB.
 const REMEMBERED: usize = 100_000;
@@ -39,12 +26,22 @@ pub struct Codes<'c> {
 impl<'c> Codes<'c> {
     /// The event types, inside the caller's transaction.
     pub fn event_types(conn: &'c Connection) -> Result<Self> {
-        Codes::new(conn, "event_types", EVENT_TYPE_ID, ADD_EVENT_TYPE)
+        Codes::new(
+            conn,
+            "event_types",
+            queries::store::EVENT_TYPE_ID,
+            queries::store::ADD_EVENT_TYPE,
+        )
     }
 
     /// The page and referrer URLs, inside the caller's transaction.
     pub fn urls(conn: &'c Connection) -> Result<Self> {
-        Codes::new(conn, "urls", URL_ID, ADD_URL)
+        Codes::new(
+            conn,
+            "urls",
+            queries::store::URL_ID,
+            queries::store::ADD_URL,
+        )
     }
 
     fn new(conn: &'c Connection, table: &'static str, find: &str, add: &str) -> Result<Self> {

@@ -6,6 +6,7 @@
 //! from repeated ones; at the first repeat (or when the set runs out of room) the id index is
 //! built on the spot and the ordinary path, which compares with the stored event, takes over.
 
+use crate::queries;
 use anyhow::{anyhow, Result};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params_from_iter, CachedStatement, Connection, OptionalExtension, Statement};
@@ -15,18 +16,6 @@ use super::id_set::{IdSet, Insert};
 use super::ip;
 use super::schema::{self, DEFERRABLE_EVENT_INDEXES};
 use crate::input::event::Event;
-
-const INSERT_EVENT: &str = include_str!("../../queries/store/insert_event.sql");
-const INSERT_EVENT_IF_NEW: &str = include_str!("../../queries/store/insert_event_if_new.sql");
-const STORED_EVENT: &str = include_str!("../../queries/store/stored_event.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 3] = [
-    ("store/insert_event.sql", INSERT_EVENT),
-    ("store/insert_event_if_new.sql", INSERT_EVENT_IF_NEW),
-    ("store/stored_event.sql", STORED_EVENT),
-];
 
 /// 2,048 pages of 8 KiB: dense ids up to 134 million, at most 16 MiB.
 const ID_SET_PAGES: usize = 2048;
@@ -77,9 +66,9 @@ impl<'c> EventWriter<'c> {
             ingest_id,
             bulk_load,
             new_ids: bulk_load.then(|| IdSet::new(ID_SET_PAGES)),
-            append: conn.prepare(INSERT_EVENT)?,
+            append: conn.prepare(queries::store::INSERT_EVENT)?,
             insert_if_new: None,
-            stored: conn.prepare_cached(STORED_EVENT)?,
+            stored: conn.prepare_cached(queries::store::STORED_EVENT)?,
             types: Codes::event_types(conn)?,
             urls: Codes::urls(conn)?,
             in_repeats: false,
@@ -154,7 +143,7 @@ impl<'c> EventWriter<'c> {
     fn insert_if_new(&mut self) -> Result<&mut Statement<'c>> {
         Ok(match &mut self.insert_if_new {
             Some(statement) => statement,
-            none => none.insert(self.conn.prepare(INSERT_EVENT_IF_NEW)?),
+            none => none.insert(self.conn.prepare(queries::store::INSERT_EVENT_IF_NEW)?),
         })
     }
 

@@ -2,20 +2,9 @@
 //! (both medians, sessions, ordering sessions, customers, events) and what changed, so that
 //! a moved number can be explained from the file alone.
 
+use crate::queries;
 use anyhow::Result;
 use rusqlite::{params, Connection};
-
-const FIGURES: &str = include_str!("../../queries/store/history_figures.sql");
-const INSERT: &str = include_str!("../../queries/store/insert_history.sql");
-const LATEST_EVENT: &str = include_str!("../../queries/store/latest_event.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 3] = [
-    ("store/history_figures.sql", FIGURES),
-    ("store/insert_history.sql", INSERT),
-    ("store/latest_event.sql", LATEST_EVENT),
-];
 
 /// The figures of the file at one moment.
 #[derive(Debug, Clone, Default)]
@@ -44,7 +33,7 @@ pub struct Change<'a> {
 }
 
 pub fn figures(conn: &Connection) -> Result<Figures> {
-    Ok(conn.query_row(FIGURES, [], |r| {
+    Ok(conn.query_row(queries::store::HISTORY_FIGURES, [], |r| {
         Ok(Figures {
             median_visits: r.get(0)?,
             median_minutes: r.get(1)?,
@@ -59,12 +48,12 @@ pub fn figures(conn: &Connection) -> Result<Figures> {
 /// The latest event stored so far, as UTC text; `None` in an empty file.
 pub fn latest_event(conn: &Connection) -> Result<Option<String>> {
     // MAX() always answers one row: NULL when there is no ingest.
-    Ok(conn.query_row(LATEST_EVENT, [], |r| r.get(0))?)
+    Ok(conn.query_row(queries::store::LATEST_EVENT, [], |r| r.get(0))?)
 }
 
 pub fn record(conn: &Connection, c: &Change) -> Result<()> {
     conn.execute(
-        INSERT,
+        queries::store::INSERT_HISTORY,
         params![
             c.command,
             c.ingest_id,

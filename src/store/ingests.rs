@@ -1,22 +1,11 @@
 //! The `ingests` table: the ledger row of each committed ingest, whose counts keep
 //! `lines_read = stored + duplicates + rejected` (a CHECK in schema.sql).
 
+use crate::queries;
 use anyhow::Result;
 use rusqlite::{params, Connection};
 
 use super::meta::TOOL_VERSION;
-
-const INGEST_STARTED: &str = include_str!("../../queries/store/ingest_started.sql");
-const INGEST_FINISHED: &str = include_str!("../../queries/store/ingest_finished.sql");
-const INGESTED_FROM: &str = include_str!("../../queries/store/ingested_from.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 3] = [
-    ("store/ingested_from.sql", INGESTED_FROM),
-    ("store/ingest_started.sql", INGEST_STARTED),
-    ("store/ingest_finished.sql", INGEST_FINISHED),
-];
 
 /// What an ingest did, as its ledger row records it.
 pub struct Finished {
@@ -41,7 +30,7 @@ pub fn start(
     max_line_bytes: usize,
 ) -> Result<i64> {
     conn.execute(
-        INGEST_STARTED,
+        queries::store::INGEST_STARTED,
         params![source, started_at, TOOL_VERSION, max_line_bytes as i64],
     )?;
     Ok(conn.last_insert_rowid())
@@ -50,7 +39,7 @@ pub fn start(
 /// Completes the ledger row, in the transaction that started it.
 pub fn finish(conn: &Connection, ingest_id: i64, done: &Finished) -> Result<()> {
     conn.execute(
-        INGEST_FINISHED,
+        queries::store::INGEST_FINISHED,
         params![
             ingest_id,
             done.finished_at,
@@ -68,5 +57,5 @@ pub fn finish(conn: &Connection, ingest_id: i64, done: &Finished) -> Result<()> 
 
 /// Whether an ingest of `source` (its label) committed to this file.
 pub fn ingested_from(conn: &Connection, source: &str) -> Result<bool> {
-    Ok(conn.query_row(INGESTED_FROM, [source], |r| r.get(0))?)
+    Ok(conn.query_row(queries::store::INGESTED_FROM, [source], |r| r.get(0))?)
 }

@@ -5,6 +5,7 @@
 //! the dictionary and `meta`. Readers need no migration: every older version still has the
 //! tables, columns and views they read.
 
+use crate::queries;
 use std::path::Path;
 use std::time::Duration;
 
@@ -12,14 +13,8 @@ use anyhow::{bail, Context, Result};
 use rusqlite::Connection;
 
 use super::meta::{self, TOOL_VERSION};
-use super::schema::{self, DICTIONARY_SQL, SCHEMA_VERSION};
+use super::schema::{self, SCHEMA_VERSION};
 use super::{begin_write, user_version};
-
-const CLEAR_DICTIONARY: &str = include_str!("../../queries/store/clear_dictionary.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 1] = [("store/clear_dictionary.sql", CLEAR_DICTIONARY)];
 
 /// One step of the schema's history.
 pub struct Migration {
@@ -58,8 +53,8 @@ pub fn migrate(
         done.push(what);
     }
     schema::create_views(&tx)?;
-    tx.execute(CLEAR_DICTIONARY, [])?;
-    tx.execute_batch(DICTIONARY_SQL)?;
+    tx.execute(queries::migrations::CLEAR_DICTIONARY, [])?;
+    tx.execute_batch(queries::schema::DICTIONARY)?;
     meta::set(&tx, "schema_version", &SCHEMA_VERSION.to_string())?;
     meta::set(&tx, "upgraded_by", &format!("xcc {TOOL_VERSION}"))?;
     meta::bump_generation(&tx)?;

@@ -16,6 +16,7 @@ pub mod objects;
 pub mod rejects;
 pub mod schema;
 
+use crate::queries;
 use std::path::Path;
 use std::time::Duration;
 
@@ -32,22 +33,6 @@ pub const MAX_LINE_BYTES: usize = 1 << 30;
 
 /// How long a writer waits by default for another writer (a concurrent ingest).
 pub const WRITE_WAIT: Duration = Duration::from_secs(60);
-
-const TABLE_COUNT: &str = include_str!("../../queries/store/table_count.sql");
-const EVENTS_EMPTY: &str = include_str!("../../queries/store/events_empty.sql");
-const TABLES_AND_VIEWS: &str = include_str!("../../queries/store/tables_and_views.sql");
-const LONGEST_LINE: &str = include_str!("../../queries/store/longest_line.sql");
-const QUICK_CHECK: &str = include_str!("../../queries/store/quick_check.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 5] = [
-    ("store/longest_line.sql", LONGEST_LINE),
-    ("store/quick_check.sql", QUICK_CHECK),
-    ("store/table_count.sql", TABLE_COUNT),
-    ("store/events_empty.sql", EVENTS_EMPTY),
-    ("store/tables_and_views.sql", TABLES_AND_VIEWS),
-];
 
 /// Opens (creating if needed) a database to write to. A file of an older schema version is
 /// brought up to date by `migrations` first.
@@ -238,7 +223,7 @@ pub const QUICK_CHECK_BYTES: u64 = 64 << 20;
 /// SQLite's `quick_check` of every page: a damaged file is refused, not answered.
 pub fn check_pages(conn: &Connection, label: &str) -> Result<()> {
     let problems: Vec<String> = conn
-        .prepare(QUICK_CHECK)
+        .prepare(queries::store::QUICK_CHECK)
         .and_then(|mut s| s.query_map([], |r| r.get(0))?.collect())
         .map_err(|e| damaged_or(anyhow!(e), label))?;
     if problems.len() == 1 && problems[0] == "ok" {
@@ -296,10 +281,12 @@ fn open_read_only(path: &Path, label: &str, immutable: bool) -> Result<Connectio
 /// The longest `--max-line-bytes` the file's ingests used; the default when it has none (or
 /// cannot say: a file before schema version 3, or not ours, which is refused next).
 fn longest_line(conn: &Connection) -> usize {
-    conn.query_row(LONGEST_LINE, [], |r| r.get::<_, Option<i64>>(0))
-        .ok()
-        .flatten()
-        .map_or(DEFAULT_MAX_RECORD_BYTES, |n| n.max(0) as usize)
+    conn.query_row(queries::store::LONGEST_LINE, [], |r| {
+        r.get::<_, Option<i64>>(0)
+    })
+    .ok()
+    .flatten()
+    .map_or(DEFAULT_MAX_RECORD_BYTES, |n| n.max(0) as usize)
 }
 
 /// A file left in WAL mode needs a `-shm` file beside it even to be read; in a folder the
@@ -357,7 +344,7 @@ fn check_version(conn: &Connection, label: &str) -> Result<i64> {
     let version = user_version(conn).map_err(|e| not_ours(label, e))?;
     if version == 0 {
         let tables: i64 = conn
-            .query_row(TABLE_COUNT, [], |r| r.get(0))
+            .query_row(queries::store::TABLE_COUNT, [], |r| r.get(0))
             .map_err(|e| not_ours(label, e))?;
         if tables > 0 {
             bail!("{label} is not an xcc database (it is an SQLite file with other tables)");
@@ -419,14 +406,14 @@ fn not_ours(label: &str, e: rusqlite::Error) -> anyhow::Error {
 /// Every table and view of the file, tables first.
 pub fn tables_and_views(conn: &Connection) -> Result<Vec<String>> {
     Ok(conn
-        .prepare(TABLES_AND_VIEWS)?
+        .prepare(queries::store::TABLES_AND_VIEWS)?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?)
 }
 
 /// Whether no event is stored yet: the first load, which takes the bulk-load path.
 pub fn events_empty(conn: &Connection) -> Result<bool> {
-    Ok(conn.query_row(EVENTS_EMPTY, [], |r| r.get(0))?)
+    Ok(conn.query_row(queries::store::EVENTS_EMPTY, [], |r| r.get(0))?)
 }
 
 /// Starts the one IMMEDIATE transaction of a write, waiting up to the connection's busy

@@ -14,22 +14,11 @@ use anyhow::{bail, Result};
 use rusqlite::Connection;
 
 use super::schema::{self, SCHEMA_VERSION, SHARED_LEAVES_OUT};
+use crate::queries;
+use crate::queries::schemas::{V1, V2, V3, V4, V5, V6};
 
-const OBJECTS: &str = include_str!("../../queries/store/objects.sql");
-/// What a shared file has beyond a working file (its table reject_reasons).
-const SHARE_SCHEMA: &str = include_str!("../../queries/share/schema.sql");
-const FROZEN: [&str; 6] = [
-    include_str!("../../queries/schemas/v1.sql"),
-    include_str!("../../queries/schemas/v2.sql"),
-    include_str!("../../queries/schemas/v3.sql"),
-    include_str!("../../queries/schemas/v4.sql"),
-    include_str!("../../queries/schemas/v5.sql"),
-    include_str!("../../queries/schemas/v6.sql"),
-];
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 1] = [("store/objects.sql", OBJECTS)];
+/// The frozen schema of each older version, version 1 first.
+const FROZEN: [&str; 6] = [V1, V2, V3, V4, V5, V6];
 
 /// One entry of `sqlite_schema`.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +30,7 @@ struct Object {
 }
 
 fn objects(conn: &Connection) -> Result<Vec<Object>> {
-    let mut select = conn.prepare(OBJECTS)?;
+    let mut select = conn.prepare(queries::store::OBJECTS)?;
     let rows = select.query_map([], |r| {
         Ok(Object {
             kind: r.get(0)?,
@@ -70,7 +59,7 @@ fn expected(version: i64) -> Result<(Vec<Object>, Vec<Object>)> {
         conn.execute_batch(frozen)?;
     }
     let own = objects(&conn)?;
-    conn.execute_batch(SHARE_SCHEMA)?;
+    conn.execute_batch(queries::share::SCHEMA)?;
     let shared = objects(&conn)?
         .into_iter()
         .filter(|o| !own.iter().any(|e| e.name == o.name))

@@ -1,22 +1,13 @@
 //! The `rejects` table: every line that could not be stored, with its source, line number,
 //! reason and raw bytes, so that nothing of the input is lost.
 
+use crate::queries;
 use anyhow::Result;
 use rusqlite::{params, CachedStatement, Connection};
 
-const INSERT_REJECT: &str = include_str!("../../queries/store/insert_reject.sql");
-const REJECT_REASONS: &str = include_str!("../../queries/store/reject_reasons.sql");
-
-/// The statements of this module, for the test that prepares every statement.
-#[cfg(test)]
-pub const STATEMENTS: [(&str, &str); 2] = [
-    ("store/insert_reject.sql", INSERT_REJECT),
-    ("store/reject_reasons.sql", REJECT_REASONS),
-];
-
 /// The reasons of one ingest's rejects, each with how many lines it rejected.
 pub fn reasons(conn: &Connection, ingest_id: i64) -> Result<Vec<(String, u64)>> {
-    let mut stmt = conn.prepare(REJECT_REASONS)?;
+    let mut stmt = conn.prepare(queries::store::REJECT_REASONS)?;
     let rows = stmt.query_map([ingest_id], |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -31,7 +22,7 @@ pub struct RejectWriter<'c> {
 impl<'c> RejectWriter<'c> {
     pub fn new(conn: &'c Connection, ingest_id: i64, source: &'c str) -> Result<Self> {
         Ok(RejectWriter {
-            insert: conn.prepare_cached(INSERT_REJECT)?,
+            insert: conn.prepare_cached(queries::store::INSERT_REJECT)?,
             ingest_id,
             source,
         })

@@ -1,16 +1,11 @@
 //! What a new file is made of: `schema.sql`, the analyst views and the dictionary, the schema
 //! version they make, and the indexes that bulk writes drop and build again in one sort.
 
+use crate::queries;
 use anyhow::{anyhow, Context, Result};
 use rusqlite::Connection;
 
 use super::meta::{self, TOOL_VERSION};
-
-pub const SCHEMA_SQL: &str = include_str!("../../schema.sql");
-pub const VIEWS_SQL: &str = include_str!("../../queries/views.sql");
-/// The query of `GET /metrics/orders`, which is also the view `v_metrics_orders`.
-pub const ORDERS_SQL: &str = include_str!("../../queries/orders.sql");
-pub const DICTIONARY_SQL: &str = include_str!("../../queries/dictionary.sql");
 
 /// The version `schema.sql` makes. Raised by one with every step appended to the list of
 /// migrations (`crate::migrations`), which brings older files up to it.
@@ -57,9 +52,9 @@ pub const WRITER_CACHE_KIB: i64 = 32768;
 /// Makes a new, empty file into an xcc database of the current version, in one transaction.
 pub fn create(conn: &Connection) -> Result<()> {
     let tx = conn.unchecked_transaction()?;
-    tx.execute_batch(SCHEMA_SQL)?;
+    tx.execute_batch(queries::schema::TABLES)?;
     create_views(&tx)?;
-    tx.execute_batch(DICTIONARY_SQL)?;
+    tx.execute_batch(queries::schema::DICTIONARY)?;
     let written_by = format!("xcc {TOOL_VERSION}");
     for (key, value) in [
         ("application", "xcc"),
@@ -82,7 +77,7 @@ pub fn create(conn: &Connection) -> Result<()> {
 /// The analyst views: `queries/views.sql`, and `v_metrics_orders` made from the query of
 /// `GET /metrics/orders`, so that the file and the API share one definition of the medians.
 pub fn views_sql() -> String {
-    format!("{VIEWS_SQL}\n-- The two medians of GET /metrics/orders, as one row (queries/orders.sql).\nCREATE VIEW v_metrics_orders AS\n{};\n", ORDERS_SQL.trim_end().trim_end_matches(';'))
+    format!("{}\n-- The two medians of GET /metrics/orders, as one row (queries/orders.sql).\nCREATE VIEW v_metrics_orders AS\n{};\n", queries::schema::VIEWS, queries::metrics::ORDERS.trim_end().trim_end_matches(';'))
 }
 
 /// Creates the analyst views.
@@ -126,13 +121,13 @@ fn index_sql(name: &str) -> Result<&'static str> {
 fn statement(heads: &[String], name: &str) -> Result<&'static str> {
     let start = heads
         .iter()
-        .find_map(|head| SCHEMA_SQL.find(head.as_str()))
+        .find_map(|head| queries::schema::TABLES.find(head.as_str()))
         .ok_or_else(|| anyhow!("schema.sql does not define {name}"))?;
     let end = start
-        + SCHEMA_SQL[start..]
+        + queries::schema::TABLES[start..]
             .find(';')
-            .unwrap_or(SCHEMA_SQL.len() - start - 1);
-    Ok(&SCHEMA_SQL[start..=end])
+            .unwrap_or(queries::schema::TABLES.len() - start - 1);
+    Ok(&queries::schema::TABLES[start..=end])
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ fn a_forged_file_with_constant_views_is_refused() {
     let w = Workspace::new();
     let db = w.db_str();
     let conn = Connection::open(&db).unwrap();
-    let sql = xcc::store::schema::SCHEMA_SQL;
+    let sql = xcc::queries::schema::TABLES;
     let start = sql.find("CREATE TABLE meta").unwrap();
     let meta = &sql[start..start + sql[start..].find(';').unwrap()];
     conn.execute_batch(&format!(
