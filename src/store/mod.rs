@@ -13,6 +13,7 @@ pub mod ip;
 pub mod meta;
 pub mod migrate;
 pub mod objects;
+pub mod read_only;
 pub mod rejects;
 pub mod schema;
 
