@@ -16,7 +16,6 @@ pub mod ingest;
 pub mod input;
 pub mod interrupt;
 pub mod metrics;
-pub mod migrations;
 pub mod out_file;
 pub mod queries;
 pub mod report;
@@ -25,6 +24,7 @@ pub mod serve;
 pub mod sessions;
 pub mod share;
 pub mod store;
+pub mod upgrade;
 pub mod verify;
 
 use std::process::ExitCode;

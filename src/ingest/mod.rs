@@ -9,6 +9,7 @@ mod load;
 mod parse;
 mod progress;
 pub mod reasons;
+pub mod sessionize;
 mod stop;
 
 use std::path::PathBuf;
@@ -20,7 +21,6 @@ use serde::Serialize;
 
 use crate::format::{calendar::format_micros, thousands};
 use crate::input::source::{self, HttpPolicy, Source};
-use crate::migrations::MIGRATIONS;
 use crate::sessions::rebuild;
 use crate::store::{self, history, ingests, meta};
 use load::Loaded;
@@ -129,7 +129,7 @@ fn ingest_into(
     opened: source::Opened,
     started: Instant,
 ) -> Result<(IngestReport, Connection)> {
-    let mut conn = store::open_for_write(&opts.db, opts.wait, MIGRATIONS)?;
+    let mut conn = crate::upgrade::open_for_write(&opts.db, opts.wait)?;
     let mut progress = Progress::new(opts.quiet, opened.total_bytes);
     let earlier = if opts.parse_all {
         Vec::new()

@@ -213,6 +213,11 @@ fn row_values<'e>(e: &'e Event, ids: &Ids, ingest_id: i64) -> [ValueRef<'e>; EVE
     ]
 }
 
+/// Whether no event is stored yet: the first load, which takes the bulk-load path.
+pub fn events_empty(conn: &Connection) -> Result<bool> {
+    Ok(conn.query_row(queries::store::EVENTS_EMPTY, [], |r| r.get(0))?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

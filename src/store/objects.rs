@@ -150,6 +150,14 @@ pub fn check_triggers(conn: &Connection, label: &str) -> Result<()> {
     Ok(())
 }
 
+/// Every table and view of the file, tables first.
+pub fn tables_and_views(conn: &Connection) -> Result<Vec<String>> {
+    Ok(conn
+        .prepare(queries::store::TABLES_AND_VIEWS)?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

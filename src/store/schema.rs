@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use super::meta::{self, TOOL_VERSION};
 
 /// The version `schema.sql` makes. Raised by one with every step appended to the list of
-/// migrations (`crate::migrations`), which brings older files up to it.
+/// migrations (`upgrade::steps`), which brings older files up to it.
 pub const SCHEMA_VERSION: i64 = 7;
 pub const DEFAULT_TIMEOUT_SECONDS: i64 = 30 * 60;
 

@@ -1,20 +1,27 @@
 //! Brings a file written by an older xcc up to the current schema, in place and in one
-//! transaction, the first time a writer opens it: the steps of an append-only list, chosen by
-//! `PRAGMA user_version`, the way cargo's `util/sqlite.rs` does it. The steps themselves are
-//! given by the caller (`crate::migrations`), so this module knows no table but the views,
-//! the dictionary and `meta`. Readers need no migration: every older version still has the
-//! tables, columns and views they read.
+//! transaction, the first time a writer opens it: the steps of an append-only list
+//! ([`steps::MIGRATIONS`]), chosen by `PRAGMA user_version`, the way cargo's
+//! `util/sqlite.rs` does it. The engine and its steps live here together, above both the
+//! store and the sessions (a step may sessionize again), so that every writer opens through
+//! [`open_for_write`] and no call runs from the store back up. Readers need no migration:
+//! every older version still has the tables, columns and views they read.
+//!
+//! A new version appends a step to `steps.rs` (and raises `store::schema::SCHEMA_VERSION`);
+//! a step that has shipped is never edited.
 
-use crate::queries;
+pub mod steps;
+
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 use rusqlite::Connection;
 
-use super::meta::{self, TOOL_VERSION};
-use super::schema::{self, SCHEMA_VERSION};
-use super::{begin_write, user_version};
+use crate::queries;
+use crate::store::meta::{self, TOOL_VERSION};
+use crate::store::schema::{self, SCHEMA_VERSION};
+use crate::store::{begin_write, objects, open_for_write_as_found, user_version};
+use steps::MIGRATIONS;
 
 /// One step of the schema's history.
 pub struct Migration {
@@ -25,10 +32,20 @@ pub struct Migration {
     pub apply: fn(&Connection) -> Result<String>,
 }
 
+/// Opens (creating if needed) a database to write to; a file of an older schema version is
+/// brought up to date first.
+pub fn open_for_write(path: &Path, wait: Duration) -> Result<Connection> {
+    let (mut conn, version) = open_for_write_as_found(path, wait)?;
+    if version < SCHEMA_VERSION {
+        migrate(&mut conn, path, wait, MIGRATIONS)?;
+    }
+    Ok(conn)
+}
+
 /// Applies the steps of `migrations` after the file's version, then makes the views and the
 /// dictionary anew from this xcc's, so that a migrated file reads exactly like a new one.
 /// Says so on stderr in one line. Nothing happens when another writer migrated it first.
-pub fn migrate(
+fn migrate(
     conn: &mut Connection,
     db: &Path,
     wait: Duration,
@@ -61,7 +78,7 @@ pub fn migrate(
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     // What came in was checked for triggers only: the upgraded file must now be exactly
     // xcc's, or nothing of the upgrade is kept.
-    super::objects::check(&tx, &label.to_string(), SCHEMA_VERSION)?;
+    objects::check(&tx, &label.to_string(), SCHEMA_VERSION)?;
     tx.commit()
         .with_context(|| format!("cannot commit the upgrade of {label}"))?;
     eprintln!(
@@ -84,7 +101,7 @@ fn steps_after(migrations: &[Migration], from: i64) -> Option<Vec<&Migration>> {
 
 /// Drops xcc's views of version `from` (made anew after the steps); an analyst's own stay.
 fn drop_views(conn: &Connection, from: i64) -> Result<()> {
-    for view in super::objects::view_names(from)? {
+    for view in objects::view_names(from)? {
         // The names are xcc's own, never the file's.
         conn.execute_batch(&format!("DROP VIEW IF EXISTS \"{view}\""))?;
     }

@@ -1,10 +1,6 @@
 //! The schema's history: every version after the first, as an append-only list of steps that
-//! `store::migrate` applies to a file written by an older xcc. A step may need more than SQL
-//! (version 2 sessionizes the stored events again), which is why the list lives here, above
-//! both the store and the sessions, and is handed to `store::open_for_write`.
-//!
-//! A new version appends a step (and raises `store::schema::SCHEMA_VERSION`); a step that has
-//! shipped is never edited.
+//! the engine beside it (`upgrade`) applies to a file written by an older xcc. A step may
+//! need more than SQL (version 7 sessionizes the stored events again).
 
 use crate::queries;
 use anyhow::Result;
@@ -12,10 +8,10 @@ use rusqlite::functions::FunctionFlags;
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 
+use super::Migration;
 use crate::format::thousands;
 use crate::sessions::orders::OrderRows;
 use crate::sessions::rebuild;
-use crate::store::migrate::Migration;
 use crate::store::{ip, meta};
 
 pub const MIGRATIONS: &[Migration] = &[

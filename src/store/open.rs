@@ -1,0 +1,237 @@
+//! Opening the file: a writer's connection (created with the schema when new), a reader's
+//! (read-only, its objects checked, a small file's pages too), the paths and URIs they take.
+//! Migrating an older file is `upgrade`'s: writers open through `upgrade::open_for_write`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use rusqlite::{Connection, OpenFlags};
+
+use super::damage::{check_pages, damaged_or, QUICK_CHECK_BYTES};
+use super::identity::{check_version, identify, not_ours};
+use super::journal::{needs_shared_memory_it_cannot_make, read_immutable, use_wal};
+use super::schema::{self, SCHEMA_VERSION};
+use super::{harden, objects};
+use crate::input::records::DEFAULT_MAX_RECORD_BYTES;
+use crate::queries;
+
+/// The largest `--max-line-bytes`: no value xcc writes is longer.
+pub const MAX_LINE_BYTES: usize = 1 << 30;
+
+/// Opens (creating if needed) a database to write to, with its schema version (a new file is
+/// made the current version). A file of an older version is returned as it is: writers open
+/// through `upgrade::open_for_write`, which brings it up to date first.
+pub fn open_for_write_as_found(path: &Path, wait: Duration) -> Result<(Connection, i64)> {
+    let label = path.display().to_string();
+    check_path(path, true)?;
+    identify(path)?;
+    let mut conn =
+        Connection::open(path).with_context(|| format!("cannot open or create {label}"))?;
+    harden_writer(&mut conn)?;
+    conn.busy_timeout(wait)?;
+    configure_writer(&conn, path, wait)?;
+    let version = check_version(&conn, &label)?;
+    if version == 0 {
+        schema::create(&conn).with_context(|| format!("cannot create the schema in {label}"))?;
+        return Ok((conn, SCHEMA_VERSION));
+    }
+    Ok((conn, version))
+}
+
+/// Turns off SQLite's check of every foreign key on insert, for an ingest: the ingest makes
+/// each reference of the rows it writes itself (the type, page and referrer ids of
+/// `codes`, its own ingest id), so the check only repeats it, at three index lookups per
+/// event (measured on 1M real-shaped lines: 5% of a first ingest). `xcc verify` checks every
+/// reference of the file.
+pub fn trust_own_references(conn: &Connection) -> Result<()> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    Ok(())
+}
+
+/// A writer runs only xcc's own statements on the file, which may store a raw line of up to
+/// the largest `--max-line-bytes` (1 GiB): its heap limit leaves room for that.
+pub fn harden_writer(conn: &mut Connection) -> Result<()> {
+    harden::raise_heap_limit(harden::WRITER_HEAP_LIMIT_BYTES);
+    harden::harden(conn, MAX_LINE_BYTES, 1)
+}
+
+pub(crate) fn configure_writer(conn: &Connection, path: &Path, wait: Duration) -> Result<()> {
+    let label = &path.display().to_string();
+    // page_size must precede the first write to take effect; on an existing file it is a
+    // no-op. Larger pages mean fewer b-tree splits and WAL frames for a bulk load (measured:
+    // 16 KiB ingests about 20% faster than 4 KiB). It is also the first statement to touch
+    // the file, so it is where a non-SQLite file shows itself.
+    conn.pragma_update(None, "page_size", 16384)
+        .map_err(|e| not_ours(label, e))?;
+    use_wal(conn, path, wait)?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "cache_size", -schema::WRITER_CACHE_KIB)?;
+    Ok(())
+}
+
+/// A folder given as the database, or (for a writer, which may create the file) a file in a
+/// folder that does not exist, each in a sentence of its own rather than SQLite's "unable
+/// to open" or "disk I/O error".
+pub(crate) fn check_path(path: &Path, creating: bool) -> Result<()> {
+    let label = path.display();
+    if path.is_dir() {
+        bail!(
+            "{label} is a folder, not a database file; give a file name, e.g. --db {}",
+            path.join("sessions.db").display()
+        );
+    }
+    let folder = folder_of(path);
+    if creating && !folder.is_dir() {
+        bail!(
+            "cannot create {label}: the folder {} does not exist",
+            folder.display()
+        );
+    }
+    Ok(())
+}
+
+/// Removes a database file that a failed run created, with whatever SQLite made beside it.
+pub fn remove_database_files(db: &Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut path = db.as_os_str().to_owned();
+        path.push(suffix);
+        let _ = std::fs::remove_file(path);
+    }
+}
+
+/// The folder a file is (or would be) in; `.` for a bare file name.
+pub fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// The sentence for a database that does not exist: how to make one, from a file of events,
+/// from synthetic data, or from the public file (a large download, so named last).
+pub fn missing_database(path: &Path) -> String {
+    let db = path.display();
+    format!(
+        "database {db} does not exist; make it from a file of events with `xcc ingest events.jsonl --db {db}`, try xcc on synthetic data with `xcc demo`, or download the public file (195 MB) with `xcc ingest --db {db}`"
+    )
+}
+
+/// Opens an existing database read-only, as the server and `xcc metrics` do: its objects
+/// are checked, and its pages too when it is small (see [`QUICK_CHECK_BYTES`]).
+pub fn open_for_read(path: &Path) -> Result<Connection> {
+    open_reader(path, true)
+}
+
+/// Another reader of a file that was just opened with [`open_for_read`] and whose pages were
+/// checked: its objects are checked again, its pages not.
+pub fn open_for_read_again(path: &Path) -> Result<Connection> {
+    open_reader(path, false)
+}
+
+pub(crate) fn open_reader(path: &Path, check_small_files: bool) -> Result<Connection> {
+    let label = path.display().to_string();
+    check_path(path, false)?;
+    if !path.exists() {
+        bail!("{}", missing_database(path));
+    }
+    let mut conn = open_read_only(path, &label, false)?;
+    if needs_shared_memory_it_cannot_make(&conn) {
+        conn = read_immutable(path, &label)?;
+    }
+    let version = check_version(&conn, &label)?;
+    if version == 0 {
+        bail!("{label} is empty: it holds no xcc data yet (run `xcc ingest --db {label}`)");
+    }
+    if check_small_files && std::fs::metadata(path).is_ok_and(|m| m.len() <= QUICK_CHECK_BYTES) {
+        check_pages(&conn, &label)?;
+    }
+    objects::check(&conn, &label, version).map_err(|e| damaged_or(e, &label))?;
+    Ok(conn)
+}
+
+pub(crate) fn open_read_only(path: &Path, label: &str, immutable: bool) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = if immutable {
+        let uri = format!("{}?immutable=1", file_uri(path)?);
+        Connection::open_with_flags(uri, flags | OpenFlags::SQLITE_OPEN_URI)
+    } else {
+        Connection::open_with_flags(path, flags)
+    }
+    .with_context(|| format!("cannot open {label}"))?;
+    harden::raise_heap_limit(harden::READER_HEAP_LIMIT_BYTES);
+    // Values as long as the longest line an ingest of the file kept (a reject), no longer.
+    harden::harden(&mut conn, DEFAULT_MAX_RECORD_BYTES, 0)?;
+    let longest = longest_line(&conn);
+    if longest > DEFAULT_MAX_RECORD_BYTES {
+        harden::harden(&mut conn, longest.min(MAX_LINE_BYTES), 0)?;
+    }
+    conn.busy_timeout(Duration::from_secs(5))?;
+    Ok(conn)
+}
+
+/// The longest `--max-line-bytes` the file's ingests used; the default when it has none (or
+/// cannot say: a file before schema version 3, or not ours, which is refused next).
+pub(crate) fn longest_line(conn: &Connection) -> usize {
+    conn.query_row(queries::store::LONGEST_LINE, [], |r| {
+        r.get::<_, Option<i64>>(0)
+    })
+    .ok()
+    .flatten()
+    .map_or(DEFAULT_MAX_RECORD_BYTES, |n| n.max(0) as usize)
+}
+
+/// `path` as an SQLite `file:` URI, with the characters a URI would read as syntax escaped.
+pub fn file_uri(path: &Path) -> Result<String> {
+    let absolute =
+        std::path::absolute(path).with_context(|| format!("cannot resolve {}", path.display()))?;
+    let mut uri = String::from("file:");
+    for c in absolute.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => uri.push_str(&format!("%{:02X}", c as u32)),
+            _ => uri.push(c),
+        }
+    }
+    Ok(uri)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{meta, WRITE_WAIT};
+
+    #[test]
+    fn new_file_gets_schema_and_refuses_other_files() {
+        let dir = std::env::temp_dir().join(format!("xcc-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let db = dir.join("a.db");
+        let _ = std::fs::remove_file(&db);
+        let conn = open_for_write_as_found(&db, WRITE_WAIT).unwrap().0;
+        assert_eq!(meta::session_timeout_seconds(&conn).unwrap(), 1800);
+        drop(conn);
+        // Opening again is fine; a newer version is refused with both versions named.
+        let conn = open_for_write_as_found(&db, WRITE_WAIT).unwrap().0;
+        conn.pragma_update(None, "user_version", schema::SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(conn);
+        let err = open_for_read(&db).unwrap_err().to_string();
+        let newer = format!("newer xcc (schema version {}", schema::SCHEMA_VERSION + 1);
+        assert!(err.contains(&newer), "{err}");
+
+        let text = dir.join("b.db");
+        std::fs::write(
+            &text,
+            "this is not sqlite, just text long enough to be read",
+        )
+        .unwrap();
+        let err = open_for_write_as_found(&text, WRITE_WAIT)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.ends_with("is not an xcc database (it is not an SQLite file)"),
+            "{err}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
