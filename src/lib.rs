@@ -9,6 +9,7 @@
 
 pub mod cli;
 pub mod cmd;
+pub mod dashboard;
 pub mod dump;
 pub mod format;
 pub mod generate;

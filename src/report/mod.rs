@@ -17,12 +17,12 @@ use rusqlite::Connection;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::dashboard;
 use crate::format::calendar;
 use crate::format::duration::format_seconds;
 use crate::format::thousands;
 use crate::metrics::{self, Filter, Metric};
 use crate::out_file;
-use crate::serve::{DASHBOARD, DASHBOARD_CSS, DASHBOARD_JS};
 use crate::store::{self, meta::TOOL_VERSION};
 
 /// The report's additions to the dashboard's style sheet: its header, and print on A4.
@@ -141,8 +141,8 @@ pub fn ledger(conn: &Connection) -> Result<Ledger> {
 /// The whole page: `name` is the database file's name (not its folder), `data` what [`data`]
 /// gives, `now_us` when it is made.
 pub fn page(name: &str, data: &Value, ledger: &Ledger, now_us: i64) -> String {
-    let style = format!("{DASHBOARD_CSS}{REPORT_CSS}");
-    let script = DASHBOARD_JS;
+    let style = format!("{}{REPORT_CSS}", dashboard::STYLE);
+    let script = dashboard::SCRIPT;
     let policy = format!(
         "default-src 'none'; script-src {}; style-src {}; base-uri 'none'; form-action 'none'",
         csp_hash(script),
@@ -216,20 +216,7 @@ pub fn escape_html(text: &str) -> String {
 /// The dashboard's `<main>`, less its parts marked "not in a report" (the range form, the
 /// links to the endpoints), with the report's header after the page's title.
 fn report_main(header: &str) -> String {
-    let start = DASHBOARD.find("<main>").expect("dashboard.html has <main>") + "<main>".len();
-    let end = DASHBOARD
-        .find("</main>")
-        .expect("dashboard.html has </main>");
-    let mut main = DASHBOARD[start..end].to_string();
-    const CUT: &str = "<!-- not in a report";
-    const CUT_END: &str = "<!-- /not in a report -->";
-    while let Some(from) = main.find(CUT) {
-        let to = main[from..]
-            .find(CUT_END)
-            .expect("every cut of dashboard.html ends")
-            + from;
-        main.replace_range(from..to + CUT_END.len(), "");
-    }
+    let mut main = dashboard::main_for_a_report();
     for (old, new) in [
         (
             "<div class=\"brand\">xcc dashboard</div>",
@@ -365,8 +352,8 @@ mod tests {
     #[test]
     fn the_inline_script_and_style_cannot_end_early() {
         for (name, text) in [
-            ("dashboard.js", DASHBOARD_JS),
-            ("dashboard.css", DASHBOARD_CSS),
+            ("dashboard.js", dashboard::SCRIPT),
+            ("dashboard.css", dashboard::STYLE),
             ("report.css", REPORT_CSS),
         ] {
             let lower = text.to_ascii_lowercase();

@@ -26,7 +26,7 @@ use crate::store;
 use cache::Cache;
 use hosts::{HostName, Hosts};
 use routes::{Answer, Queries, Route};
-pub use routes::{CONTENT_SECURITY_POLICY, DASHBOARD, DASHBOARD_CSS, DASHBOARD_JS, OPENAPI};
+pub use routes::{CONTENT_SECURITY_POLICY, OPENAPI};
 
 pub struct ServeOptions {
     pub db: PathBuf,

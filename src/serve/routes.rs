@@ -12,24 +12,13 @@ use serde_json::json;
 use tiny_http::Method;
 
 use super::cache::Cache;
+use crate::dashboard;
 use crate::metrics::{self, Filter, Metric};
 use crate::store::harden::{self, Stopped, TimedOut};
 use crate::store::{meta, meta::TOOL_VERSION};
 
 /// The OpenAPI document of every endpoint.
 pub const OPENAPI: &str = include_str!("openapi.json");
-/// The dashboard page served at `/`: markup only, its style and script are the two files
-/// below, so that its Content-Security-Policy needs no `unsafe-inline`.
-pub const DASHBOARD: &str = include_str!("dashboard.html");
-/// The dashboard's script, at `/dashboard.js`: one file that draws the page from the
-/// endpoints' JSON, whatever the page it is in.
-pub const DASHBOARD_JS: &str = include_str!("dashboard.js");
-/// The dashboard's style sheet, at `/dashboard.css`.
-pub const DASHBOARD_CSS: &str = include_str!("dashboard.css");
-/// The browser tab's icon: asked for by every browser that opens the dashboard, which would
-/// otherwise get (and log) a 404.
-const FAVICON: &str = include_str!("favicon.svg");
-
 /// The dashboard's policy: its own script, style, icon and fetches, nothing inline, nothing
 /// from elsewhere, and no page may frame it.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -137,16 +126,18 @@ pub fn route(method: &Method, url: &str, health: &str) -> Route {
     Route::Now(match path {
         "/health" => Answer::json(200, health.to_string()),
         "/openapi.json" => Answer::json(200, OPENAPI.to_string()),
-        "/favicon.ico" => Answer::of(200, "image/svg+xml", FAVICON.to_string()),
+        "/favicon.ico" => Answer::of(200, "image/svg+xml", dashboard::FAVICON.to_string()),
         "/dashboard.js" => Answer::of(
             200,
             "text/javascript; charset=utf-8",
-            DASHBOARD_JS.to_string(),
+            dashboard::SCRIPT.to_string(),
         ),
-        "/dashboard.css" => Answer::of(200, "text/css; charset=utf-8", DASHBOARD_CSS.to_string()),
+        "/dashboard.css" => {
+            Answer::of(200, "text/css; charset=utf-8", dashboard::STYLE.to_string())
+        }
         _ => Answer {
             headers: PAGE_HEADERS,
-            ..Answer::of(200, "text/html; charset=utf-8", DASHBOARD.to_string())
+            ..Answer::of(200, "text/html; charset=utf-8", dashboard::PAGE.to_string())
         },
     })
 }

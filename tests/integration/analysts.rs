@@ -722,7 +722,7 @@ fn the_demo_runs_offline_in_one_command() {
     assert_eq!(serde_json::from_str::<Value>(body).unwrap()["status"], "ok");
     let (status, body) = http_answer(section("/"));
     assert_eq!(status, 200);
-    assert_eq!(body, xcc::serve::DASHBOARD, "the dashboard, whole");
+    assert_eq!(body, xcc::dashboard::PAGE, "the dashboard, whole");
     assert!(db.exists());
 }
 

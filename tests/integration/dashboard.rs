@@ -17,7 +17,8 @@ use serde_json::{json, Value};
 
 /// Normally a few seconds; virtual time makes the page's own timers cost nothing.
 const CHROMIUM_TIMEOUT: Duration = Duration::from_secs(60);
-use xcc::serve::{CONTENT_SECURITY_POLICY, DASHBOARD, DASHBOARD_CSS, DASHBOARD_JS};
+use xcc::dashboard::{PAGE as DASHBOARD, SCRIPT as DASHBOARD_JS, STYLE as DASHBOARD_CSS};
+use xcc::serve::CONTENT_SECURITY_POLICY;
 /// The layout check the tests add to the page (the page users load carries none), as a
 /// script of the page's own origin: `/__layout_check.js`, served by the test's proxy.
 const LAYOUT_CHECK: &str = include_str!("layout_check.js");
@@ -110,7 +111,7 @@ fn the_dashboard_shows_the_numbers_the_api_serves() {
     );
     assert_eq!(
         html, DASHBOARD,
-        "GET / serves src/serve/dashboard.html as is"
+        "GET / serves src/dashboard/dashboard.html as is"
     );
     assert!(
         headers.contains(&(

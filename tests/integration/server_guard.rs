@@ -298,7 +298,7 @@ fn every_answer_says_nosniff_and_none_allows_another_origin() {
     }
     // The page holds no script or style of its own for such a policy to block: they are
     // the two files it names, served with their types.
-    let page = xcc::serve::DASHBOARD;
+    let page = xcc::dashboard::PAGE;
     assert_eq!(page.matches("<script").count(), 1);
     assert!(page.contains("<script src=\"/dashboard.js\"></script>"));
     assert!(page.contains("<link rel=\"stylesheet\" href=\"/dashboard.css\">"));
@@ -315,12 +315,12 @@ fn every_answer_says_nosniff_and_none_allows_another_origin() {
     for (path, body, content_type) in [
         (
             "/dashboard.js",
-            xcc::serve::DASHBOARD_JS,
+            xcc::dashboard::SCRIPT,
             "text/javascript; charset=utf-8",
         ),
         (
             "/dashboard.css",
-            xcc::serve::DASHBOARD_CSS,
+            xcc::dashboard::STYLE,
             "text/css; charset=utf-8",
         ),
     ] {
