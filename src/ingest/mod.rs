@@ -171,12 +171,12 @@ fn write(
     progress: &mut Progress,
     started: Instant,
 ) -> Result<IngestReport> {
-    let started_at = format_micros(opts.started_us);
     let before = history::figures(tx)?;
     let latest_before = history::latest_event(tx)?
         .map(|text| crate::input::timestamp::parse(&text).map(|t| t.micros))
         .transpose()
         .map_err(|e| anyhow::anyhow!("the ledger's latest event time cannot be read: {e:?}"))?;
+    let started_at = format_micros(opts.started_us);
     let ingest_id = ingests::start(tx, label, &started_at, opts.max_record_bytes)?;
     let load_started = Instant::now();
     let loaded = load::load(tx, ingest_id, label, parser, progress, latest_before)?;
@@ -194,19 +194,33 @@ fn write(
     let sessionize_seconds = sessionize_started.elapsed().as_secs_f64();
     // A Ctrl-C while the sessions were rebuilt still stops the ingest: nothing is committed.
     stop::stop_if_interrupted()?;
-    let top_reject_reasons = if loaded.rejected > 0 {
-        reasons::most_frequent(store::rejects::reasons(tx, ingest_id)?, 3)
-    } else {
-        Vec::new()
-    };
+    let mut report = IngestReport::of(label, ingest_id, &loaded, sessions_written);
+    if loaded.rejected > 0 {
+        report.top_reject_reasons =
+            reasons::most_frequent(store::rejects::reasons(tx, ingest_id)?, 3);
+    }
     meta::bump_generation(tx)?;
     let finished_us = opts.started_us + started.elapsed().as_micros() as i64;
     ingests::finish(tx, ingest_id, &ledger(&loaded, finished_us))?;
+    record_change(tx, &report, &loaded, before, finished_us)?;
+    report.load_seconds = load_seconds;
+    report.sessionize_seconds = sessionize_seconds;
+    Ok(report)
+}
+
+/// The ingest's row of the history: the figures before and after it, and what it changed.
+fn record_change(
+    tx: &Connection,
+    report: &IngestReport,
+    loaded: &Loaded,
+    before: history::Figures,
+    finished_us: i64,
+) -> Result<()> {
     history::record(
         tx,
         &history::Change {
             command: "ingest",
-            ingest_id: Some(ingest_id),
+            ingest_id: Some(report.ingest_id),
             finished_at: &format_micros(finished_us),
             timeout_seconds: meta::session_timeout_seconds(tx)?,
             before,
@@ -214,26 +228,33 @@ fn write(
             new_events: loaded.stored,
             late_events: loaded.late,
             customers_touched: loaded.touched.len() as u64,
-            sessions_rebuilt: sessions_written,
+            sessions_rebuilt: report.sessions_written,
         },
-    )?;
-    Ok(IngestReport {
-        source: label.to_string(),
-        gzip: false,
-        ingest_id,
-        lines_read: loaded.lines_read,
-        stored: loaded.stored,
-        duplicates: loaded.duplicates,
-        rejected: loaded.rejected,
-        bytes: loaded.bytes,
-        customers_resessionized: loaded.touched.len() as u64,
-        sessions_written,
-        recognised: loaded.recognised,
-        top_reject_reasons,
-        load_seconds,
-        sessionize_seconds,
-        commit_seconds: 0.0,
-    })
+    )
+}
+
+impl IngestReport {
+    /// What an ingest of `label` loaded and sessionized; its phases' times and the most
+    /// frequent reject reasons are filled in after.
+    fn of(label: &str, ingest_id: i64, loaded: &Loaded, sessions_written: u64) -> IngestReport {
+        IngestReport {
+            source: label.to_string(),
+            gzip: false,
+            ingest_id,
+            lines_read: loaded.lines_read,
+            stored: loaded.stored,
+            duplicates: loaded.duplicates,
+            rejected: loaded.rejected,
+            bytes: loaded.bytes,
+            customers_resessionized: loaded.touched.len() as u64,
+            sessions_written,
+            recognised: loaded.recognised,
+            top_reject_reasons: Vec::new(),
+            load_seconds: 0.0,
+            sessionize_seconds: 0.0,
+            commit_seconds: 0.0,
+        }
+    }
 }
 
 /// Rebuilds the sessions of every customer who received a new event.

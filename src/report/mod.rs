@@ -242,70 +242,23 @@ fn report_main(header: &str) -> String {
 /// the filter, the lines read and what became of them.
 fn header(name: &str, data: &Value, ledger: &Ledger, now_us: i64) -> String {
     let summary = &data["summary"];
-    let text = |v: &Value| v.as_str().map(str::to_string);
-    // The first and last event apart: one line each, so that a narrow column does not break
-    // a timestamp at its hyphens.
-    let (first, last) = match (
-        text(&summary["first_event_at"]),
-        text(&summary["last_event_at"]),
-    ) {
-        (Some(first), Some(last)) => (first, last),
-        _ => ("no events yet".to_string(), "no events yet".to_string()),
-    };
+    let (first, last) = event_span(summary);
     let timeout = summary["session_timeout_seconds"]
         .as_i64()
         .map_or_else(|| "–".to_string(), format_seconds);
-    let filter = &data["filter"];
-    let mut parts = Vec::new();
-    if let Some(from) = filter["from"].as_str() {
-        parts.push(format!("from {from}"));
-    }
-    if let Some(to) = filter["to"].as_str() {
-        parts.push(format!("to {to}"));
-    }
-    if let Some(referrer) = filter["referrer"].as_str() {
-        parts.push(format!("referrer {referrer}"));
-    }
-    let filter = if parts.is_empty() {
-        "none: all the data".to_string()
-    } else {
-        parts.join(", ")
-    };
     let mut made = String::new();
     calendar::push_date_time(&mut made, now_us.div_euclid(1_000_000));
     made.push('Z');
-    let count = |n: i64| thousands(n.max(0) as u64);
-    let items = [
+    let mut items = vec![
         ("File", name.to_string()),
         ("Made by", format!("xcc {TOOL_VERSION}")),
         ("Made at (UTC)", made),
         ("First event (UTC)", first),
         ("Last event (UTC)", last),
         ("Session timeout", timeout),
-        ("Filter", filter),
-        (
-            "Lines read",
-            format!(
-                "{} in {} {}",
-                count(ledger.lines_read),
-                count(ledger.ingests),
-                if ledger.ingests == 1 {
-                    "ingest"
-                } else {
-                    "ingests"
-                }
-            ),
-        ),
-        (
-            "Stored",
-            format!(
-                "{} (and {} duplicates)",
-                count(ledger.stored),
-                count(ledger.duplicates)
-            ),
-        ),
-        ("Rejected", count(ledger.rejected)),
+        ("Filter", filter_words(&data["filter"])),
     ];
+    items.extend(ledger_items(ledger));
     let mut html = String::from(
         "\n  <section class=\"card provenance\" id=\"provenance\">\n    <h2>Where these numbers come from</h2>\n    <dl>\n",
     );
@@ -323,6 +276,67 @@ fn header(name: &str, data: &Value, ledger: &Ledger, now_us: i64) -> String {
          no customer, event or address.</p>\n  </section>\n",
     );
     html
+}
+
+/// The first and last event apart: one line each, so that a narrow column does not break a
+/// timestamp at its hyphens.
+fn event_span(summary: &Value) -> (String, String) {
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    match (
+        text(&summary["first_event_at"]),
+        text(&summary["last_event_at"]),
+    ) {
+        (Some(first), Some(last)) => (first, last),
+        _ => ("no events yet".to_string(), "no events yet".to_string()),
+    }
+}
+
+/// The filter the numbers were computed over, in words.
+fn filter_words(filter: &Value) -> String {
+    let mut parts = Vec::new();
+    if let Some(from) = filter["from"].as_str() {
+        parts.push(format!("from {from}"));
+    }
+    if let Some(to) = filter["to"].as_str() {
+        parts.push(format!("to {to}"));
+    }
+    if let Some(referrer) = filter["referrer"].as_str() {
+        parts.push(format!("referrer {referrer}"));
+    }
+    if parts.is_empty() {
+        "none: all the data".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The lines the file's ingests read, and what became of them.
+fn ledger_items(ledger: &Ledger) -> [(&'static str, String); 3] {
+    let count = |n: i64| thousands(n.max(0) as u64);
+    let ingests = if ledger.ingests == 1 {
+        "ingest"
+    } else {
+        "ingests"
+    };
+    [
+        (
+            "Lines read",
+            format!(
+                "{} in {} {ingests}",
+                count(ledger.lines_read),
+                count(ledger.ingests)
+            ),
+        ),
+        (
+            "Stored",
+            format!(
+                "{} (and {} duplicates)",
+                count(ledger.stored),
+                count(ledger.duplicates)
+            ),
+        ),
+        ("Rejected", count(ledger.rejected)),
+    ]
 }
 
 #[cfg(test)]

@@ -63,17 +63,7 @@ pub fn run(opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
 
 /// Serves on a socket bound already.
 pub fn serve(bound: Bound, opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
-    // A file from anyone: its schema and (if small) its pages are checked as it is opened;
-    // here every page of any size, and the derived rows against the sessions, once, before
-    // anything is served. The other connections skip the page check just made.
-    let first = store::open_for_read(&opts.db)?;
-    let label = opts.db.display().to_string();
-    store::check_pages(&first, &label)?;
-    crate::verify::derived_rows(&first, &label, false)?;
-    let mut connections = vec![first];
-    for _ in 1..opts.threads.max(1) {
-        connections.push(store::open_for_read_again(&opts.db)?);
-    }
+    let connections = open_connections(opts)?;
     let schema_version = store::user_version(&connections[0])?;
     let max_connections = bound.max_connections;
     let server = Arc::new(bound.server);
@@ -105,6 +95,36 @@ pub fn serve(bound: Bound, opts: &ServeOptions, banner: impl Fn(&str) -> String)
     if !banner.is_empty() {
         eprintln!("{banner}");
     }
+    let threads = start_threads(connections, &server, &front, opts.time_limit)?;
+    wait_for_interrupt(threads);
+    eprintln!("xcc: stopped (Ctrl-C); {} is as it was", opts.db.display());
+    Ok(())
+}
+
+/// One read-only connection per query thread. A file from anyone: its schema and (if small)
+/// its pages are checked as it is opened; here every page of any size, and the derived rows
+/// against the sessions, once, before anything is served. The other connections skip the
+/// page check just made.
+fn open_connections(opts: &ServeOptions) -> Result<Vec<rusqlite::Connection>> {
+    let first = store::open_for_read(&opts.db)?;
+    let label = opts.db.display().to_string();
+    store::check_pages(&first, &label)?;
+    crate::verify::derived_rows(&first, &label, false)?;
+    let mut connections = vec![first];
+    for _ in 1..opts.threads.max(1) {
+        connections.push(store::open_for_read_again(&opts.db)?);
+    }
+    Ok(connections)
+}
+
+/// A query thread for each connection, taking jobs from one queue, and as many HTTP threads
+/// reading requests and answering what needs no query.
+fn start_threads(
+    connections: Vec<rusqlite::Connection>,
+    server: &Arc<Server>,
+    front: &Arc<Front>,
+    time_limit: Duration,
+) -> Result<Vec<thread::JoinHandle<()>>> {
     let cache = Cache::default();
     let (jobs, waiting) = mpsc::channel::<Job>();
     let waiting = Arc::new(Mutex::new(waiting));
@@ -113,7 +133,7 @@ pub fn serve(bound: Bound, opts: &ServeOptions, banner: impl Fn(&str) -> String)
         let queries = Queries {
             conn,
             cache: cache.clone(),
-            time_limit: opts.time_limit,
+            time_limit,
         };
         let (waiting, front) = (waiting.clone(), front.clone());
         threads.push(
@@ -130,13 +150,10 @@ pub fn serve(bound: Bound, opts: &ServeOptions, banner: impl Fn(&str) -> String)
                 .spawn(move || front.serve(&server, &jobs)),
         );
     }
-    let threads = threads
+    threads
         .into_iter()
         .collect::<std::io::Result<Vec<_>>>()
-        .context("cannot start the worker threads")?;
-    wait_for_interrupt(threads);
-    eprintln!("xcc: stopped (Ctrl-C); {} is as it was", opts.db.display());
-    Ok(())
+        .context("cannot start the worker threads")
 }
 
 /// A time limit as `--time-limit` takes it: `2s`, `500ms`.
