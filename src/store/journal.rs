@@ -1,16 +1,15 @@
-//! The file's journal: WAL while a writer works (readers never wait), a rollback journal for a
-//! first load and at rest (one file, complete on its own, that opens read-only anywhere), and
-//! reading a WAL-mode file from a folder that cannot take its `-shm`.
+//! The file's journal: WAL while a writer works (readers never wait), and a rollback journal
+//! for a first load and at rest (one file, complete on its own, that opens read-only
+//! anywhere). Reading a file left in WAL mode is `open`'s.
 
 use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::{anyhow, Result};
 use rusqlite::Connection;
 
 use super::events::events_empty;
-use super::identity::{not_ours, user_version};
-use super::open::open_read_only;
+use super::identity::not_ours;
 use super::writing::{busy_or, is_busy};
 
 /// Writers work in WAL mode, so that readers never wait for them. A file at rest is in
@@ -27,37 +26,6 @@ pub(crate) fn use_wal(conn: &Connection, db: &Path, wait: Duration) -> Result<()
             Err(_) => std::thread::sleep(Duration::from_millis(20)),
         }
     }
-}
-
-/// A file left in WAL mode needs a `-shm` file beside it even to be read; in a folder the
-/// reader cannot write, SQLite cannot make one and refuses to read ("attempt to write a
-/// readonly database", or "unable to open" when a `-wal` is there too).
-pub(crate) fn needs_shared_memory_it_cannot_make(conn: &Connection) -> bool {
-    use rusqlite::ErrorCode::{CannotOpen, ReadOnly};
-    matches!(
-        user_version(conn),
-        Err(rusqlite::Error::SqliteFailure(f, _)) if matches!(f.code, ReadOnly | CannotOpen)
-    )
-}
-
-/// Reads a WAL-mode file that cannot get its `-shm` as immutable: safe when no `-wal` file
-/// with data sits beside it (the checkpoint after every xcc write empties it), which is
-/// checked; otherwise the data in the log would be invisible, and that is said instead.
-pub(crate) fn read_immutable(path: &Path, label: &str) -> Result<Connection> {
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
-        bail!(
-            "{label} is in WAL mode with {label}-wal beside it, and its folder is not writable, so SQLite cannot read them; copy both files to a folder you can write, or let any xcc command that writes finish there first"
-        );
-    }
-    static NOTE: std::sync::Once = std::sync::Once::new();
-    NOTE.call_once(|| {
-        eprintln!(
-            "xcc: note: {label} was left in WAL mode and its folder is not writable; reading it as immutable (it must not change while this runs)"
-        )
-    });
-    open_read_only(path, label, true)
 }
 
 /// A first load into an empty file writes every page once with a rollback journal (new pages

@@ -9,8 +9,9 @@ use anyhow::{bail, Context, Result};
 use rusqlite::{Connection, OpenFlags};
 
 use super::damage::{check_pages, damaged_or, QUICK_CHECK_BYTES};
+use super::identity::user_version;
 use super::identity::{check_version, identify, not_ours};
-use super::journal::{needs_shared_memory_it_cannot_make, read_immutable, use_wal};
+use super::journal::use_wal;
 use super::schema::{self, SCHEMA_VERSION};
 use super::{harden, objects};
 use crate::input::records::DEFAULT_MAX_RECORD_BYTES;
@@ -151,7 +152,7 @@ pub(crate) fn open_reader(path: &Path, check_small_files: bool) -> Result<Connec
     Ok(conn)
 }
 
-pub(crate) fn open_read_only(path: &Path, label: &str, immutable: bool) -> Result<Connection> {
+fn open_read_only(path: &Path, label: &str, immutable: bool) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let mut conn = if immutable {
         let uri = format!("{}?immutable=1", file_uri(path)?);
@@ -180,6 +181,37 @@ pub(crate) fn longest_line(conn: &Connection) -> usize {
     .ok()
     .flatten()
     .map_or(DEFAULT_MAX_RECORD_BYTES, |n| n.max(0) as usize)
+}
+
+/// A file left in WAL mode needs a `-shm` file beside it even to be read; in a folder the
+/// reader cannot write, SQLite cannot make one and refuses to read ("attempt to write a
+/// readonly database", or "unable to open" when a `-wal` is there too).
+fn needs_shared_memory_it_cannot_make(conn: &Connection) -> bool {
+    use rusqlite::ErrorCode::{CannotOpen, ReadOnly};
+    matches!(
+        user_version(conn),
+        Err(rusqlite::Error::SqliteFailure(f, _)) if matches!(f.code, ReadOnly | CannotOpen)
+    )
+}
+
+/// Reads a WAL-mode file that cannot get its `-shm` as immutable: safe when no `-wal` file
+/// with data sits beside it (the checkpoint after every xcc write empties it), which is
+/// checked; otherwise the data in the log would be invisible, and that is said instead.
+fn read_immutable(path: &Path, label: &str) -> Result<Connection> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if std::fs::metadata(&wal).is_ok_and(|m| m.len() > 0) {
+        bail!(
+            "{label} is in WAL mode with {label}-wal beside it, and its folder is not writable, so SQLite cannot read them; copy both files to a folder you can write, or let any xcc command that writes finish there first"
+        );
+    }
+    static NOTE: std::sync::Once = std::sync::Once::new();
+    NOTE.call_once(|| {
+        eprintln!(
+            "xcc: note: {label} was left in WAL mode and its folder is not writable; reading it as immutable (it must not change while this runs)"
+        )
+    });
+    open_read_only(path, label, true)
 }
 
 /// `path` as an SQLite `file:` URI, with the characters a URI would read as syntax escaped.
