@@ -8,6 +8,7 @@ mod util;
 
 mod analyst_tools;
 mod analysts;
+mod architecture;
 mod dashboard;
 mod demo;
 mod hostile_file;
