@@ -525,3 +525,16 @@ pub fn with_read_only_folder(dir: &Path, check: impl FnOnce()) {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// `n` with a comma every three digits, as xcc writes counts (1,152), written here.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
