@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::thread;
 
 use crate::util::{
-    brief_picture, event, generated, raw_request, run, Rng, Served, Workspace, REAL_HEAD,
+    brief_picture, close, event, generated, median, percentile, raw_request, run, Rng, Served,
+    Workspace, REAL_HEAD,
 };
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn ingest_lines(w: &Workspace, lines: &[String]) {
     let (out, _) = w.ingest("-", lines.join("\n").as_bytes());
@@ -82,27 +83,6 @@ struct Expected {
     referrers: BTreeMap<String, (usize, usize, Vec<f64>)>,
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let n = values.len();
-    Some(if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    })
-}
-
-fn quantile(mut values: Vec<f64>, q: f64) -> f64 {
-    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let h = (values.len() - 1) as f64 * q;
-    let lo = h.floor() as usize;
-    let hi = (lo + 1).min(values.len() - 1);
-    values[lo] + (h - lo as f64) * (values[hi] - values[lo])
-}
-
 /// (customer, microseconds, id, is_order, referrer)
 type Ev = (i64, i64, i64, bool, Option<String>);
 
@@ -164,14 +144,6 @@ fn expected(events: &[Ev]) -> Expected {
     }
 }
 
-fn close(a: Option<f64>, b: Option<f64>) -> bool {
-    match (a, b) {
-        (None, None) => true,
-        (Some(a), Some(b)) => (a - b).abs() < 1e-9,
-        _ => false,
-    }
-}
-
 #[test]
 fn sql_equals_a_plain_computation_on_random_data() {
     let hosts = [
@@ -210,14 +182,14 @@ fn sql_equals_a_plain_computation_on_random_data() {
 
         let orders = run(&["metrics", "orders", "--db", &w.db_str()], b"").json();
         assert!(
-            close(orders["median_visits_before_order"].as_f64(), want.visits),
+            close(&orders["median_visits_before_order"], &json!(want.visits)),
             "seed {seed}: {orders} vs {:?}",
             want.visits
         );
         assert!(
             close(
-                orders["median_session_duration_minutes_before_order"].as_f64(),
-                want.minutes
+                &orders["median_session_duration_minutes_before_order"],
+                &json!(want.minutes)
             ),
             "seed {seed}: {orders} vs {:?}",
             want.minutes
@@ -232,18 +204,15 @@ fn sql_equals_a_plain_computation_on_random_data() {
             assert_eq!(row["sessions"].as_u64(), Some(*sessions as u64), "{host}");
             assert_eq!(row["ordering_sessions"].as_u64(), Some(*ordering as u64));
             let mean = durations.iter().sum::<f64>() / durations.len() as f64;
-            assert!(close(row["mean_minutes"].as_f64(), Some(mean)), "{row}");
+            assert!(close(&row["mean_minutes"], &json!(mean)), "{row}");
             assert!(close(
-                row["median_minutes"].as_f64(),
-                median(durations.clone())
+                &row["median_minutes"],
+                &json!(median(durations.clone()))
             ));
             assert!(
-                close(
-                    row["p90_minutes"].as_f64(),
-                    Some(quantile(durations.clone(), 0.9))
-                ),
+                close(&row["p90_minutes"], &json!(percentile(durations, 0.9))),
                 "seed {seed} {host}: {row} vs {}",
-                quantile(durations.clone(), 0.9)
+                percentile(durations, 0.9)
             );
         }
     }
@@ -524,7 +493,7 @@ fn the_view_v_metrics_orders_gives_the_two_medians_of_the_api() {
         ),
     ] {
         assert!(
-            close(got.0, want.visits) && close(got.1, want.minutes),
+            close(&json!(got.0), &json!(want.visits)) && close(&json!(got.1), &json!(want.minutes)),
             "{what}: {got:?} vs {:?}",
             (want.visits, want.minutes)
         );
@@ -555,14 +524,6 @@ fn events_of(input: &[u8]) -> Vec<Ev> {
         ));
     }
     events
-}
-
-/// PERCENTILE_CONT of sorted values, written out here: rank h = (n - 1) q between neighbours.
-fn percentile_cont(sorted: &[f64], q: f64) -> f64 {
-    let h = (sorted.len() - 1) as f64 * q;
-    let k = h.floor() as usize;
-    let next = sorted.get(k + 1).copied().unwrap_or(sorted[k]);
-    sorted[k] + (h - h.floor()) * (next - sorted[k])
 }
 
 #[test]
@@ -619,7 +580,7 @@ fn orders_detail_equals_percentiles_computed_here_and_p50_is_the_median() {
         let got = &detail[key];
         assert_eq!(got["n"], values.len());
         for (p, q) in [("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p90", 0.9)] {
-            let want = percentile_cont(&values, q);
+            let want = percentile(&values, q);
             assert!(
                 (got[p].as_f64().unwrap() - want).abs() <= 1e-9,
                 "{key} {p}: {got} vs {want}"
