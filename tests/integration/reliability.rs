@@ -201,14 +201,20 @@ fn kill_9_during_an_ingest_leaves_the_state_before_it_and_a_rerun_completes() {
     );
 }
 
-/// The endpoints whose answers an ingest changes, each compared whole below.
-const CHANGING: [&str; 6] = [
+/// The endpoints whose answers an ingest changes, each compared whole below. The server
+/// keeps a whole-data answer for one data generation; an answer with a range is computed
+/// from the file at every request, so those show what the file holds at that moment.
+const CHANGING: [&str; 10] = [
     "/metrics/summary",
     "/metrics/orders",
     "/metrics/referrers",
     "/metrics/daily",
     "/metrics/distributions",
     "/metrics/history",
+    "/metrics/orders?from=2000-01-01",
+    "/metrics/referrers?from=2000-01-01",
+    "/metrics/daily?from=2000-01-01",
+    "/metrics/distributions?from=2000-01-01",
 ];
 
 /// One answer a client got: which of [`CHANGING`], its body, and when it was asked and came.
@@ -333,6 +339,21 @@ fn clients_during_an_ingest_see_the_old_or_the_new_data_never_a_mix() {
             r.body,
             old[p],
             new[p]
+        );
+    }
+    // Once one answer was new, every answer asked after it is new: the ingest's data
+    // (events, sessions, the generation, the ledger) becomes visible at once.
+    let first_new = reads
+        .iter()
+        .filter(|r| r.body == new[r.path])
+        .map(|r| r.answered)
+        .min()
+        .unwrap();
+    for r in reads.iter().filter(|r| r.asked > first_new) {
+        assert!(
+            r.body == new[r.path],
+            "{}: the old answer, asked after a new one was given",
+            CHANGING[r.path]
         );
     }
     // Asked after the ingest was seen writing, answered before it ended.
