@@ -267,66 +267,21 @@ fn clients(
         .collect()
 }
 
-/// Every answer, while an ingest writes into the file, is the whole old answer or the whole
-/// new one: a mix (new events with old sessions, one part of a metric from before the
-/// commit and one from after) equals neither.
-#[test]
-fn clients_during_an_ingest_see_the_old_or_the_new_data_never_a_mix() {
-    let w = Workspace::new();
-    w.ingest("-", &generated(20_000, 1, 0));
-    let page_size = w.count("PRAGMA page_size") as u64;
-    let server = Served::start(&w.db(), &["--quiet", "--threads", "4"]);
-    let old = answers(&server.base);
-    let (done, reads) = (
-        Arc::new(AtomicBool::new(false)),
-        Arc::new(Mutex::new(Vec::new())),
-    );
-    let clients = clients(&server.base, &done, &reads);
-    let path = w.write("new.jsonl", &generated(80_000, 2, 1_000_000));
-    let ingest = xcc()
-        .args(["ingest", &path, "--db", &w.db_str(), "--quiet"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+/// When the ingest `pid` into `w` is first seen writing inside its transaction.
+fn seen_writing(w: &Workspace, pid: u32, page_size: u64) -> Instant {
     let deadline = Instant::now() + Duration::from_secs(120);
-    let writing = loop {
-        if writing_evidence(&w.db(), ingest.id(), page_size).is_some() {
-            break Instant::now();
-        }
+    while writing_evidence(&w.db(), pid, page_size).is_none() {
         assert!(
             Instant::now() < deadline,
             "the ingest showed no sign of writing in 120 s"
         );
         thread::sleep(Duration::from_millis(1));
-    };
-    let out = ingest.wait_with_output().unwrap();
-    let ended = Instant::now();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    // The new answers, from a server started now, whose cache is empty.
-    let new = answers(&Served::start(&w.db(), &["--quiet"]).base);
-    // The clients go on until each endpoint was seen new by one of them.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !(0..CHANGING.len()).all(|p| {
-        reads
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|r| r.path == p && r.body == new[p])
-    }) {
-        assert!(
-            Instant::now() < deadline,
-            "the server still answers old data 60 s after the ingest"
-        );
-        thread::sleep(Duration::from_millis(10));
     }
-    done.store(true, Ordering::SeqCst);
-    clients.into_iter().for_each(|c| c.join().unwrap());
-    let reads = reads.lock().unwrap();
+    Instant::now()
+}
+
+/// Every answer is the old or the new one, whole, and none asked after a new one is old.
+fn assert_old_or_new(reads: &[Seen], old: &[String], new: &[String]) {
     for (p, path) in CHANGING.iter().enumerate() {
         assert_ne!(old[p], new[p], "{path}: the ingest changes its answer");
     }
@@ -356,6 +311,59 @@ fn clients_during_an_ingest_see_the_old_or_the_new_data_never_a_mix() {
             CHANGING[r.path]
         );
     }
+}
+
+/// Every answer, while an ingest writes into the file, is the whole old answer or the whole
+/// new one: a mix (new events with old sessions, one part of a metric from before the
+/// commit and one from after) equals neither.
+#[test]
+fn clients_during_an_ingest_see_the_old_or_the_new_data_never_a_mix() {
+    let w = Workspace::new();
+    w.ingest("-", &generated(20_000, 1, 0));
+    let page_size = w.count("PRAGMA page_size") as u64;
+    let server = Served::start(&w.db(), &["--quiet", "--threads", "4"]);
+    let old = answers(&server.base);
+    let (done, reads) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(Mutex::new(Vec::new())),
+    );
+    let clients = clients(&server.base, &done, &reads);
+    let path = w.write("new.jsonl", &generated(80_000, 2, 1_000_000));
+    let ingest = xcc()
+        .args(["ingest", &path, "--db", &w.db_str(), "--quiet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let writing = seen_writing(&w, ingest.id(), page_size);
+    let out = ingest.wait_with_output().unwrap();
+    let ended = Instant::now();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The new answers, from a server started now, whose cache is empty.
+    let new = answers(&Served::start(&w.db(), &["--quiet"]).base);
+    // The clients go on until each endpoint was seen new by one of them.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(0..CHANGING.len()).all(|p| {
+        reads
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.path == p && r.body == new[p])
+    }) {
+        assert!(
+            Instant::now() < deadline,
+            "the server still answers old data 60 s after the ingest"
+        );
+        thread::sleep(Duration::from_millis(10));
+    }
+    done.store(true, Ordering::SeqCst);
+    clients.into_iter().for_each(|c| c.join().unwrap());
+    let reads = reads.lock().unwrap();
+    assert_old_or_new(&reads, &old, &new);
     // Asked after the ingest was seen writing, answered before it ended.
     let during = reads
         .iter()
