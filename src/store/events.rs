@@ -18,7 +18,7 @@ use super::schema::{self, DEFERRABLE_EVENT_INDEXES};
 use crate::input::event::Event;
 
 /// 2,048 pages of 8 KiB: dense ids up to 134 million, at most 16 MiB.
-const ID_SET_PAGES: usize = 2048;
+pub const ID_SET_PAGES: usize = 2048;
 /// The columns of `events` that hold the event itself; `ingest_id` follows them.
 const EVENT_COLUMNS: usize = 14;
 
@@ -132,12 +132,24 @@ impl<'c> EventWriter<'c> {
         match self.new_ids.as_mut().map(|set| set.insert(id)) {
             None => Ok(false),
             Some(Insert::New) => Ok(true),
-            Some(Insert::Seen | Insert::Full) => {
-                schema::create_index(self.conn, "events_by_id")?;
-                self.new_ids = None;
-                Ok(false)
+            Some(Insert::Seen) => self.index_ids_from_now(),
+            Some(Insert::Full) => {
+                // Debug builds only (the ones `cargo test` runs): a test asks to see this
+                // fallback, which otherwise shows only in speed and memory.
+                #[cfg(debug_assertions)]
+                if std::env::var_os("XCC_TEST_SAY_ID_SET_FULL").is_some() {
+                    eprintln!("xcc: test: the id set is full at event {id}");
+                }
+                self.index_ids_from_now()
             }
         }
+    }
+
+    /// Builds the unique id index that the bulk load deferred, and stops using the id set.
+    fn index_ids_from_now(&mut self) -> Result<bool> {
+        schema::create_index(self.conn, "events_by_id")?;
+        self.new_ids = None;
+        Ok(false)
     }
 
     fn insert_if_new(&mut self) -> Result<&mut Statement<'c>> {

@@ -3,7 +3,7 @@
 
 use std::process::{Command, Stdio};
 
-use crate::util::{run, Served, Workspace, REAL_HEAD};
+use crate::util::{median, percentile, run, Served, Workspace, REAL_HEAD};
 use serde_json::Value;
 
 fn sample() -> Workspace {
@@ -241,16 +241,6 @@ print(json.dumps(out))
     );
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    let n = v.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(v[n / 2]),
-        _ => Some((v[n / 2 - 1] + v[n / 2]) / 2.0),
-    }
-}
-
 #[test]
 fn the_api_and_the_views_agree() {
     let w = Workspace::new();
@@ -286,19 +276,6 @@ fn the_api_and_the_views_agree() {
             .abs()
             < 1e-9
     );
-}
-
-/// The value at quantile `tenths` / 10 of `sorted`, interpolated between neighbours as
-/// PostgreSQL's `percentile_cont` and pandas' `quantile` do: at rank h = (n - 1) · q, between
-/// the values at floor(h) and floor(h) + 1 (0-based).
-fn percentile_cont(sorted: &[f64], tenths: usize) -> f64 {
-    let rank_tenths = (sorted.len() - 1) * tenths;
-    let (k, fraction) = (rank_tenths / 10, (rank_tenths % 10) as f64 / 10.0);
-    if fraction == 0.0 {
-        sorted[k]
-    } else {
-        sorted[k] + fraction * (sorted[k + 1] - sorted[k])
-    }
 }
 
 /// One referrer host's sessions, from the sessions table.
@@ -367,7 +344,7 @@ fn referrers_of(hosts: &[Host]) -> Vec<Value> {
                 "ordering_share": h.ordering as f64 / n,
                 "median_minutes": median(h.minutes.clone()).unwrap(),
                 "mean_minutes": h.minutes.iter().sum::<f64>() / n,
-                "p90_minutes": percentile_cont(&h.minutes, 9),
+                "p90_minutes": percentile(&h.minutes, 0.9),
             })
         })
         .collect()

@@ -2,77 +2,10 @@
 //! the file it made instead of making it again, and Ctrl-C stops it with one line and leaves
 //! no journal, `-wal` or `-shm` beside the file (and no file at all when it stopped the load).
 
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
-use std::path::Path;
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::util::{raw_request, xcc, Workspace};
-
-/// A demo started on a free port, its stderr read line by line.
-struct Demo {
-    child: Child,
-    stderr: BufReader<std::process::ChildStderr>,
-    seen: String,
-}
-
-impl Demo {
-    fn start(db: &Path, events: &str) -> Demo {
-        let mut child = xcc()
-            .args(["demo", "--events", events, "--addr", "127.0.0.1:0", "--db"])
-            .arg(db)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = BufReader::new(child.stderr.take().unwrap());
-        Demo {
-            child,
-            stderr,
-            seen: String::new(),
-        }
-    }
-
-    /// Reads stderr up to and including the first line that contains `text`.
-    fn wait_for(&mut self, text: &str) -> String {
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if self.stderr.read_line(&mut line).unwrap() == 0 {
-                panic!("the demo ended before {text:?}: {}", self.seen);
-            }
-            self.seen.push_str(&line);
-            if line.contains(text) {
-                return line;
-            }
-        }
-    }
-
-    /// Sends Ctrl-C (SIGINT); returns the exit code and the rest of stderr.
-    fn interrupt(mut self) -> (i32, String) {
-        // SAFETY: kill only sends a signal to our own child.
-        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
-        let mut rest = String::new();
-        let mut line = String::new();
-        while self.stderr.read_line(&mut line).unwrap() > 0 {
-            rest.push_str(&line);
-            line.clear();
-        }
-        let status = self.child.wait().unwrap();
-        (status.code().unwrap_or(-1), rest)
-    }
-}
-
-/// Only the file itself: no journal, log or shared memory beside it.
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
+use crate::util::{files_in, raw_request, xcc, Demo, Workspace};
 
 #[test]
 fn a_busy_port_is_said_before_anything_is_generated() {
@@ -100,7 +33,7 @@ fn a_busy_port_is_said_before_anything_is_generated() {
 fn a_rerun_serves_the_file_it_made_and_ctrl_c_stops_it_in_one_line() {
     let w = Workspace::new();
     let db = w.path("demo.db");
-    let mut demo = Demo::start(&db, "5000");
+    let mut demo = Demo::start(&db, "5000", &[]);
     demo.wait_for("Ready. Where to look:");
     assert!(demo.seen.contains("5,000 stored"), "{}", demo.seen);
     let (code, rest) = demo.interrupt();
@@ -114,7 +47,7 @@ fn a_rerun_serves_the_file_it_made_and_ctrl_c_stops_it_in_one_line() {
     let made = std::fs::read(&db).unwrap();
 
     // The same events again: served as they are, nothing generated or loaded.
-    let mut demo = Demo::start(&db, "5000");
+    let mut demo = Demo::start(&db, "5000", &[]);
     let line = demo.wait_for("already holds");
     assert_eq!(
         line.trim_end(),
@@ -123,13 +56,7 @@ fn a_rerun_serves_the_file_it_made_and_ctrl_c_stops_it_in_one_line() {
             db.display()
         )
     );
-    let serving = demo.wait_for("on http://");
-    let base = serving[serving.find("http://").unwrap()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
+    let base = demo.base();
     let (status, _, _) = raw_request(&base, "GET", "/metrics/orders");
     assert_eq!(status, 200);
     assert!(!demo.seen.contains("generating"), "{}", demo.seen);
@@ -143,7 +70,7 @@ fn a_rerun_serves_the_file_it_made_and_ctrl_c_stops_it_in_one_line() {
     assert_eq!(files_in(w.dir.path()), ["demo.db"]);
 
     // Another number of events is other data: generated and loaded.
-    let mut demo = Demo::start(&db, "6000");
+    let mut demo = Demo::start(&db, "6000", &[]);
     demo.wait_for("Ready. Where to look:");
     assert!(
         demo.seen.contains("generating 6,000 synthetic events"),
@@ -158,9 +85,24 @@ fn ctrl_c_while_the_demo_loads_leaves_no_file() {
     let w = Workspace::new();
     let db = w.path("demo.db");
     // Enough events that the load is still running a second after it starts.
-    let mut demo = Demo::start(&db, "5000000");
+    let mut demo = Demo::start(&db, "5000000", &[]);
     demo.wait_for("generating 5,000,000 synthetic events");
-    std::thread::sleep(Duration::from_millis(800));
+    // The load is under way once its transaction has a rollback journal (the first load into
+    // an empty file uses one): from then on there is a file to take back.
+    let journal = w.path("demo.db-journal");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !journal.exists() {
+        assert!(
+            demo.child.try_wait().unwrap().is_none(),
+            "the demo ended: {}",
+            demo.seen
+        );
+        assert!(
+            Instant::now() < deadline,
+            "no journal beside demo.db in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let (code, rest) = demo.interrupt();
     assert_eq!(code, 1, "{rest}");
     assert_eq!(

@@ -167,14 +167,18 @@ fn a_trigger_on_xccs_tables_is_refused_before_any_write() {
 
 /// Damage, by byte flips over a real shared file (a seeded, bounded loop): every run is one
 /// sentence or an answer, never a panic; never exit 0 where SQLite's own quick_check (run
-/// here by the test) fails; and a file quick_check finds damaged is never called "not an
-/// xcc database". (A flip inside a value that quick_check cannot see may change what the
-/// file says, such as its marker: then it is not what xcc wrote, and may be refused so.)
+/// here by the test) fails; an answer is the undamaged file's answer, byte for byte (a flip
+/// inside a value that quick_check cannot see must not change it); and a file quick_check
+/// finds damaged is never called "not an xcc database". (A flip that changes what the file
+/// says, such as its marker, makes it not what xcc wrote, and it may be refused so.)
 #[test]
 fn byte_flips_give_one_sentence_and_never_an_answer_from_a_damaged_file() {
     let (w, shared) = shared_sample();
     let original = std::fs::read(&shared).unwrap();
+    let undamaged = metrics_orders(&shared);
+    assert_eq!(undamaged.code, 0, "{}", undamaged.stderr);
     let mut rng = Rng(20_261_202);
+    let mut answered = 0;
     let mut refused_as_damaged = 0;
     let mut damaged = 0;
     for round in 0..60 {
@@ -203,6 +207,11 @@ fn byte_flips_give_one_sentence_and_never_an_answer_from_a_damaged_file() {
                 "round {round}: answered from a damaged file: {}",
                 out.stdout
             );
+            assert_eq!(
+                out.stdout, undamaged.stdout,
+                "round {round}: an answer from a flipped file differs from the undamaged file's"
+            );
+            answered += 1;
             continue;
         }
         assert_eq!(
@@ -235,6 +244,8 @@ fn byte_flips_give_one_sentence_and_never_an_answer_from_a_damaged_file() {
     }
     // The interesting branch ran: many flips damaged the file, and were said as damage.
     assert!(damaged >= 10, "{damaged} damaged files");
+    // And the other branch: flips quick_check cannot see, answered (each as undamaged).
+    assert!(answered >= 10, "{answered} answered");
     assert!(
         refused_as_damaged >= 10,
         "{refused_as_damaged} said as damage"

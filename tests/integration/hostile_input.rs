@@ -5,14 +5,17 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
+use std::os::fd::AsRawFd;
 use std::path::Path;
 use std::process::{Child, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use rusqlite::Connection;
 
-use crate::util::{run, xcc, Output, Workspace, REAL_HEAD};
+use crate::util::{files_in, locked_by, run, xcc, Output, Workspace, REAL_HEAD};
 
 /// A workspace with the real sample ingested.
 fn sample() -> Workspace {
@@ -24,12 +27,7 @@ fn sample() -> Workspace {
 
 /// The files in the workspace's folder, to prove that a refused statement made none.
 fn files(w: &Workspace) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(w.dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+    files_in(w.dir.path())
 }
 
 fn query(w: &Workspace, sql: &str, format: &str) -> Output {
@@ -221,14 +219,29 @@ fn interrupt(child: Child) -> (Output, Duration) {
 #[test]
 fn ctrl_c_ends_a_running_query_at_once_with_one_line() {
     let w = sample();
-    let child = xcc()
-        .args(["query", ENDLESS, "--db", &w.db_str()])
+    // Endless too, but it reads the file first, so its statement holds a read lock on it for
+    // as long as it runs: the evidence that the query is under way.
+    let endless_on_the_file = ENDLESS.replace(
+        "SELECT 1 UNION",
+        "SELECT (SELECT count(*) FROM events) UNION",
+    );
+    let mut child = xcc()
+        .args(["query", &endless_on_the_file, "--db", &w.db_str()])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    thread::sleep(Duration::from_millis(1500));
+    // SQLite's shared lock on a file at rest (os_unix.c): 510 bytes from PENDING_BYTE + 2.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !locked_by(&w.db(), 0x4000_0002, 510, child.id()) {
+        assert!(child.try_wait().unwrap().is_none(), "the query ended");
+        assert!(
+            Instant::now() < deadline,
+            "the query took no read lock in 60 s"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
     let (out, took) = interrupt(child);
     assert_eq!(
         (out.code, out.stderr.as_str(), out.stdout.as_str()),
@@ -403,16 +416,22 @@ fn ctrl_c_stops_an_ingest_in_the_middle_of_an_endless_line() {
         .spawn()
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
+    let sent = Arc::new(AtomicU64::new(0));
+    let counted = sent.clone();
     let writer = thread::spawn(move || {
         let chunk = vec![b'a'; 1 << 16];
-        let mut sent = 0u64;
         // Until xcc ends and the pipe breaks: a line without end.
         while stdin.write_all(&chunk).is_ok() {
-            sent += chunk.len() as u64;
+            counted.fetch_add(chunk.len() as u64, Ordering::SeqCst);
         }
-        sent
     });
-    thread::sleep(Duration::from_millis(1500));
+    // More than any pipe holds (64 KiB by default on Linux and macOS, 1 MiB at most on
+    // Linux): xcc is reading the line.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while sent.load(Ordering::SeqCst) <= 1 << 20 {
+        assert!(Instant::now() < deadline, "xcc read under 1 MiB in 60 s");
+        thread::sleep(Duration::from_millis(5));
+    }
     let (out, took) = interrupt(child);
     assert_eq!(
         (out.code, out.stderr.as_str(), out.stdout.as_str()),
@@ -423,8 +442,7 @@ fn ctrl_c_stops_an_ingest_in_the_middle_of_an_endless_line() {
         )
     );
     assert!(took < Duration::from_secs(1), "took {took:?}");
-    let sent = writer.join().unwrap();
-    assert!(sent > 1 << 20, "only {sent} bytes were sent");
+    writer.join().unwrap();
     assert!(files(&w).is_empty(), "{:?}", files(&w));
 }
 
@@ -433,16 +451,33 @@ fn ctrl_c_stops_an_ingest_in_the_middle_of_an_endless_line() {
 #[test]
 fn ctrl_c_stops_an_ingest_whose_input_stalls() {
     let w = Workspace::new();
-    let mut child = xcc()
+    // A pipe of our own, so that the test can see, from its read end, when xcc has read
+    // what was sent (FIONREAD: the bytes waiting in the pipe).
+    let (reader, mut stdin) = std::io::pipe().unwrap();
+    let probe = reader.try_clone().unwrap();
+    let child = xcc()
         .args(["ingest", "-", "--db", &w.db_str(), "--quiet"])
-        .stdin(Stdio::piped())
+        .stdin(reader)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
     stdin.write_all(br#"{"id": 1, "type": "#).unwrap();
-    thread::sleep(Duration::from_millis(1500));
+    let waiting = || {
+        let mut n: libc::c_int = 0;
+        // SAFETY: FIONREAD writes one int.
+        let r = unsafe { libc::ioctl(probe.as_raw_fd(), libc::FIONREAD, &mut n) };
+        assert_eq!(r, 0, "FIONREAD: {}", std::io::Error::last_os_error());
+        n
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while waiting() > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "xcc did not read the line's start in 60 s"
+        );
+        thread::sleep(Duration::from_millis(5));
+    }
     let (out, took) = interrupt(child);
     drop(stdin);
     assert_eq!(

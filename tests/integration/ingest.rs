@@ -1,6 +1,14 @@
 //! `xcc ingest` as a user runs it: files, stdin, downloads, bad lines, re-ingests, failures.
 
-use crate::util::{http_server, run, Reply, Workspace, REAL_HEAD};
+use std::ffi::CStr;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::util::{http_server, run, thousands, xcc, Reply, Workspace, REAL_HEAD};
 
 fn real_head() -> Vec<u8> {
     std::fs::read(REAL_HEAD).unwrap()
@@ -403,17 +411,115 @@ fn a_body_of_only_bad_lines_says_so_in_the_exit_status() {
 }
 
 #[test]
-fn progress_and_summary_go_to_stderr_and_quiet_silences_them() {
+fn on_a_pipe_only_the_summary_goes_to_stderr_and_quiet_silences_it() {
     let w = Workspace::new();
     let out = run(&["ingest", REAL_HEAD, "--db", &w.db_str()], b"");
     assert_eq!(out.code, 0);
     assert_eq!(out.stdout, "");
+    // One line: no progress on a pipe for work this short (a plain line every 10 s).
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert!(out.stderr.contains("1,152 lines from"), "{}", out.stderr);
     assert!(out
         .stderr
         .contains("1,152 stored, 0 duplicates, 0 rejected"));
     let out = run(&["ingest", REAL_HEAD, "--db", &w.db_str(), "--quiet"], b"");
     assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("", ""));
+}
+
+/// A pseudo-terminal (master, slave) by POSIX's posix_openpt, grantpt, unlockpt and
+/// ptsname, which Linux and macOS both have (unlike `script`'s flags or openpty's library).
+fn pseudo_terminal() -> (File, File) {
+    use std::os::fd::FromRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    // SAFETY: plain calls on a descriptor we own; ptsname's buffer is copied at once.
+    let (master, name) = unsafe {
+        let fd = libc::posix_openpt(libc::O_RDWR | libc::O_NOCTTY);
+        assert!(fd >= 0, "posix_openpt: {}", io::Error::last_os_error());
+        assert_eq!(
+            libc::grantpt(fd),
+            0,
+            "grantpt: {}",
+            io::Error::last_os_error()
+        );
+        assert_eq!(
+            libc::unlockpt(fd),
+            0,
+            "unlockpt: {}",
+            io::Error::last_os_error()
+        );
+        let name = libc::ptsname(fd);
+        assert!(!name.is_null(), "ptsname: {}", io::Error::last_os_error());
+        let name = CStr::from_ptr(name).to_str().unwrap().to_string();
+        (File::from_raw_fd(fd), name)
+    };
+    let slave = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .custom_flags(libc::O_NOCTTY)
+        .open(&name)
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    (master, slave)
+}
+
+/// With stderr on a terminal (progress.rs asks `is_terminal`), the progress line is drawn
+/// in place (`\r`, erase line), the phases after reading replace it, and it is erased before
+/// the summary. The input is fed until a progress line shows (one every 200 ms).
+#[test]
+fn on_a_terminal_progress_is_redrawn_in_place_and_erased_before_the_summary() {
+    let w = Workspace::new();
+    let (mut master, slave) = pseudo_terminal();
+    let mut child = xcc()
+        .args(["ingest", "-", "--db", &w.db_str()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(slave)
+        .spawn()
+        .unwrap();
+    let screen = Arc::new(Mutex::new(Vec::new()));
+    let seen = screen.clone();
+    // Until the child's end closes the terminal (EIO on Linux, 0 on macOS).
+    let reader = thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n @ 1..) = master.read(&mut buf) {
+            seen.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let shows = |text: &str| String::from_utf8_lossy(&screen.lock().unwrap()).contains(text);
+    let head = real_head();
+    let mut stdin = child.stdin.take().unwrap();
+    let (deadline, mut copies) = (Instant::now() + Duration::from_secs(30), 0);
+    while !shows("\r\x1b[2Kread ") {
+        assert!(
+            Instant::now() < deadline,
+            "no progress line on the terminal after {copies} copies of the input in 30 s: {:?}",
+            String::from_utf8_lossy(&screen.lock().unwrap())
+        );
+        stdin.write_all(&head).unwrap();
+        copies += 1;
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    reader.join().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let screen = String::from_utf8_lossy(&screen.lock().unwrap()).into_owned();
+    // The copies after the first are duplicates: the same 288 customers.
+    for drawn in [
+        "\r\x1b[2Ksessionizing 288 customers…",
+        "\r\x1b[2Kcommitting…\r\x1b[2Kxcc: ",
+    ] {
+        assert!(screen.contains(drawn), "{drawn:?} in {screen:?}");
+    }
+    // The summary alone on its line, after the erased progress (the terminal adds \r).
+    let summary = screen.rsplit("\x1b[2K").next().unwrap();
+    let lines = 1152 * copies;
+    assert!(
+        summary.starts_with(&format!("xcc: {} lines from stdin in ", thousands(lines)))
+            && summary.ends_with(&format!(
+                ": 1,152 stored, {} duplicates, 0 rejected; 308 sessions rebuilt for 288 customers\r\n",
+                thousands(lines - 1152)
+            )),
+        "{summary:?}"
+    );
 }
 
 #[test]
@@ -436,30 +542,49 @@ fn a_newer_database_is_refused_with_both_versions() {
 
 #[test]
 fn sparse_ids_in_a_first_ingest_are_all_kept_and_still_deduplicated() {
-    // Ids 65,536 apart take a page each of the in-memory id set of a first ingest, more
-    // pages than it may hold: the ingest must switch to the indexed path midway.
+    use xcc::store::events::ID_SET_PAGES;
+    // Ids 65,536 apart take a page each of the in-memory id set of a first ingest: the
+    // page budget plus 52 more, so the ingest must switch to the indexed path midway, at
+    // the first id past the budget (k = ID_SET_PAGES), before any id is seen twice.
+    let sparse = ID_SET_PAGES as i64 + 52;
+    let id = |k: i64| k * 65_536 - 1_000_000;
     let mut input = String::new();
-    for k in 0..2100i64 {
-        input.push_str(&line(k * 65_536 - 1_000_000, "3", "2022-05-25T05:44:03"));
+    for k in 0..sparse {
+        input.push_str(&line(id(k), "3", "2022-05-25T05:44:03"));
         input.push('\n');
     }
-    input.push_str(&line(-1_000_000, "3", "2022-05-25T05:44:03"));
+    input.push_str(&line(id(0), "3", "2022-05-25T05:44:03"));
     input.push('\n');
-    input.push_str(&line(65_536 - 1_000_000, "4", "2022-05-25T05:44:03"));
+    input.push_str(&line(id(1), "4", "2022-05-25T05:44:03"));
     input.push('\n');
     let w = Workspace::new();
-    let (out, r) = w.ingest("-", input.as_bytes());
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let r = r.unwrap();
+    let path = w.write("sparse.jsonl", input.as_bytes());
+    // A debug build says when the id set gives up (store::events, XCC_TEST_SAY_ID_SET_FULL).
+    let out = xcc()
+        .args(["ingest", &path, "--db", &w.db_str(), "--json", "--quiet"])
+        .env("XCC_TEST_SAY_ID_SET_FULL", "1")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert_eq!(
+        stderr,
+        format!(
+            "xcc: test: the id set is full at event {}\n",
+            id(ID_SET_PAGES as i64)
+        ),
+        "the fallback ran once, at the first id past the budget"
+    );
+    let r: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(
         (
-            r["stored"].as_u64(),
-            r["duplicates"].as_u64(),
-            r["rejected"].as_u64()
+            r["stored"].as_i64(),
+            r["duplicates"].as_i64(),
+            r["rejected"].as_i64()
         ),
-        (Some(2100), Some(1), Some(1))
+        (Some(sparse), Some(1), Some(1))
     );
-    assert_eq!(w.count("SELECT count(DISTINCT id) FROM events"), 2100);
+    assert_eq!(w.count("SELECT count(DISTINCT id) FROM events"), sparse);
     assert_eq!(
         w.rows("SELECT sql IS NOT NULL FROM sqlite_schema WHERE name = 'events_by_id'"),
         vec!["Integer(1)"]

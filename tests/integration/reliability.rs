@@ -4,11 +4,13 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::util::{generated, raw_request, run, xcc, Rng, Served, Workspace, REAL_HEAD};
+use crate::util::{
+    generated, locked_by, percentile, raw_request, run, xcc, Rng, Served, Workspace, REAL_HEAD,
+};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::Value;
 
@@ -44,29 +46,6 @@ fn integrity_ok(w: &Workspace) {
 /// five read marks after it (a reader holds one of them for as long as it reads).
 const WAL_WRITE_LOCK: i64 = 120;
 const WAL_READ_MARKS: i64 = 123;
-
-/// Whether process `pid` holds a lock on bytes `start..start + len` of `file`. fcntl(F_GETLK)
-/// names a lock that would stop us from taking a write lock there, without taking one
-/// (POSIX: Linux and macOS alike); the test has no connection to the file meanwhile, so
-/// closing this descriptor releases nothing.
-fn locked_by(file: &std::path::Path, start: i64, len: i64, pid: u32) -> bool {
-    use std::os::unix::io::AsRawFd;
-    let Ok(f) = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(file)
-    else {
-        return false;
-    };
-    // SAFETY: flock is plain data; fcntl(F_GETLK) only reads and writes it.
-    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
-    lock.l_type = libc::F_WRLCK as _;
-    lock.l_whence = libc::SEEK_SET as _;
-    lock.l_start = start as _;
-    lock.l_len = len as _;
-    let r = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_GETLK, &mut lock) };
-    r == 0 && i32::from(lock.l_type) != libc::F_UNLCK && lock.l_pid == pid as libc::pid_t
-}
 
 /// What shows, from outside, that the ingest `pid` into `db` is inside its write
 /// transaction; None while nothing does.
@@ -222,70 +201,179 @@ fn kill_9_during_an_ingest_leaves_the_state_before_it_and_a_rerun_completes() {
     );
 }
 
+/// The endpoints whose answers an ingest changes, each compared whole below. The server
+/// keeps a whole-data answer for one data generation; an answer with a range is computed
+/// from the file at every request, so those show what the file holds at that moment.
+const CHANGING: [&str; 10] = [
+    "/metrics/summary",
+    "/metrics/orders",
+    "/metrics/referrers",
+    "/metrics/daily",
+    "/metrics/distributions",
+    "/metrics/history",
+    "/metrics/orders?from=2000-01-01",
+    "/metrics/referrers?from=2000-01-01",
+    "/metrics/daily?from=2000-01-01",
+    "/metrics/distributions?from=2000-01-01",
+];
+
+/// One answer a client got: which of [`CHANGING`], its body, and when it was asked and came.
+struct Seen {
+    path: usize,
+    body: String,
+    asked: Instant,
+    answered: Instant,
+}
+
+/// The answers of every endpoint of [`CHANGING`], in order.
+fn answers(base: &str) -> Vec<String> {
+    CHANGING
+        .iter()
+        .map(|path| {
+            let (status, _, body) = raw_request(base, "GET", path);
+            assert_eq!(status, 200, "{path}: {body}");
+            body
+        })
+        .collect()
+}
+
+/// Clients that ask for [`CHANGING`] in turn until `done`, each answer kept in `reads`.
+fn clients(
+    base: &str,
+    done: &Arc<AtomicBool>,
+    reads: &Arc<Mutex<Vec<Seen>>>,
+) -> Vec<thread::JoinHandle<()>> {
+    (0..4)
+        .map(|i| {
+            let (base, done, reads) = (base.to_string(), done.clone(), reads.clone());
+            thread::spawn(move || {
+                let mut k = i;
+                while !done.load(Ordering::SeqCst) {
+                    let path = k % CHANGING.len();
+                    k += 1;
+                    let asked = Instant::now();
+                    let (status, _, body) = raw_request(&base, "GET", CHANGING[path]);
+                    assert_eq!(status, 200, "{}: {body}", CHANGING[path]);
+                    let answered = Instant::now();
+                    reads.lock().unwrap().push(Seen {
+                        path,
+                        body,
+                        asked,
+                        answered,
+                    });
+                }
+            })
+        })
+        .collect()
+}
+
+/// When the ingest `pid` into `w` is first seen writing inside its transaction.
+fn seen_writing(w: &Workspace, pid: u32, page_size: u64) -> Instant {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while writing_evidence(&w.db(), pid, page_size).is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "the ingest showed no sign of writing in 120 s"
+        );
+        thread::sleep(Duration::from_millis(1));
+    }
+    Instant::now()
+}
+
+/// Every answer is the old or the new one, whole, and none asked after a new one is old.
+fn assert_old_or_new(reads: &[Seen], old: &[String], new: &[String]) {
+    for (p, path) in CHANGING.iter().enumerate() {
+        assert_ne!(old[p], new[p], "{path}: the ingest changes its answer");
+    }
+    for r in reads.iter() {
+        let p = r.path;
+        assert!(
+            r.body == old[p] || r.body == new[p],
+            "{}: neither the old nor the new answer:\n{}\nold: {}\nnew: {}",
+            CHANGING[p],
+            r.body,
+            old[p],
+            new[p]
+        );
+    }
+    // Once one answer was new, every answer asked after it is new: the ingest's data
+    // (events, sessions, the generation, the ledger) becomes visible at once.
+    let first_new = reads
+        .iter()
+        .filter(|r| r.body == new[r.path])
+        .map(|r| r.answered)
+        .min()
+        .unwrap();
+    for r in reads.iter().filter(|r| r.asked > first_new) {
+        assert!(
+            r.body == new[r.path],
+            "{}: the old answer, asked after a new one was given",
+            CHANGING[r.path]
+        );
+    }
+}
+
+/// Every answer, while an ingest writes into the file, is the whole old answer or the whole
+/// new one: a mix (new events with old sessions, one part of a metric from before the
+/// commit and one from after) equals neither.
 #[test]
 fn clients_during_an_ingest_see_the_old_or_the_new_data_never_a_mix() {
     let w = Workspace::new();
     w.ingest("-", &generated(20_000, 1, 0));
-    let old = (
-        w.count("SELECT count(*) FROM events"),
-        w.count("SELECT count(*) FROM sessions"),
-    );
+    let page_size = w.count("PRAGMA page_size") as u64;
     let server = Served::start(&w.db(), &["--quiet", "--threads", "4"]);
-    let done = Arc::new(AtomicBool::new(false));
-    let answers = Arc::new(AtomicUsize::new(0));
-    let clients: Vec<_> = (0..4)
-        .map(|i| {
-            let base = server.base.clone();
-            let done = done.clone();
-            let answers = answers.clone();
-            thread::spawn(move || {
-                let paths = [
-                    "/metrics/summary",
-                    "/metrics/orders",
-                    "/metrics/referrers",
-                    "/metrics/daily",
-                    "/metrics/distributions",
-                    "/health",
-                    "/",
-                ];
-                let mut seen = Vec::new();
-                let mut k = i;
-                while !done.load(Ordering::SeqCst) {
-                    let path = paths[k % paths.len()];
-                    k += 1;
-                    let (status, _, body) = raw_request(&base, "GET", path);
-                    assert_eq!(status, 200, "{path}: {body}");
-                    if path == "/metrics/summary" {
-                        let v: Value = serde_json::from_str(&body).unwrap();
-                        seen.push((
-                            v["events_stored"].as_i64().unwrap(),
-                            v["sessions"].as_i64().unwrap(),
-                        ));
-                    }
-                    answers.fetch_add(1, Ordering::SeqCst);
-                }
-                seen
-            })
-        })
-        .collect();
-    let (out, _) = w.ingest("-", &generated(80_000, 2, 1_000_000));
-    assert_eq!(out.code, 0);
-    thread::sleep(Duration::from_millis(300));
-    done.store(true, Ordering::SeqCst);
-    let new = (
-        w.count("SELECT count(*) FROM events"),
-        w.count("SELECT count(*) FROM sessions"),
+    let old = answers(&server.base);
+    let (done, reads) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(Mutex::new(Vec::new())),
     );
-    assert_ne!(old, new);
-    for c in clients {
-        for pair in c.join().unwrap() {
-            assert!(
-                pair == old || pair == new,
-                "{pair:?} is neither {old:?} nor {new:?}"
-            );
-        }
+    let clients = clients(&server.base, &done, &reads);
+    let path = w.write("new.jsonl", &generated(80_000, 2, 1_000_000));
+    let ingest = xcc()
+        .args(["ingest", &path, "--db", &w.db_str(), "--quiet"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let writing = seen_writing(&w, ingest.id(), page_size);
+    let out = ingest.wait_with_output().unwrap();
+    let ended = Instant::now();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The new answers, from a server started now, whose cache is empty.
+    let new = answers(&Served::start(&w.db(), &["--quiet"]).base);
+    // The clients go on until each endpoint was seen new by one of them.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !(0..CHANGING.len()).all(|p| {
+        reads
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|r| r.path == p && r.body == new[p])
+    }) {
+        assert!(
+            Instant::now() < deadline,
+            "the server still answers old data 60 s after the ingest"
+        );
+        thread::sleep(Duration::from_millis(10));
     }
-    assert!(answers.load(Ordering::SeqCst) > 20);
+    done.store(true, Ordering::SeqCst);
+    clients.into_iter().for_each(|c| c.join().unwrap());
+    let reads = reads.lock().unwrap();
+    assert_old_or_new(&reads, &old, &new);
+    // Asked after the ingest was seen writing, answered before it ended.
+    let during = reads
+        .iter()
+        .filter(|r| r.asked >= writing && r.answered <= ended)
+        .count();
+    assert!(
+        during >= 1,
+        "no read overlapped the ingest's write ({} reads)",
+        reads.len()
+    );
 }
 
 #[test]
@@ -664,21 +752,34 @@ fn hostile_http_gets_the_right_status_and_everyone_else_is_still_served() {
     }
     assert_eq!(w.count("SELECT count(*) FROM events"), 1152);
 
-    // A client that sends one byte a second does not hold up the others.
+    // A client that sends one byte a second does not hold up the others: they are
+    // answered after its first bytes were sent and before its last.
     let slow_base = base.to_string();
+    let (sent, bytes_sent) = std::sync::mpsc::channel();
     let slow = thread::spawn(move || {
         let mut stream = TcpStream::connect(slow_base.trim_start_matches("http://")).unwrap();
-        for b in b"GET /he".iter() {
+        for (i, b) in b"GET /he".iter().enumerate() {
             if stream.write_all(&[*b]).is_err() {
                 break;
             }
+            let _ = sent.send(i + 1);
             thread::sleep(Duration::from_secs(1));
         }
     });
-    thread::sleep(Duration::from_millis(1500));
+    // Two bytes: the server has the connection and a request begun.
+    while bytes_sent
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the slow client sends")
+        < 2
+    {}
     for _ in 0..5 {
         assert_still_answering(base, bound);
     }
+    let more: Vec<usize> = bytes_sent.try_iter().collect();
+    assert!(
+        more.last().copied().unwrap_or(2) < 7,
+        "the slow client had sent its whole request before the others were answered"
+    );
 
     // 1,000 idle connections at once.
     let idle: Vec<TcpStream> = (0..1000)
@@ -693,26 +794,23 @@ fn hostile_http_gets_the_right_status_and_everyone_else_is_still_served() {
     assert_still_answering(base, bound);
 }
 
-#[test]
-fn bounded_load_test_has_no_errors_and_prints_latency_percentiles() {
-    let w = Workspace::new();
-    w.ingest("-", &generated(20_000, 5, 0));
-    let server = Served::start(&w.db(), &["--quiet", "--threads", "4"]);
-    let deadline = Instant::now() + Duration::from_secs(3);
+/// `clients` clients asking for three cached answers in turn for `for_how_long` (and at
+/// most 20,000 requests each): every latency, in milliseconds, and the count of errors.
+fn load(base: &str, clients: usize, for_how_long: Duration) -> (Vec<f64>, usize) {
+    let deadline = Instant::now() + for_how_long;
     let errors = Arc::new(AtomicUsize::new(0));
-    let clients: Vec<_> = (0..16)
+    let clients: Vec<_> = (0..clients)
         .map(|i| {
-            let base = server.base.clone();
+            let base = base.to_string();
             let errors = errors.clone();
             thread::spawn(move || {
                 let paths = ["/metrics/orders", "/metrics/referrers", "/metrics/summary"];
                 let mut latencies = Vec::new();
                 let mut k = i;
-                // Bounded in time and in count.
                 while Instant::now() < deadline && latencies.len() < 20_000 {
                     let started = Instant::now();
                     let (status, _, _) = raw_request(&base, "GET", paths[k % 3]);
-                    latencies.push(started.elapsed());
+                    latencies.push(started.elapsed().as_secs_f64() * 1000.0);
                     if status != 200 {
                         errors.fetch_add(1, Ordering::SeqCst);
                     }
@@ -722,23 +820,57 @@ fn bounded_load_test_has_no_errors_and_prints_latency_percentiles() {
             })
         })
         .collect();
-    let mut all: Vec<Duration> = clients
+    let mut all: Vec<f64> = clients
         .into_iter()
         .flat_map(|c| c.join().unwrap())
         .collect();
-    all.sort();
-    let p = |q: f64| all[((all.len() - 1) as f64 * q) as usize];
-    eprintln!(
-        "load test: {} requests by 16 clients in 3 s, p50 {:?}, p90 {:?}, p99 {:?}, max {:?}",
+    all.sort_by(f64::total_cmp);
+    let errors = errors.load(Ordering::SeqCst);
+    (all, errors)
+}
+
+/// 16 clients for 3 s against one client alone for 1 s, on the same server and answers.
+/// The bounds, derived:
+/// - Every answer is cached (one data generation), so a request costs the same work alone
+///   or under load; under load it can only wait for the others. At most 16 requests are in
+///   the server at once, so even on one core a request waits for the 15 others: 16 × the
+///   lone request's time. The 16 client threads compete with the server for the cores as
+///   the lone client did not: × 2. So p50 and p99 under load ≤ 32 × the lone p50.
+/// - Below 50 ms that bound is lost in the scheduler's noise on a machine busy with other
+///   work (Linux lets 8 runnable threads per core wait up to a 24 ms period each), so the
+///   bound is at least 50 ms; and RELIABILITY.md promises p99 under 1 s whatever the lone time.
+/// - Throughput: 16 clients get at least half the requests one client gets alone in the same
+///   time (the same work per request, shared by the same cores, × 2 for the client threads).
+#[test]
+fn under_load_16_clients_get_no_errors_and_latencies_within_32_times_one_clients() {
+    let w = Workspace::new();
+    w.ingest("-", &generated(20_000, 5, 0));
+    let server = Served::start(&w.db(), &["--quiet", "--threads", "4"]);
+    let (alone, errors_alone) = load(&server.base, 1, Duration::from_secs(1));
+    let (all, errors) = load(&server.base, 16, Duration::from_secs(3));
+    let p = |v: &[f64], q: f64| percentile(v, q);
+    let figures = format!(
+        "alone: {} requests in 1 s, p50 {:.2} ms, p99 {:.2} ms; 16 clients: {} requests in 3 s, \
+         p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        alone.len(),
+        p(&alone, 0.5),
+        p(&alone, 0.99),
         all.len(),
-        p(0.5),
-        p(0.9),
-        p(0.99),
+        p(&all, 0.5),
+        p(&all, 0.9),
+        p(&all, 0.99),
         all[all.len() - 1]
     );
-    assert_eq!(errors.load(Ordering::SeqCst), 0);
-    assert!(all.len() > 500, "only {} requests", all.len());
-    assert!(p(0.99) < Duration::from_secs(1));
+    assert_eq!((errors_alone, errors), (0, 0), "{figures}");
+    let bound = (32.0 * p(&alone, 0.5)).clamp(50.0, 1000.0);
+    assert!(
+        p(&all, 0.5) <= bound && p(&all, 0.99) <= bound,
+        "p50 and p99 under load should be at most {bound:.2} ms: {figures}"
+    );
+    assert!(
+        all.len() as f64 >= 3.0 * alone.len() as f64 / 2.0,
+        "16 clients should get at least half the requests per second of one: {figures}"
+    );
 }
 
 #[test]

@@ -3,15 +3,14 @@
 //! Content-Security-Policy without unsafe-inline, /health names the file and not its folder,
 //! and a metric past `--time-limit` is stopped with a 503 while /health answers meanwhile.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::util::{generated, run, xcc, Served, Workspace, REAL_HEAD};
+use crate::util::{generated, run, Demo, Served, Workspace, REAL_HEAD};
 
 /// A request's answer: status, headers (names in lower case) and body.
 struct Answer {
@@ -409,18 +408,36 @@ fn a_metric_past_the_time_limit_is_a_503_and_health_still_answers() {
         &["--quiet", "--threads", "1", "--time-limit", "60s"],
     );
     let base = server.base.clone();
+    let (sent, requests_sent) = std::sync::mpsc::channel();
     let slow: Vec<_> = (0..12)
         .map(|i| {
-            let base = base.clone();
+            let (base, sent) = (base.clone(), sent.clone());
             thread::spawn(move || {
                 let path = format!("/metrics/referrers?from=2022-01-{:02}", i + 1);
-                let (status, _, body) = crate::util::raw_request(&base, "GET", &path);
-                assert_eq!(status, 200, "{path}: {body}");
+                let host = base.trim_start_matches("http://");
+                let mut stream = TcpStream::connect(host).unwrap();
+                write!(
+                    stream,
+                    "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+                )
+                .unwrap();
+                sent.send(()).unwrap();
+                let mut answer = String::new();
+                stream.read_to_string(&mut answer).unwrap();
+                assert!(answer.starts_with("HTTP/1.1 200 "), "{path}: {answer}");
                 Instant::now()
             })
         })
         .collect();
-    thread::sleep(Duration::from_millis(100));
+    // All 12 are in before /health is asked: were it queued behind them on the one query
+    // thread, it would be answered after all 12 (0 still busy). It is asked at once, so only
+    // the one being computed, and at most the next, can end before it: 3 of 12 still busy
+    // leaves room for those and for the scheduler.
+    for _ in 0..12 {
+        requests_sent
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the slow requests are sent");
+    }
     let (status, _, body) = server.request("GET", "/health");
     let health_answered = Instant::now();
     assert_eq!(status, 200, "{body}");
@@ -437,38 +454,12 @@ fn a_metric_past_the_time_limit_is_a_503_and_health_still_answers() {
 fn the_demo_answers_only_to_its_names_too() {
     let w = Workspace::new();
     let db = w.path("demo.db");
-    let mut demo = Demo(
-        xcc()
-            .args(["demo", "--events", "2000", "--addr", "127.0.0.1:0", "--db"])
-            .arg(&db)
-            .args(["--allow-host", "demo.example", "--time-limit", "5s"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
+    let mut demo = Demo::start(
+        &db,
+        "2000",
+        &["--allow-host", "demo.example", "--time-limit", "5s"],
     );
-    let mut stderr = BufReader::new(demo.0.stderr.take().unwrap());
-    let mut seen = String::new();
-    let base = loop {
-        let mut line = String::new();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "the demo ended: {seen}"
-        );
-        seen.push_str(&line);
-        if let Some(at) = line.find("on http://") {
-            break line[at + 3..]
-                .split_whitespace()
-                .next()
-                .unwrap()
-                .trim_end_matches('/')
-                .to_string();
-        }
-    };
-    thread::spawn(move || {
-        let mut sink = Vec::new();
-        let _ = stderr.read_to_end(&mut sink);
-    });
+    let base = demo.base();
     let p = port(&base);
     for host in ["demo.example".to_string(), format!("localhost:{p}")] {
         let a = get_as(&base, &host, "/metrics/orders");
@@ -481,13 +472,4 @@ fn the_demo_answers_only_to_its_names_too() {
         a.header("content-security-policy"),
         Some(xcc::serve::CONTENT_SECURITY_POLICY)
     );
-}
-
-struct Demo(Child);
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }

@@ -11,7 +11,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::util::{generated, iso, run, Workspace};
+use crate::util::{close, generated, iso, run, Workspace};
 
 /// The Python with pyspark: XCC_SPARK_PYTHON, or the virtualenv scripts/test makes.
 fn spark_python() -> PathBuf {
@@ -119,13 +119,6 @@ fn kind_of(reason: &str) -> &'static str {
         "id already stored with different content"
     } else {
         panic!("a reason the Spark test has no kind for: {reason}")
-    }
-}
-
-fn close(a: &Value, b: &Value) -> bool {
-    match (a.as_f64(), b.as_f64()) {
-        (Some(a), Some(b)) => (a - b).abs() <= 1e-9 * a.abs().max(1.0),
-        _ => a == b,
     }
 }
 

@@ -525,3 +525,153 @@ pub fn with_read_only_folder(dir: &Path, check: impl FnOnce()) {
         std::panic::resume_unwind(panic);
     }
 }
+
+/// `n` with a comma every three digits, as xcc writes counts (1,152), written here.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Whether process `pid` holds a lock on bytes `start..start + len` of `file`. fcntl(F_GETLK)
+/// names a lock that would stop us from taking a write lock there, without taking one
+/// (POSIX: Linux and macOS alike); the test has no connection to the file meanwhile, so
+/// closing this descriptor releases nothing.
+pub fn locked_by(file: &std::path::Path, start: i64, len: i64, pid: u32) -> bool {
+    use std::os::unix::io::AsRawFd;
+    let Ok(f) = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(file)
+    else {
+        return false;
+    };
+    // SAFETY: flock is plain data; fcntl(F_GETLK) only reads and writes it.
+    let mut lock: libc::flock = unsafe { std::mem::zeroed() };
+    lock.l_type = libc::F_WRLCK as _;
+    lock.l_whence = libc::SEEK_SET as _;
+    lock.l_start = start as _;
+    lock.l_len = len as _;
+    let r = unsafe { libc::fcntl(f.as_raw_fd(), libc::F_GETLK, &mut lock) };
+    r == 0 && i32::from(lock.l_type) != libc::F_UNLCK && lock.l_pid == pid as libc::pid_t
+}
+
+/// The median of `values` (any order): the middle value, or the mean of the two middle ones;
+/// None for no values.
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    values.sort_by(f64::total_cmp);
+    let n = values.len();
+    (n > 0).then(|| (values[(n - 1) / 2] + values[n / 2]) / 2.0)
+}
+
+/// The value at quantile `q` of `values` (any order), interpolated between neighbours as
+/// PostgreSQL's `percentile_cont` and pandas' `quantile` do: at rank h = (n - 1) · q, between
+/// the values at floor(h) and floor(h) + 1 (0-based).
+pub fn percentile(values: &[f64], q: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let h = (sorted.len() - 1) as f64 * q;
+    let k = h.floor() as usize;
+    let next = sorted.get(k + 1).copied().unwrap_or(sorted[k]);
+    sorted[k] + (h - h.floor()) * (next - sorted[k])
+}
+
+/// Whether two JSON values agree: numbers to within 1e-9 (engines sum in their own order),
+/// anything else (null, text) exactly.
+pub fn close(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    match (a.as_f64(), b.as_f64()) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-9,
+        _ => a == b,
+    }
+}
+
+/// An `xcc demo` on a free port, its stderr read line by line; killed when dropped.
+pub struct Demo {
+    pub child: Child,
+    stderr: BufReader<std::process::ChildStderr>,
+    /// stderr so far.
+    pub seen: String,
+}
+
+impl Demo {
+    /// `xcc demo --events EVENTS --addr 127.0.0.1:0 --db DB EXTRA…`.
+    pub fn start(db: &Path, events: &str, extra: &[&str]) -> Demo {
+        let mut child = xcc()
+            .args(["demo", "--events", events, "--addr", "127.0.0.1:0", "--db"])
+            .arg(db)
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = BufReader::new(child.stderr.take().unwrap());
+        Demo {
+            child,
+            stderr,
+            seen: String::new(),
+        }
+    }
+
+    /// Reads stderr up to and including the first line that contains `text`.
+    pub fn wait_for(&mut self, text: &str) -> String {
+        let mut line = String::new();
+        loop {
+            line.clear();
+            if self.stderr.read_line(&mut line).unwrap() == 0 {
+                panic!("the demo ended before {text:?}: {}", self.seen);
+            }
+            self.seen.push_str(&line);
+            if line.contains(text) {
+                return line;
+            }
+        }
+    }
+
+    /// The server's URL, from the line that says where it answers (`… on http://…/`).
+    pub fn base(&mut self) -> String {
+        let serving = self.wait_for("on http://");
+        serving[serving.find("http://").unwrap()..]
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .trim_end_matches('/')
+            .to_string()
+    }
+
+    /// Sends Ctrl-C (SIGINT); returns the exit code and the rest of stderr.
+    pub fn interrupt(mut self) -> (i32, String) {
+        // SAFETY: kill only sends a signal to our own child.
+        unsafe { libc::kill(self.child.id() as libc::pid_t, libc::SIGINT) };
+        let mut rest = String::new();
+        let mut line = String::new();
+        while self.stderr.read_line(&mut line).unwrap() > 0 {
+            rest.push_str(&line);
+            line.clear();
+        }
+        let status = self.child.wait().unwrap();
+        (status.code().unwrap_or(-1), rest)
+    }
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The names of the files in `dir`, sorted: to show what a command left beside a database.
+pub fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
