@@ -429,10 +429,11 @@ fn a_metric_past_the_time_limit_is_a_503_and_health_still_answers() {
             })
         })
         .collect();
-    // All 12 are in before /health is asked: were it queued behind them on the one query
-    // thread, it would be answered after all 12 (0 still busy). It is asked at once, so only
-    // the one being computed, and at most the next, can end before it: 3 of 12 still busy
-    // leaves room for those and for the scheduler.
+    // All 12 are sent before /health is asked. Were it queued behind them on the one query
+    // thread, it would be answered after 11 of them at least (at most 1 still busy; a
+    // rendezvous channel in place of the queue gave 1 or 2). Answered at once, only the one
+    // being computed and perhaps the next end before it (10 or more still busy). Half of 12
+    // parts the two.
     for _ in 0..12 {
         requests_sent
             .recv_timeout(Duration::from_secs(20))
@@ -444,7 +445,7 @@ fn a_metric_past_the_time_limit_is_a_503_and_health_still_answers() {
     let done: Vec<Instant> = slow.into_iter().map(|t| t.join().unwrap()).collect();
     let still_busy = done.iter().filter(|at| **at > health_answered).count();
     assert!(
-        still_busy >= 3,
+        still_busy >= 6,
         "/health waited for the slow requests: only {still_busy} of 12 were still running when it answered"
     );
 }
