@@ -5,8 +5,6 @@
 use time::macros::date;
 use time::Date;
 
-use crate::format::Decimal;
-
 /// 1970-01-01 as a Julian day (2,440,588).
 const EPOCH_JULIAN_DAY: i32 = date!(1970 - 01 - 01).to_julian_day();
 
@@ -43,7 +41,7 @@ pub(super) fn date(days: i64) -> [u8; 10] {
 
 /// The decimal digits of `n`.
 pub(super) fn push_u64(buf: &mut Vec<u8>, n: u64) {
-    buf.extend_from_slice(Decimal::new(n).as_bytes());
+    buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// "HH:MM:SS" of a second of the day.
