@@ -1,90 +1,40 @@
-//! The proleptic Gregorian calendar in UTC: days since 1970 and back, and the readable text of
-//! an instant. One copy for the timestamp parser, the sessions table and the generator.
+//! The readable UTC text of an instant, as the sessions table, the summaries and the stored
+//! timestamps show it. The calendar itself (leap years, days in a month, days to dates) is
+//! the `time` crate's.
+
+use time::format_description::BorrowedFormatItem;
+use time::macros::format_description;
+use time::UtcDateTime;
 
 pub const MICROS_PER_SECOND: i64 = 1_000_000;
 pub const SECONDS_PER_DAY: i64 = 86_400;
 
-pub fn is_leap(year: u32) -> bool {
-    (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400)
-}
-
-pub fn days_in_month(year: u32, month: u32) -> u32 {
-    match month {
-        2 if is_leap(year) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-/// `const`, so that the generator can name its start day as a constant.
-pub const fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// The date `(year, month, day)` of a day since 1970-01-01.
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + if m <= 2 { 1 } else { 0 };
-    (y, m, d)
-}
+/// `YYYY-MM-DDTHH:MM:SS`: `[year]` is zero-padded to four digits, so the year 0 is `0000`.
+const DATE_TIME: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+const DATE_TIME_MICROS: &[BorrowedFormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
 /// Readable UTC text of microseconds since the epoch, six fraction digits, as the sessions
 /// table shows its times.
 pub fn format_micros(micros: i64) -> String {
-    let seconds = micros.div_euclid(MICROS_PER_SECOND);
-    let sub = micros.rem_euclid(MICROS_PER_SECOND);
-    let mut text = String::with_capacity(27);
-    push_date_time(&mut text, seconds);
-    text.push('.');
-    push_digits(&mut text, sub, 6);
-    text.push('Z');
-    text
+    let formatted = UtcDateTime::from_unix_timestamp_nanos(i128::from(micros) * 1000)
+        .ok()
+        .and_then(|t| t.format(DATE_TIME_MICROS).ok());
+    // Beyond the years -9999 to 9999, which `time` counts and the parser never lets in (a
+    // damaged or foreign file could hold anything), the count itself rather than a panic.
+    formatted.unwrap_or_else(|| format!("{micros} µs after 1970-01-01T00:00:00Z"))
 }
 
-/// `YYYY-MM-DDTHH:MM:SS` of seconds since the epoch, written digit by digit: this runs for
-/// every event and session, and `format!` was a measurable part of sessionizing a first load.
+/// `YYYY-MM-DDTHH:MM:SS` of seconds since the epoch.
 pub fn push_date_time(text: &mut String, seconds: i64) {
-    let (y, m, d) = civil_from_days(seconds.div_euclid(SECONDS_PER_DAY));
-    let secs_of_day = seconds.rem_euclid(SECONDS_PER_DAY);
-    if !(0..=9999).contains(&y) {
-        // Outside four-digit years, which the parser never lets in, the general formatter.
-        text.push_str(&format!("{y:04}"));
-    } else {
-        push_digits(text, y, 4);
-    }
-    text.push('-');
-    push_digits(text, m as i64, 2);
-    text.push('-');
-    push_digits(text, d as i64, 2);
-    text.push('T');
-    push_digits(text, secs_of_day / 3600, 2);
-    text.push(':');
-    push_digits(text, secs_of_day / 60 % 60, 2);
-    text.push(':');
-    push_digits(text, secs_of_day % 60, 2);
-}
-
-/// The last `width` decimal digits of a non-negative `n`, zero-padded.
-fn push_digits(text: &mut String, n: i64, width: u32) {
-    let mut divisor = 10i64.pow(width - 1);
-    while divisor > 0 {
-        text.push(char::from(b'0' + (n / divisor % 10) as u8));
-        divisor /= 10;
+    let formatted = UtcDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| t.format(DATE_TIME).ok());
+    match formatted {
+        Some(formatted) => text.push_str(&formatted),
+        // As in format_micros: outside the years `time` counts, the count.
+        None => text.push_str(&format!("{seconds} s after 1970-01-01T00:00:00Z")),
     }
 }
 
@@ -92,43 +42,58 @@ fn push_digits(text: &mut String, n: i64, width: u32) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn days_convert_both_ways() {
-        // 2022-05-25 is day 19137 (`date -u -d 2022-05-25 +%s` / 86400).
-        assert_eq!(days_from_civil(2022, 5, 25), 19_137);
-        assert_eq!(civil_from_days(19_137), (2022, 5, 25));
-        assert_eq!(days_from_civil(1970, 1, 1), 0);
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        for day in -800_000..800_000 {
-            let (y, m, d) = civil_from_days(day);
-            assert_eq!(days_from_civil(y, m, d), day);
-        }
-    }
+    /// 0000-01-01T00:00:00Z: 719,528 days before 1970 (1970 × 365 days plus the 478 leap
+    /// days of the years 0 to 1969: 493 multiples of 4, less the 15 centuries not divisible
+    /// by 400), times 86,400 s.
+    const FIRST_US: i64 = -62_167_219_200_000_000;
+    /// 10000-01-01T00:00:00Z: 2,932,897 days after 1970 (8,030 × 365 plus 1,947 leap days:
+    /// 2,007 multiples of 4 from 1972 to 9996, less the 60 of the 80 centuries from 2000
+    /// to 9900 that are not divisible by 400), times 86,400 s.
+    const END_US: i64 = 253_402_300_800_000_000;
 
     #[test]
-    fn leap_years() {
-        assert_eq!(days_in_month(2024, 2), 29);
-        assert_eq!(days_in_month(1900, 2), 28);
-        assert_eq!(days_in_month(2000, 2), 29);
-        assert_eq!(days_in_month(2022, 4), 30);
+    fn hand_checked_instants() {
+        // Each checked with GNU date, e.g. `date -u -d @1653457443 +%FT%T`.
+        for (micros, text) in [
+            (0, "1970-01-01T00:00:00.000000Z"),
+            (-1, "1969-12-31T23:59:59.999999Z"),
+            // 2022-05-25 is day 19,137: 52 years × 365 + 13 leap days (1972 to 2020) = 18,993
+            // to 2022-01-01, + 31 + 28 + 31 + 30 + 24 = 144; then 5 h 44 min 3 s = 20,643 s.
+            (1_653_457_443_648_681, "2022-05-25T05:44:03.648681Z"),
+            // A leap day: 2024-01-01 is day 19,723 (54 × 365 + 13), + 31 + 28 = 19,782; noon.
+            (1_709_208_000_000_000, "2024-02-29T12:00:00.000000Z"),
+            // 2100 is no leap year: 2100-01-01 is day 47,482 (130 × 365 + 32 leap days, 1972 to
+            // 2096), + 31 + 28 = 47,541 is March 1.
+            (4_107_542_400_000_000, "2100-03-01T00:00:00.000000Z"),
+            (FIRST_US, "0000-01-01T00:00:00.000000Z"),
+            (END_US - 1, "9999-12-31T23:59:59.999999Z"),
+        ] {
+            assert_eq!(format_micros(micros), text, "{micros}");
+        }
+        let mut text = String::from("at ");
+        push_date_time(&mut text, 1_709_208_000);
+        assert_eq!(text, "at 2024-02-29T12:00:00");
+        // Outside the years `time` counts: no panic, the count.
+        assert_eq!(
+            format_micros(i64::MAX),
+            "9223372036854775807 µs after 1970-01-01T00:00:00Z"
+        );
     }
 
     proptest::proptest! {
-        // The digit-by-digit writer against the general formatter, over years 0000-9999.
+        // Against SQLite's own date functions, an independent calendar, over years 0000-9999.
         #[test]
-        fn format_micros_equals_the_general_formatter(
-            micros in -62_167_219_200_000_000i64..253_402_300_800_000_000
-        ) {
+        fn format_micros_equals_sqlite(micros in FIRST_US..END_US) {
+            let conn = rusqlite::Connection::open_in_memory().unwrap();
             let seconds = micros.div_euclid(MICROS_PER_SECOND);
-            let secs_of_day = seconds.rem_euclid(SECONDS_PER_DAY);
-            let (y, m, d) = civil_from_days(seconds.div_euclid(SECONDS_PER_DAY));
-            let expected = format!(
-                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:06}Z",
-                secs_of_day / 3600,
-                secs_of_day / 60 % 60,
-                secs_of_day % 60,
-                micros.rem_euclid(MICROS_PER_SECOND)
-            );
+            let date_time: String = conn
+                .query_row(
+                    "SELECT strftime('%Y-%m-%dT%H:%M:%S', ?1, 'unixepoch')",
+                    [seconds],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let expected = format!("{date_time}.{:06}Z", micros.rem_euclid(MICROS_PER_SECOND));
             proptest::prop_assert_eq!(format_micros(micros), expected);
         }
     }

@@ -56,38 +56,6 @@ fn push_escaped(out: &mut String, c: char) {
 }
 
 /// `1234567` as `1,234,567`.
-/// The decimal digits of `n`, written without the formatting machinery, which costs more
-/// than the digits where millions of numbers are written (the generator, the dump).
-pub struct Decimal {
-    digits: [u8; 20],
-    start: usize,
-}
-
-impl Decimal {
-    pub fn new(mut n: u64) -> Self {
-        let mut digits = [0u8; 20];
-        let mut start = digits.len();
-        loop {
-            start -= 1;
-            digits[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        Decimal { digits, start }
-    }
-
-    pub fn as_bytes(&self) -> &[u8] {
-        &self.digits[self.start..]
-    }
-
-    pub fn as_str(&self) -> &str {
-        // ASCII digits only.
-        std::str::from_utf8(self.as_bytes()).unwrap_or_default()
-    }
-}
-
 pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);

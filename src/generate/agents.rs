@@ -6,15 +6,14 @@
 //! The bytes go straight into the line buffer, without `format!`, because the generator
 //! writes millions of lines a second and a user agent is a third of a line.
 
-use super::digits::{date, push_clock, push_u64, START_DAY};
+use super::digits::{date, day_number, push_clock, push_u64, START_DAY};
 use super::rng::Rng;
 use super::simulation::random_ip;
 use super::vocabulary::{ANDROID_VERSIONS, IOS_VERSIONS, LOCALES, MAC_PROCESSORS, WINDOWS_TOKENS};
-use crate::format::calendar::days_from_civil;
 
 /// First day of the Firefox build dates ("Gecko/2012-07-25 14:52:39"); they run up to
 /// the day before the generated span starts. The real file's run from 2010 to 2022.
-const GECKO_FIRST_DAY: i64 = days_from_civil(2010, 1, 1);
+const GECKO_FIRST_DAY: i64 = day_number(time::macros::date!(2010 - 01 - 01));
 
 /// Draws from its own random stream, so that the simulation and the shuffle draw the
 /// same numbers with or without `--realistic`: only these two values change.

@@ -2,9 +2,8 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use super::digits::START_DAY;
+use super::digits::{date, START_DAY};
 use super::{default_customers, write_events, GenerateOptions, WINDOW};
-use crate::format::calendar::{civil_from_days, days_from_civil};
 
 fn generate(events: u64, seed: u64) -> Vec<u8> {
     generate_with(events, seed, false)
@@ -35,7 +34,13 @@ struct Event {
 
 fn seconds(ts: &str) -> i64 {
     let n = |a: usize, b: usize| ts[a..b].parse::<u32>().unwrap();
-    let day = days_from_civil(n(0, 4) as i64, n(5, 7), n(8, 10)) - START_DAY;
+    let date = time::Date::from_calendar_date(
+        n(0, 4) as i32,
+        time::Month::try_from(n(5, 7) as u8).unwrap(),
+        n(8, 10) as u8,
+    )
+    .unwrap();
+    let day = (date - time::macros::date!(2022 - 04 - 20)).whole_days();
     let clock = n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19);
     day * 86_400 + clock as i64
 }
@@ -370,16 +375,17 @@ fn default_customers_scales_with_events() {
 }
 
 #[test]
-fn dates_convert_both_ways() {
-    assert_eq!(days_from_civil(1970, 1, 1), 0);
+fn dates_are_written_from_days_since_1970() {
+    // 2022-04-20 is day 19,102: 52 × 365 + 13 leap days (1972 to 2020) = 18,993 to
+    // 2022-01-01, + 31 + 28 + 31 + 19.
     assert_eq!(START_DAY, 19_102);
-    assert_eq!(civil_from_days(START_DAY), (2022, 4, 20));
-    assert_eq!(civil_from_days(START_DAY + 11), (2022, 5, 1));
-    assert_eq!(civil_from_days(days_from_civil(2024, 2, 29)), (2024, 2, 29));
-    for d in 18_000..21_000 {
-        let (y, m, dd) = civil_from_days(d);
-        assert_eq!(days_from_civil(y, m, dd), d);
-    }
+    assert_eq!(&date(START_DAY), b"2022-04-20");
+    assert_eq!(&date(START_DAY + 11), b"2022-05-01");
+    assert_eq!(&date(0), b"1970-01-01");
+    assert_eq!(&date(-1), b"1969-12-31");
+    // 2024-01-01 is day 19,723 (54 × 365 + 13); + 31 + 28 is the leap day.
+    assert_eq!(&date(19_723 + 59), b"2024-02-29");
+    assert_eq!(&date(19_723 + 60), b"2024-03-01");
 }
 
 /// The user agent and ip of every line, as written.

@@ -11,7 +11,7 @@ use std::io::{self, Read};
 use std::thread;
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, Result};
 
 use crate::format::shorten;
 
@@ -96,9 +96,34 @@ pub fn download(url: &str, policy: &HttpPolicy) -> Result<(Box<dyn Read + Send>,
         .timeout_connect(policy.connect_timeout)
         .timeout_read(policy.read_timeout)
         .build();
+    let (outcome, attempts) = get_with_retries(&agent, url, policy);
+    let response = outcome.map_err(|failure| failed(url, failure, attempts))?;
+    // With a content encoding the header counts compressed bytes, which we never see.
+    let length = if response.header("Content-Encoding").is_some() {
+        None
+    } else {
+        response
+            .header("Content-Length")
+            .and_then(|v| v.trim().parse::<u64>().ok())
+    };
+    let reader = LengthCheckedReader {
+        inner: response.into_reader(),
+        expected: length,
+        seen: 0,
+    };
+    Ok((Box::new(reader), length))
+}
+
+/// The outcome of the last attempt, retried with backoff on connection errors and 5xx
+/// answers, and how many attempts were made.
+fn get_with_retries(
+    agent: &ureq::Agent,
+    url: &str,
+    policy: &HttpPolicy,
+) -> (Result<ureq::Response, Failure>, u32) {
     let mut attempt = 0;
-    let response = loop {
-        let outcome = get_following_redirects(&agent, url);
+    loop {
+        let outcome = get_following_redirects(agent, url);
         let retryable = match &outcome {
             Ok(_) => false,
             Err(Failure::Http(e)) => match e.as_ref() {
@@ -114,48 +139,38 @@ pub fn download(url: &str, policy: &HttpPolicy) -> Result<(Box<dyn Read + Send>,
             Err(Failure::Redirect(_)) => false,
         };
         if !retryable || attempt >= policy.retries {
-            break outcome;
+            return (outcome, attempt + 1);
         }
         thread::sleep(policy.first_backoff * 2u32.pow(attempt));
         attempt += 1;
-    };
-    let tries = if attempt == 0 {
+    }
+}
+
+/// The sentence for a download that gave no body, with the number of attempts when it was
+/// retried.
+fn failed(url: &str, failure: Failure, attempts: u32) -> anyhow::Error {
+    let tries = if attempts == 1 {
         String::new()
     } else {
-        format!(" (after {} attempts)", attempt + 1)
+        format!(" (after {attempts} attempts)")
     };
-    let response = match response {
-        Ok(r) => r,
-        Err(Failure::Http(e)) => match *e {
+    match failure {
+        Failure::Http(e) => match *e {
             ureq::Error::Status(code, r) => {
-                bail!(
+                anyhow!(
                     "download of {url} failed: HTTP {code} {}{tries}",
                     r.status_text()
                 )
             }
             ureq::Error::Transport(t) => {
-                bail!(
+                anyhow!(
                     "download of {url} failed: {}{tries}",
                     describe_transport(&t)
                 )
             }
         },
-        Err(Failure::Redirect(why)) => bail!("download of {url} failed: {why}{tries}"),
-    };
-    // With a content encoding the header counts compressed bytes, which we never see.
-    let length = if response.header("Content-Encoding").is_some() {
-        None
-    } else {
-        response
-            .header("Content-Length")
-            .and_then(|v| v.trim().parse::<u64>().ok())
-    };
-    let reader = LengthCheckedReader {
-        inner: response.into_reader(),
-        expected: length,
-        seen: 0,
-    };
-    Ok((Box::new(reader), length))
+        Failure::Redirect(why) => anyhow!("download of {url} failed: {why}{tries}"),
+    }
 }
 
 fn describe_transport(t: &ureq::Transport) -> String {

@@ -241,9 +241,7 @@ impl<R: BufRead> RecordReader<R> {
         self.skip_whitespace()?;
         let line_number = self.line;
         let mut element = Capped::new(self.max_bytes);
-        let mut depth = 0usize;
-        let mut in_string = false;
-        let mut escaped = false;
+        let mut scan = ElementEnd::default();
         loop {
             let buf = self.input.fill_buf()?;
             if buf.is_empty() {
@@ -262,26 +260,9 @@ impl<R: BufRead> RecordReader<R> {
                 if c == b'\n' {
                     self.line += 1;
                 }
-                if in_string {
-                    if escaped {
-                        escaped = false;
-                    } else if c == b'\\' {
-                        escaped = true;
-                    } else if c == b'"' {
-                        in_string = false;
-                    }
-                } else {
-                    match c {
-                        b'"' => in_string = true,
-                        b'{' | b'[' => depth += 1,
-                        b'}' | b']' if depth > 0 => depth -= 1,
-                        b'}' => {}
-                        b',' | b']' if depth == 0 => {
-                            end = Some(c);
-                            break;
-                        }
-                        _ => {}
-                    }
+                if scan.ends_at(c) {
+                    end = Some(c);
+                    break;
                 }
                 element.push(c);
             }
@@ -302,6 +283,39 @@ impl<R: BufRead> RecordReader<R> {
                 return Ok(Some(record));
             }
         }
+    }
+}
+
+/// Where an element of the top-level array ends: at a `,` or `]` outside strings and nested
+/// values, which is all a splitter needs to know of JSON (the element itself is judged later).
+#[derive(Default)]
+struct ElementEnd {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl ElementEnd {
+    /// Whether `c`, the element's next byte, ends it.
+    fn ends_at(&mut self, c: u8) -> bool {
+        if self.in_string {
+            if self.escaped {
+                self.escaped = false;
+            } else if c == b'\\' {
+                self.escaped = true;
+            } else if c == b'"' {
+                self.in_string = false;
+            }
+            return false;
+        }
+        match c {
+            b'"' => self.in_string = true,
+            b'{' | b'[' => self.depth += 1,
+            b'}' | b']' if self.depth > 0 => self.depth -= 1,
+            b',' | b']' if self.depth == 0 => return true,
+            _ => {}
+        }
+        false
     }
 }
 

@@ -1,17 +1,20 @@
 //! ISO-8601 timestamps of the event data: parsing to UTC microseconds and readable UTC text.
 //!
-//! Hand-written rather than `time`'s format parser because it runs once per input line and the
-//! accepted shape is narrow: `YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM]`, no offset meaning UTC.
+//! The accepted shape is narrow, `YYYY-MM-DDTHH:MM:SS[.f{1,9}][Z|±HH:MM]`, no offset meaning
+//! UTC: its bytes are checked here, and the `time` crate judges and counts the date and time.
+//! Not `time`'s format-description parser: it accepts a signed year (`+2022-…`) and cannot
+//! tell a month `13` (not a real date) from `1x` (not ISO-8601), which are different reasons.
 
-use crate::format::calendar::{
-    days_from_civil, days_in_month, format_micros, push_date_time, MICROS_PER_SECOND,
-    SECONDS_PER_DAY,
-};
+use time::macros::datetime;
+use time::{Date, Month, PrimitiveDateTime, Time, UtcOffset};
+
+use crate::format::calendar::{format_micros, push_date_time, MICROS_PER_SECOND};
 
 /// Stored times are four-digit years in UTC: 0000-01-01T00:00:00Z up to, not including,
-/// 10000-01-01T00:00:00Z, in seconds since the epoch.
-const FIRST_SECOND: i64 = days_from_civil(0, 1, 1) * SECONDS_PER_DAY;
-const END_SECOND: i64 = days_from_civil(10_000, 1, 1) * SECONDS_PER_DAY;
+/// 10000-01-01T00:00:00Z (one second after the last second `time` can name without its
+/// large-dates feature), in seconds since the epoch.
+const FIRST_SECOND: i64 = datetime!(0000-01-01 0:00 UTC).unix_timestamp();
+const END_SECOND: i64 = datetime!(9999-12-31 23:59:59 UTC).unix_timestamp() + 1;
 
 /// An instant in UTC.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,91 +62,120 @@ impl TimestampError {
 }
 
 pub fn parse(input: &str) -> Result<Timestamp, TimestampError> {
-    let b = input.as_bytes();
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
-        return Err(TimestampError::NotIso);
-    }
-    if b[16] != b':' {
-        return Err(TimestampError::NotIso);
-    }
-    let year = digits(&b[0..4])?;
-    let month = digits(&b[5..7])?;
-    let day = digits(&b[8..10])?;
-    let hour = digits(&b[11..13])?;
-    let minute = digits(&b[14..16])?;
-    let second = digits(&b[17..19])?;
-
-    let mut rest = &b[19..];
-    let mut fraction: &[u8] = &[];
-    if let Some((&b'.', after)) = rest.split_first() {
-        let n = after.iter().take_while(|c| c.is_ascii_digit()).count();
-        if n == 0 || n > 9 {
-            return Err(TimestampError::NotIso);
-        }
-        fraction = &after[..n];
-        rest = &after[n..];
-    }
-    let offset_seconds = match rest {
-        [] | [b'Z'] => 0,
-        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
-            let oh = digits(&[*h1, *h2])?;
-            let om = digits(&[*m1, *m2])?;
-            if oh > 23 || om > 59 {
-                return Err(TimestampError::NotIso);
-            }
-            let magnitude = (oh * 3600 + om * 60) as i64;
-            if *sign == b'+' {
-                magnitude
-            } else {
-                -magnitude
-            }
-        }
-        _ => return Err(TimestampError::NotIso),
-    };
-
-    if !(1..=12).contains(&month)
-        || day == 0
-        || day > days_in_month(year, month)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
-        return Err(TimestampError::NotARealDate);
-    }
-
-    let local_seconds = days_from_civil(year as i64, month, day) * SECONDS_PER_DAY
-        + (hour * 3600 + minute * 60 + second) as i64;
-    let utc_seconds = local_seconds - offset_seconds;
+    let fields = Fields::read(input.as_bytes())?;
+    let utc_seconds = fields
+        .date_time()?
+        .assume_offset(fields.offset)
+        .unix_timestamp();
     if !(FIRST_SECOND..END_SECOND).contains(&utc_seconds) {
         return Err(TimestampError::OutOfRange);
     }
-
     let mut sub_micros: i64 = 0;
     for i in 0..6 {
-        sub_micros = sub_micros * 10 + fraction.get(i).map_or(0, |c| (c - b'0') as i64);
+        sub_micros = sub_micros * 10 + fields.fraction.get(i).map_or(0, |c| (c - b'0') as i64);
     }
     let micros = utc_seconds * MICROS_PER_SECOND + sub_micros;
 
     // The date and time are rendered from the UTC seconds either way, so the text is
     // format_micros' exactly when the fraction has its six digits.
-    if fraction.len() == 6 {
+    if fields.fraction.len() == 6 {
         return Ok(Timestamp {
             micros,
             given: None,
         });
     }
-    let mut text = String::with_capacity(20 + fraction.len());
+    let mut text = String::with_capacity(20 + fields.fraction.len());
     push_date_time(&mut text, utc_seconds);
-    if !fraction.is_empty() {
+    if !fields.fraction.is_empty() {
         text.push('.');
-        // The fraction was checked to be ASCII digits above.
-        text.push_str(std::str::from_utf8(fraction).unwrap_or_default());
+        // The fraction was checked to be ASCII digits.
+        text.push_str(std::str::from_utf8(fields.fraction).unwrap_or_default());
     }
     text.push('Z');
     Ok(Timestamp {
         micros,
         given: Some(text),
     })
+}
+
+/// The numbers of a timestamp in the accepted shape, not yet judged as a date and time.
+struct Fields<'a> {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    minute: u32,
+    second: u32,
+    /// The fraction's digits as written, none to nine of them.
+    fraction: &'a [u8],
+    offset: UtcOffset,
+}
+
+impl<'a> Fields<'a> {
+    /// The fields, or `NotIso` when the bytes are not in the accepted shape: every shape
+    /// check comes before any calendar check, so a line wrong in both is "not ISO-8601".
+    fn read(b: &'a [u8]) -> Result<Self, TimestampError> {
+        if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+            return Err(TimestampError::NotIso);
+        }
+        if b[16] != b':' {
+            return Err(TimestampError::NotIso);
+        }
+        let (fraction, rest) = split_fraction(&b[19..])?;
+        Ok(Fields {
+            year: digits(&b[0..4])?,
+            month: digits(&b[5..7])?,
+            day: digits(&b[8..10])?,
+            hour: digits(&b[11..13])?,
+            minute: digits(&b[14..16])?,
+            second: digits(&b[17..19])?,
+            fraction,
+            offset: offset(rest)?,
+        })
+    }
+
+    /// The local date and time, if the calendar has them (`time` knows the days of each
+    /// month and the leap years).
+    fn date_time(&self) -> Result<PrimitiveDateTime, TimestampError> {
+        // Each field is at most two digits but the year, which is at most four.
+        let small = |n: u32| n as u8;
+        let month = Month::try_from(small(self.month)).map_err(|_| TimestampError::NotARealDate)?;
+        let date = Date::from_calendar_date(self.year as i32, month, small(self.day));
+        let time = Time::from_hms(small(self.hour), small(self.minute), small(self.second));
+        match (date, time) {
+            (Ok(date), Ok(time)) => Ok(PrimitiveDateTime::new(date, time)),
+            _ => Err(TimestampError::NotARealDate),
+        }
+    }
+}
+
+/// `.` and one to nine digits, if there, and what follows.
+fn split_fraction(rest: &[u8]) -> Result<(&[u8], &[u8]), TimestampError> {
+    let Some((&b'.', after)) = rest.split_first() else {
+        return Ok((&[], rest));
+    };
+    let n = after.iter().take_while(|c| c.is_ascii_digit()).count();
+    if n == 0 || n > 9 {
+        return Err(TimestampError::NotIso);
+    }
+    Ok(after.split_at(n))
+}
+
+/// Nothing or `Z` (UTC), or `±HH:MM` up to 23:59; anything else is not ISO-8601.
+fn offset(rest: &[u8]) -> Result<UtcOffset, TimestampError> {
+    let (sign, h1, h2, m1, m2) = match rest {
+        [] | [b'Z'] => return Ok(UtcOffset::UTC),
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => (sign, h1, h2, m1, m2),
+        _ => return Err(TimestampError::NotIso),
+    };
+    let hours = digits(&[*h1, *h2])?;
+    let minutes = digits(&[*m1, *m2])?;
+    if hours > 23 || minutes > 59 {
+        return Err(TimestampError::NotIso);
+    }
+    let sign = if *sign == b'+' { 1 } else { -1 };
+    UtcOffset::from_hms(sign * hours as i8, sign * minutes as i8, 0)
+        .map_err(|_| TimestampError::NotIso)
 }
 
 fn digits(b: &[u8]) -> Result<u32, TimestampError> {
@@ -246,6 +278,100 @@ mod tests {
             assert_eq!(parse(unreal), Err(TimestampError::NotARealDate), "{unreal}");
         }
         assert!(parse("2024-02-29T00:00:00").is_ok());
+    }
+
+    #[test]
+    fn leap_years_and_the_bounds() {
+        // 2000-03-01 is day 11,017 (30 × 365 + 7 leap days, 1972 to 1996, = 10,957 to
+        // 2000-01-01, + 31 + 29): February 2000 had 29 days (divisible by 400).
+        assert_eq!(
+            parse("2000-02-29T00:00:00").unwrap().micros,
+            (11_017 - 1) * 86_400 * 1_000_000
+        );
+        for unreal in [
+            "1900-02-29T00:00:00",
+            "2100-02-29T00:00:00",
+            "2023-02-29T00:00:00",
+        ] {
+            assert_eq!(parse(unreal), Err(TimestampError::NotARealDate), "{unreal}");
+        }
+        // The year 0 is a leap year of the proleptic Gregorian calendar (divisible by 400).
+        assert!(parse("0000-02-29T00:00:00").is_ok());
+        assert_eq!(
+            parse("2022-04-31T00:00:00"),
+            Err(TimestampError::NotARealDate)
+        );
+        assert!(parse("2022-04-30T23:59:59").is_ok());
+        // Hand-checked in calendar.rs's tests: 0000-01-01 and 10000-01-01 in seconds.
+        assert_eq!(
+            (FIRST_SECOND, END_SECOND),
+            (-62_167_219_200, 253_402_300_800)
+        );
+        assert_eq!(
+            parse("0000-01-01T00:59:59+01:00"),
+            Err(TimestampError::OutOfRange)
+        );
+        assert_eq!(
+            parse("0000-01-01T01:00:00+01:00").unwrap().micros,
+            -62_167_219_200_000_000
+        );
+        // Shape before calendar: a wrong offset and a wrong month are "not ISO-8601".
+        assert_eq!(
+            parse("2022-13-01T00:00:00+24:00"),
+            Err(TimestampError::NotIso)
+        );
+        assert_eq!(parse("+022-05-25T05:44:03"), Err(TimestampError::NotIso));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(1000))]
+
+        /// Against SQLite's date functions, an independent calendar: a local date and time is
+        /// real when SQLite writes it back unchanged (SQLite rolls 2022-02-30 over to March),
+        /// and its instant is SQLite's count of seconds less the offset, within the years
+        /// 0000-9999 in UTC.
+        #[test]
+        fn agrees_with_sqlite(
+            year in 0u32..=9999,
+            month in 0u32..=13,
+            day in 0u32..=32,
+            hour in 0u32..=24,
+            minute in 0u32..=60,
+            second in 0u32..=60,
+            offset_minutes in -(23 * 60 + 59)..=(23i32 * 60 + 59),
+            fraction in "(\\.[0-9]{1,9})?",
+        ) {
+            let conn = rusqlite::Connection::open_in_memory().unwrap();
+            let local = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
+            let sign = if offset_minutes < 0 { '-' } else { '+' };
+            let (oh, om) = (offset_minutes.abs() / 60, offset_minutes.abs() % 60);
+            let offset = format!("{sign}{oh:02}:{om:02}");
+            let written_back: Option<String> = conn
+                .query_row("SELECT strftime('%Y-%m-%dT%H:%M:%S', ?1)", [&local], |r| r.get(0))
+                .unwrap();
+            // The offset is taken off here: SQLite reads offsets up to 14 hours only.
+            let seconds: Option<i64> = conn
+                .query_row(
+                    "SELECT CAST(strftime('%s', ?1) AS INTEGER) - ?2",
+                    rusqlite::params![local, offset_minutes * 60],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let got = parse(&format!("{local}{fraction}{offset}"));
+            if written_back.as_deref() != Some(local.as_str()) {
+                proptest::prop_assert_eq!(got, Err(TimestampError::NotARealDate));
+            } else {
+                match seconds.filter(|s| (-62_167_219_200..253_402_300_800).contains(s)) {
+                    None => proptest::prop_assert_eq!(got, Err(TimestampError::OutOfRange)),
+                    Some(s) => {
+                        let sub: i64 = format!("{:0<6}", fraction.get(1..).unwrap_or(""))[..6]
+                            .parse()
+                            .unwrap();
+                        proptest::prop_assert_eq!(got.map(|t| t.micros), Ok(s * 1_000_000 + sub));
+                    }
+                }
+            }
+        }
     }
 
     #[test]

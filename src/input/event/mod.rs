@@ -1,20 +1,18 @@
 //! One input record (a JSON line or an array element) to a validated [`Event`] or the reason
 //! it is rejected. Pure: bytes in, value out.
 //!
-//! The JSON is read in one pass with borrowing visitors that accept any value in every field,
-//! so that type problems are judged afterwards by [`validate`] with messages in the shop's words
-//! ("customer-id must be an integer or null") rather than serde's.
+//! The JSON is read in one pass with borrowing visitors that accept any value in every field
+//! (`raw`), so that type problems are judged afterwards by [`validate`] with messages in the
+//! shop's words ("customer-id must be an integer or null") rather than serde's; the fields
+//! without a column are kept as canonical JSON (`extra`).
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::fmt;
-
-use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::Deserialize;
-use serde_json::value::RawValue;
+mod extra;
+mod raw;
 
 use super::timestamp;
 use crate::format::calendar::format_micros;
+use extra::extra_json;
+use raw::{RawEvent, Scalar};
 
 /// A stored event: the typed columns of the `events` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,247 +70,6 @@ fn json_error_reason(e: &serde_json::Error) -> String {
     }
 }
 
-/// Any JSON value, as far as validation needs to know it.
-#[derive(Debug, Default)]
-enum Scalar<'a> {
-    #[default]
-    Null,
-    Bool,
-    Int(i64),
-    BigInt,
-    Float,
-    Str(Cow<'a, str>),
-    Array,
-    Object,
-}
-
-impl Scalar<'_> {
-    fn kind(&self) -> &'static str {
-        match self {
-            Scalar::Null => "null",
-            Scalar::Bool => "a boolean",
-            Scalar::Int(_) => "an integer",
-            Scalar::BigInt => "an integer beyond 64 bits",
-            Scalar::Float => "a number that is not a 64-bit integer",
-            Scalar::Str(_) => "a string",
-            Scalar::Array => "an array",
-            Scalar::Object => "an object",
-        }
-    }
-}
-
-impl<'de> Deserialize<'de> for Scalar<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Scalar<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Scalar::Null)
-            }
-            fn visit_none<E>(self) -> Result<Self::Value, E> {
-                Ok(Scalar::Null)
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Scalar::Bool)
-            }
-            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Scalar::Int(v))
-            }
-            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(i64::try_from(v).map_or(Scalar::BigInt, Scalar::Int))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Scalar::Float)
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Owned(v.to_string())))
-            }
-            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Scalar::Str(Cow::Owned(v)))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Scalar::Array)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Scalar::Object)
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-/// An object key, borrowed where the input has no escapes.
-struct Key<'a>(Cow<'a, str>);
-
-impl<'de> Deserialize<'de> for Key<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a key")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Borrowed(v)))
-            }
-            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Key(Cow::Owned(v.to_string())))
-            }
-        }
-        d.deserialize_str(V)
-    }
-}
-
-/// The record as read, before any judgement.
-#[derive(Default)]
-struct RawEvent<'a> {
-    id: Option<Scalar<'a>>,
-    kind: Option<Scalar<'a>>,
-    event: Option<RawBody<'a>>,
-    extra: Vec<(Cow<'a, str>, &'a RawValue)>,
-    duplicate_key: Option<String>,
-}
-
-#[derive(Default)]
-struct RawBody<'a> {
-    /// `Some(kind)` when `event` was not an object.
-    not_object: Option<&'static str>,
-    timestamp: Option<Scalar<'a>>,
-    customer_id: Option<Scalar<'a>>,
-    user_agent: Option<Scalar<'a>>,
-    ip: Option<Scalar<'a>>,
-    page: Option<Scalar<'a>>,
-    referrer: Option<Scalar<'a>>,
-    query: Option<Scalar<'a>>,
-    product: Option<Scalar<'a>>,
-    position: Option<Scalar<'a>>,
-    extra: Vec<(Cow<'a, str>, &'a RawValue)>,
-    duplicate_key: Option<String>,
-}
-
-/// Stores `value` in `slot`, remembering the first key that appears twice: duplicate keys
-/// make a line ambiguous, so it is rejected rather than silently resolved.
-fn fill<T>(slot: &mut Option<T>, value: T, key: &str, duplicate: &mut Option<String>) {
-    if slot.is_some() {
-        duplicate.get_or_insert_with(|| key.to_string());
-    }
-    *slot = Some(value);
-}
-
-fn push_extra<'a>(
-    extra: &mut Vec<(Cow<'a, str>, &'a RawValue)>,
-    key: Cow<'a, str>,
-    value: &'a RawValue,
-    duplicate: &mut Option<String>,
-) {
-    if extra.iter().any(|(k, _)| *k == key) {
-        duplicate.get_or_insert_with(|| key.to_string());
-    }
-    extra.push((key, value));
-}
-
-impl<'de> Deserialize<'de> for RawEvent<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawEvent<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("an event object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut raw = RawEvent::default();
-                while let Some(Key(key)) = map.next_key::<Key>()? {
-                    let dup = &mut raw.duplicate_key;
-                    match key.as_ref() {
-                        "id" => fill(&mut raw.id, map.next_value()?, "id", dup),
-                        "type" => fill(&mut raw.kind, map.next_value()?, "type", dup),
-                        "event" => fill(&mut raw.event, map.next_value()?, "event", dup),
-                        _ => push_extra(&mut raw.extra, key, map.next_value()?, dup),
-                    }
-                }
-                Ok(raw)
-            }
-        }
-        d.deserialize_map(V)
-    }
-}
-
-impl<'de> Deserialize<'de> for RawBody<'de> {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = RawBody<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-                let mut b = RawBody::default();
-                while let Some(Key(key)) = map.next_key::<Key>()? {
-                    let dup = &mut b.duplicate_key;
-                    let slot = match key.as_ref() {
-                        "timestamp" => &mut b.timestamp,
-                        "customer-id" => &mut b.customer_id,
-                        "user-agent" => &mut b.user_agent,
-                        "ip" => &mut b.ip,
-                        "page" => &mut b.page,
-                        "referrer" => &mut b.referrer,
-                        "query" => &mut b.query,
-                        "product" => &mut b.product,
-                        "position" => &mut b.position,
-                        _ => {
-                            push_extra(&mut b.extra, key, map.next_value()?, dup);
-                            continue;
-                        }
-                    };
-                    if slot.is_some() {
-                        dup.get_or_insert_with(|| format!("event.{key}"));
-                    }
-                    *slot = Some(map.next_value()?);
-                }
-                Ok(b)
-            }
-            fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(not_object("null"))
-            }
-            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(not_object("a boolean"))
-            }
-            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(not_object("a number"))
-            }
-            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(not_object("a number"))
-            }
-            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(not_object("a number"))
-            }
-            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(not_object("a string"))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(not_object("an array"))
-            }
-        }
-        d.deserialize_any(V)
-    }
-}
-
-fn not_object(kind: &'static str) -> RawBody<'static> {
-    RawBody {
-        not_object: Some(kind),
-        ..RawBody::default()
-    }
-}
-
 fn validate(raw: RawEvent) -> Result<Event, String> {
     if let Some(key) = &raw.duplicate_key {
         return Err(format!("duplicate key '{key}'"));
@@ -338,16 +95,7 @@ fn validate(raw: RawEvent) -> Result<Event, String> {
     if let Some(key) = &body.duplicate_key {
         return Err(format!("duplicate key '{key}'"));
     }
-    let ts = match body.timestamp {
-        None => return Err("missing field event.timestamp".into()),
-        Some(Scalar::Str(s)) => timestamp::parse(&s).map_err(|e| e.describe(&s))?,
-        Some(other) => {
-            return Err(format!(
-                "event.timestamp must be a string, not {}",
-                other.kind()
-            ))
-        }
-    };
+    let ts = event_timestamp(body.timestamp)?;
     let customer_id = match body.customer_id {
         None | Some(Scalar::Null) => None,
         Some(Scalar::Int(c)) => Some(c),
@@ -375,6 +123,18 @@ fn validate(raw: RawEvent) -> Result<Event, String> {
     })
 }
 
+/// `event.timestamp`, which is required and must be a string in the accepted shape.
+fn event_timestamp(value: Option<Scalar>) -> Result<timestamp::Timestamp, String> {
+    match value {
+        None => Err("missing field event.timestamp".into()),
+        Some(Scalar::Str(s)) => timestamp::parse(&s).map_err(|e| e.describe(&s)),
+        Some(other) => Err(format!(
+            "event.timestamp must be a string, not {}",
+            other.kind()
+        )),
+    }
+}
+
 fn optional_text(value: Option<Scalar>, name: &str) -> Result<Option<String>, String> {
     match value {
         None | Some(Scalar::Null) => Ok(None),
@@ -395,76 +155,6 @@ fn optional_integer(value: Option<Scalar>, name: &str) -> Result<Option<i64>, St
             other.kind()
         )),
     }
-}
-
-/// The unknown fields as canonical compact JSON (keys sorted, no spaces), so that the same
-/// content written with other spacing or key order compares equal when an id is seen again.
-/// Numbers keep the text they came with (`123456789012345678901234567890`, `-0`, `1.50`):
-/// going through `f64` would change them.
-fn extra_json(
-    top: &[(Cow<str>, &RawValue)],
-    body: &[(Cow<str>, &RawValue)],
-) -> Result<Option<String>, String> {
-    if top.is_empty() && body.is_empty() {
-        return Ok(None);
-    }
-    let mut fields: BTreeMap<&str, String> = BTreeMap::new();
-    for (k, v) in top {
-        fields.insert(k, keep(k, v)?);
-    }
-    if !body.is_empty() {
-        let mut inner: BTreeMap<&str, String> = BTreeMap::new();
-        for (k, v) in body {
-            inner.insert(k, keep(&format!("event.{k}"), v)?);
-        }
-        fields.insert("event", object_text(inner));
-    }
-    Ok(Some(object_text(fields)))
-}
-
-/// One unknown field's value as canonical text, or why it cannot be kept. Raw values were
-/// only skimmed so far: a value nested beyond serde_json's recursion limit shows when it is
-/// parsed once as a plain value (which enforces the limit; skipping a value does not), and is
-/// refused rather than stored as something else; below the limit, [`canonical`]'s recursion
-/// is bounded by it too.
-fn keep(name: &str, raw: &RawValue) -> Result<String, String> {
-    let cannot_keep =
-        |e: serde_json::Error| format!("{name} cannot be kept: {}", json_error_reason(&e));
-    serde_json::from_str::<serde_json::Value>(raw.get()).map_err(cannot_keep)?;
-    canonical(raw).map_err(cannot_keep)
-}
-
-/// One JSON value as canonical text, numbers as written.
-fn canonical(raw: &RawValue) -> Result<String, serde_json::Error> {
-    let text = raw.get().trim();
-    match text.as_bytes().first() {
-        Some(b'{') => {
-            let map: BTreeMap<String, &RawValue> = serde_json::from_str(text)?;
-            let mut fields = BTreeMap::new();
-            for (k, v) in &map {
-                fields.insert(k.as_str(), canonical(v)?);
-            }
-            Ok(object_text(fields))
-        }
-        Some(b'[') => {
-            let items: Vec<&RawValue> = serde_json::from_str(text)?;
-            let items: Vec<String> = items.into_iter().map(canonical).collect::<Result<_, _>>()?;
-            Ok(format!("[{}]", items.join(",")))
-        }
-        // Strings re-escaped the one canonical way.
-        Some(b'"') => serde_json::to_string(&serde_json::from_str::<String>(text)?),
-        // Numbers, true, false, null: exactly as written.
-        _ => Ok(text.to_string()),
-    }
-}
-
-/// `{"key":value,…}` in the map's (sorted) order; the values are canonical text already.
-fn object_text(fields: BTreeMap<&str, String>) -> String {
-    let fields: Vec<String> = fields
-        .into_iter()
-        .map(|(k, v)| format!("{}:{v}", serde_json::Value::from(k)))
-        .collect();
-    format!("{{{}}}", fields.join(","))
 }
 
 #[cfg(test)]
