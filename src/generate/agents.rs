@@ -13,7 +13,8 @@ use super::vocabulary::{ANDROID_VERSIONS, IOS_VERSIONS, LOCALES, MAC_PROCESSORS,
 
 /// First day of the Firefox build dates ("Gecko/2012-07-25 14:52:39"); they run up to
 /// the day before the generated span starts. The real file's run from 2010 to 2022.
-const GECKO_FIRST_DAY: i64 = day_number(time::macros::date!(2010 - 01 - 01));
+#[rustfmt::skip] // rustfmt would space the date macro as a subtraction
+const GECKO_FIRST_DAY: i64 = day_number(time::macros::date!(2010-01-01));
 
 /// Draws from its own random stream, so that the simulation and the shuffle draw the
 /// same numbers with or without `--realistic`: only these two values change.

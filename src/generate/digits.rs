@@ -6,10 +6,12 @@ use time::macros::date;
 use time::Date;
 
 /// 1970-01-01 as a Julian day (2,440,588).
-const EPOCH_JULIAN_DAY: i32 = date!(1970 - 01 - 01).to_julian_day();
+#[rustfmt::skip] // rustfmt would space the date macro as a subtraction
+const EPOCH_JULIAN_DAY: i32 = date!(1970-01-01).to_julian_day();
 
 /// 2022-04-20 as days since 1970-01-01.
-pub(super) const START_DAY: i64 = day_number(date!(2022 - 04 - 20));
+#[rustfmt::skip] // rustfmt would space the date macro as a subtraction
+pub(super) const START_DAY: i64 = day_number(date!(2022-04-20));
 
 /// Days since 1970-01-01 of a date; `const`, so that the generator's first days are constants.
 pub(super) const fn day_number(date: Date) -> i64 {

@@ -40,7 +40,8 @@ fn seconds(ts: &str) -> i64 {
         n(8, 10) as u8,
     )
     .unwrap();
-    let day = (date - time::macros::date!(2022 - 04 - 20)).whole_days();
+    #[rustfmt::skip] // rustfmt would space the date macro as a subtraction
+    let day = (date - time::macros::date!(2022-04-20)).whole_days();
     let clock = n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19);
     day * 86_400 + clock as i64
 }
