@@ -1,4 +1,4 @@
--- GET /metrics/summary: what the file holds. Counts of events come from the ingest ledger
+-- GET /metrics/summary: what the file holds, and whether it is a shared file. Counts of events come from the ingest ledger
 -- (each stored or rejected line is counted by exactly one committed ingest), which avoids
 -- scanning the events table on every request.
 SELECT
@@ -17,5 +17,9 @@ SELECT
     last.lines_read AS last_ingest_lines_read,
     last.stored AS last_ingest_stored,
     last.duplicates AS last_ingest_duplicates,
-    last.rejected AS last_ingest_rejected
+    last.rejected AS last_ingest_rejected,
+    -- A file made by xcc share: when, and which events it kept (null in a working file). Its
+    -- counts of events are the working file's: its rejects table is empty by design.
+    (SELECT value FROM meta WHERE key = 'shared_at') AS shared_at,
+    (SELECT value FROM meta WHERE key = 'shared_events') AS shared_events
 FROM (SELECT 1) LEFT JOIN (SELECT * FROM ingests ORDER BY id DESC LIMIT 1) AS last;

@@ -64,11 +64,12 @@ function durationTick(minutes) {
   return decimal(minutes / 60) + " h";
 }
 
-/** "2022-05-14T12:53:33.648681Z" → "14 May 2022 12:53" (the file stores UTC). */
+/** "2022-05-14T12:53:33.648681Z" → "14 May 2022 12:53 UTC" (the file stores UTC): the one
+ *  form of a time on the page, as xcc report's header writes it too (format/calendar.rs). */
 function dateTime(text) {
   const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/.exec(text || "");
   if (!m) return text === null || text === undefined ? "–" : String(text);
-  return Number(m[3]) + " " + MONTHS[Number(m[2]) - 1] + " " + m[1] + " " + m[4] + ":" + m[5];
+  return Number(m[3]) + " " + MONTHS[Number(m[2]) - 1] + " " + m[1] + " " + m[4] + ":" + m[5] + " UTC";
 }
 
 /** "2022-04-20" → "20 Apr", with the year when asked. */
@@ -112,7 +113,8 @@ function setMetric(key, value, shown) {
   for (const e of document.querySelectorAll('[data-metric="' + key + '"]')) {
     e.dataset.value = String(value);
     e.textContent = shown;
-    e.title = key + " = " + String(value);
+    // The JSON's name of the value, for whoever reads the endpoints; a report has none.
+    if (!EMBEDDED) e.title = key + " = " + String(value);
   }
 }
 
@@ -224,7 +226,7 @@ function renderOrders(orders) {
   ]) {
     const e = document.querySelector('[data-metric="' + key + '"]');
     e.dataset.value = String(value);
-    e.title = key + " = " + String(value);
+    if (!EMBEDDED) e.title = key + " = " + String(value);
     e.classList.toggle("none", value === null);
     if (value === null) {
       e.textContent = pageFilter().toString() ? "no orders in this range" : "no orders yet";
@@ -253,11 +255,21 @@ function renderSummary(s) {
   setMetric("session_timeout_seconds", timeout, timeoutText);
   document.querySelector('[data-metric="events_rejected"]').classList.toggle("warn", s.events_rejected > 0);
   setText("ordering-share", s.sessions > 0 ? percent(s.ordering_sessions / s.sessions) + " of sessions" : "\u00a0");
-  setText("ingests-hint", "in " + count(s.ingests) + (s.ingests === 1 ? " ingest" : " ingests"));
+  const loads = count(s.ingests) + (s.ingests === 1 ? " load" : " loads");
+  // A shared file (xcc share) counts the lines its working file read: it holds no rejected
+  // line and no event, or the logged-in customers' only.
+  const shared = typeof s.shared_at === "string";
+  const loggedIn = shared && /^logged-in/.test(s.shared_events || "");
+  setText("ingests-hint", shared
+    ? "read in " + loads + " by the working file; this copy holds " + (loggedIn ? "logged-in customers' only" : "none")
+    : "read in " + loads);
+  setText("rejected-hint", shared
+    ? "counted by reason; the lines are not in this copy"
+    : "lines that were not valid events, kept aside");
   setText("subtitle", s.first_event_at
     ? "How many visits and how much time customers need before they order. A session (one visit) ends after " +
       timeoutText + " without events; all times are UTC."
-    : "The database holds no events yet: load some with `xcc ingest`.");
+    : EMBEDDED ? "The file holds no events yet." : "The database holds no events yet: load some with `xcc ingest`.");
 }
 
 /** How many values each headline median is taken over (the n of /metrics/orders/detail), and
@@ -267,17 +279,29 @@ function renderBasis(detail) {
   const customers = detail.minutes_before_first_order ? detail.minutes_before_first_order.n : 0;
   setText("visits-basis", orders > 0 ? "over " + count(orders) + (orders === 1 ? " ordering session" : " ordering sessions") : "\u00a0");
   setText("minutes-basis", customers > 0 ? "over " + count(customers) + (customers === 1 ? " customer who ordered" : " customers who ordered") : "\u00a0");
-  setText("visits-spread", spread(detail.visits_before_order, decimal));
-  setText("minutes-spread", spread(detail.minutes_before_first_order, duration));
+  setText("visits-spread", spread(detail.visits_before_order, decimal,
+    ["the orders", "took", (v) => (v === 1 ? " visit" : " visits")]));
+  setText("minutes-spread", spread(detail.minutes_before_first_order, duration,
+    ["these customers", "spent", () => ""]));
 }
 
-/** "p25 1 · p75 2 · p90 3 · mean 1.8 · max 12", or nothing without values. */
-function spread(d, shown) {
+/** The spread in words: p25 and p75 as "half … between … and …", p90 as "9 in 10 … at most
+ *  …", then the mean and the largest; nothing without values. words: [who, verb, unit(v)]. */
+function spread(d, shown, words) {
   if (!d || !(d.n > 0)) return "";
-  return [["p25", d.p25], ["p75", d.p75], ["p90", d.p90], ["mean", d.mean], ["max", d.max]]
-    .filter(([, v]) => v !== null && v !== undefined)
-    .map(([name, v]) => name + " " + shown(v))
-    .join(" \u00b7 ");
+  const [who, verb, unit] = words;
+  const valued = (v) => v !== null && v !== undefined;
+  const parts = [];
+  if (valued(d.p25) && valued(d.p75)) {
+    parts.push(d.p25 === d.p75
+      ? "At least half of " + who + " " + verb + " " + shown(d.p25) + unit(d.p25)
+      : "Half of " + who + " " + verb + " between " + shown(d.p25) + " and " + shown(d.p75) + unit(d.p75));
+  }
+  if (valued(d.p90)) parts.push("9 in 10 at most " + shown(d.p90) + unit(d.p90));
+  if (valued(d.mean)) parts.push("on average " + shown(d.mean) + unit(d.mean));
+  if (valued(d.max)) parts.push("the most " + shown(d.max) + unit(d.max));
+  const text = parts.join("; ");
+  return text ? text + "." : "";
 }
 
 function renderDaily(daily) {
@@ -310,7 +334,7 @@ function renderDaily(daily) {
     const cx = m.left + band * i + band / 2;
     const g = add(svg, "g", {});
     const partial = d.partial === 1;
-    tip(g, d.day + ": " + count(d.sessions) + " sessions, " + count(d.ordering_sessions) + " with an order (" +
+    tip(g, dayLabel(d.day, true) + ": " + count(d.sessions) + " sessions, " + count(d.ordering_sessions) + " with an order (" +
       percent(d.sessions > 0 ? d.ordering_sessions / d.sessions : 0) + ")" +
       (partial ? "; a partial day: the data ends before it is over" : ""));
     // A partial day (the data ends during it) is drawn outlined and faint.
@@ -393,7 +417,8 @@ function renderReferrers(data) {
   if ((container.clientWidth || 600) < 960) renderReferrersNarrow(container, rows);
   else renderReferrersWide(container, rows);
   let text = "Each session counts under the site its first referrer came from (\u201c(direct)\u201d: none); " +
-    "duration is first to last event, so a one-event session lasts 0 minutes; p90 = 90th percentile.";
+    "duration is first to last event, so a one-event session lasts 0 minutes. The dark bar ends at the median " +
+    "(half the sessions are shorter), the light bar where 9 in 10 are shorter, the orange mark at the average.";
   if (all.length > rows.length) {
     const rest = all.slice(rows.length);
     const restSessions = rest.reduce((s, r) => s + r.sessions, 0);
@@ -406,7 +431,7 @@ function renderReferrers(data) {
 function referrerTip(g, r) {
   tip(g, r.referrer_host + ": " + count(r.sessions) + " sessions, " + count(r.ordering_sessions) +
     " with an order (" + percent(r.ordering_share) + "); median " + duration(r.median_minutes || 0) +
-    ", mean " + duration(r.mean_minutes || 0) + ", 90th percentile " + duration(r.p90_minutes || 0));
+    ", mean " + duration(r.mean_minutes || 0) + ", 9 in 10 at most " + duration(r.p90_minutes || 0));
 }
 
 function referrerTicks(rows) {
@@ -428,7 +453,7 @@ function renderReferrersNarrow(container, rows) {
   const plotBottom = m.top + rows.length * rowH;
   legend(svg, width - m.right, 10, [
     ["median", "var(--main)"],
-    ["90th percentile", "var(--light)"],
+    ["9 in 10 shorter", "var(--light)"],
     ["mean", "var(--accent)", "tick"],
   ]);
   for (const t of ticks) {
@@ -463,7 +488,8 @@ function renderReferrersWide(container, rows) {
   const colShare = width - 8;
   const colOrders = width - 98;
   const colSessions = width - 188;
-  const valueW = 230;
+  // Room for "median 10.3 min · mean 11.3 min · 9 in 10 ≤ 1 h 28 min".
+  const valueW = 290;
   const x0 = labelW;
   const x1 = colSessions - 70 - valueW;
   const ticks = referrerTicks(rows);
@@ -477,7 +503,7 @@ function renderReferrersWide(container, rows) {
   add(svg, "text", { x: colShare, y: m.top - 10, "text-anchor": "end", class: "head" }, "order share");
   legend(svg, x1 + valueW, 10, [
     ["median", "var(--main)"],
-    ["90th percentile", "var(--light)"],
+    ["9 in 10 shorter", "var(--light)"],
     ["mean", "var(--accent)", "tick"],
   ]);
   for (const t of ticks) {
@@ -500,7 +526,7 @@ function renderReferrersWide(container, rows) {
     const end = Math.max(x(r.p90_minutes || 0), x(r.mean_minutes || 0));
     add(g, "text", { x: end + 8, y: mid + 4, class: "small" },
       "median " + duration(r.median_minutes || 0) + " \u00b7 mean " + duration(r.mean_minutes || 0) +
-      " \u00b7 p90 " + duration(r.p90_minutes || 0));
+      " \u00b7 9 in 10 \u2264 " + duration(r.p90_minutes || 0));
     add(g, "text", { x: colSessions, y: mid + 4, "text-anchor": "end", class: "bar-label" }, count(r.sessions));
     add(g, "text", { x: colOrders, y: mid + 4, "text-anchor": "end", class: "bar-label" }, count(r.ordering_sessions));
     add(g, "text", { x: colShare, y: mid + 4, "text-anchor": "end", class: "bar-label" }, percent(r.ordering_share));
@@ -572,12 +598,16 @@ function medianPanels(container, rows, opts) {
 function renderHistory(data) {
   const container = document.getElementById("chart-history");
   const rows = data.history || [];
-  if (rows.length === 0) return emptyPlot(container, "No ingests yet.");
   // Points without a value on both panels would be empty axes.
   const valued = (v) => v !== null && v !== undefined;
-  if (!rows.some((r) => valued(r.median_visits_after) || valued(r.median_minutes_after))) {
-    return emptyPlot(container, "No orders yet.");
-  }
+  const points = rows.filter((r) => valued(r.median_visits_after) || valued(r.median_minutes_after)).length;
+  // A line over time needs two points. A report is a snapshot, so it leaves the card out; the
+  // live dashboard keeps it, with a line that says when it will be drawn, for whoever adds data.
+  const card = document.getElementById("history-card");
+  card.hidden = EMBEDDED !== null && points < 2;
+  if (rows.length === 0) return emptyPlot(container, "No data loaded yet.");
+  if (points === 0) return emptyPlot(container, "No orders yet.");
+  if (points === 1) return emptyPlot(container, "One point so far: the line is drawn from the next load of data on.");
   medianPanels(container, rows, {
     panels: [
       ["median_visits_after", "median visits before an order", (v) => decimal(v)],
@@ -585,9 +615,10 @@ function renderHistory(data) {
     ],
     panelH: 112,
     pointAttr: "data-point",
-    tipText: (r, shown) => "#" + r.id + " " + r.command + " (" + dateTime(r.finished_at) + "): " + shown,
+    tipText: (r, shown) => "#" + r.id + ", " + (r.command === "ingest" ? "new data loaded" : "sessions recounted") +
+      " (" + dateTime(r.finished_at) + "): " + shown,
     label: (r) => "#" + r.id,
-    axisTitle: "ingests and rebuilds, oldest first (#: the row of /metrics/history)",
+    axisTitle: "each load of new data or recount of the sessions, oldest first",
     marked: -1,
   });
 }
@@ -807,6 +838,10 @@ async function main() {
     clearTimeout(pending);
     pending = setTimeout(() => render([]), 150);
   });
+  // Printing lays the page out again at the paper's width (A4 in a report): the charts are
+  // drawn again at that width, or a chart drawn for a wider window would shrink its text on
+  // paper below a readable size; and again for the window afterwards.
+  if (window.matchMedia) window.matchMedia("print").addEventListener("change", () => render([]));
 }
 
 main().catch((e) => {

@@ -38,6 +38,60 @@ pub fn push_date_time(text: &mut String, seconds: i64) {
     }
 }
 
+/// How people read a time, on the report and the dashboard alike: `20 Apr 2022 00:00 UTC`.
+const READABLE: &[BorrowedFormatItem<'static>] =
+    format_description!("[day padding:none] [month repr:short] [year] [hour]:[minute] UTC");
+/// How people read a day: `1 Apr 2022`.
+const READABLE_DAY: &[BorrowedFormatItem<'static>] =
+    format_description!("[day padding:none] [month repr:short] [year]");
+
+/// `20 Apr 2022 00:00 UTC` of seconds since the epoch (to the minute, cut, not rounded, as
+/// the dashboard's script shows the stored times).
+pub fn readable_time(seconds: i64) -> String {
+    UtcDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| t.format(READABLE).ok())
+        .unwrap_or_else(|| format!("{seconds} s after 1 Jan 1970 00:00 UTC"))
+}
+
+/// `20 Apr 2022 00:00 UTC` of a stored time (`2022-04-20T00:00:18.648681Z`), or None for a
+/// text that does not start as one.
+pub fn readable_stored(text: &str) -> Option<String> {
+    let (date, rest) = (text.get(..10)?, text.get(10..)?);
+    let sep = rest.get(..1)?;
+    if sep != "T" && sep != " " {
+        return None;
+    }
+    let hour: u8 = rest.get(1..3)?.parse().ok()?;
+    let minute: u8 = rest.get(4..6)?.parse().ok()?;
+    if rest.get(3..4)? != ":" {
+        return None;
+    }
+    let time = time::Time::from_hms(hour, minute, 0).ok()?;
+    date_of(date)?
+        .with_time(time)
+        .as_utc()
+        .format(READABLE)
+        .ok()
+}
+
+/// `1 Apr 2022` of a day given as `2022-04-01`, or None for a text that is not one.
+pub fn readable_day(text: &str) -> Option<String> {
+    date_of(text)?.format(READABLE_DAY).ok()
+}
+
+/// The date of `YYYY-MM-DD`.
+fn date_of(text: &str) -> Option<time::Date> {
+    let mut parts = text.splitn(3, '-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let month: u8 = parts.next()?.parse().ok()?;
+    let day: u8 = parts.next()?.parse().ok()?;
+    if text.len() != 10 {
+        return None;
+    }
+    time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -78,6 +132,32 @@ mod tests {
             format_micros(i64::MAX),
             "9223372036854775807 µs after 1970-01-01T00:00:00Z"
         );
+    }
+
+    #[test]
+    fn readable_times_and_days() {
+        // 1,650,412,818 s is 2022-04-20T00:00:18Z (`date -u -d @1650412818`); the minute is
+        // cut, not rounded, as the dashboard's script cuts it.
+        assert_eq!(readable_time(1_650_412_818), "20 Apr 2022 00:00 UTC");
+        assert_eq!(
+            readable_stored("2022-04-20T00:00:18.648681Z").as_deref(),
+            Some("20 Apr 2022 00:00 UTC")
+        );
+        assert_eq!(
+            readable_stored("2022-05-19 19:17:48").as_deref(),
+            Some("19 May 2022 19:17 UTC")
+        );
+        assert_eq!(readable_day("2022-04-01").as_deref(), Some("1 Apr 2022"));
+        for bad in [
+            "",
+            "2022-04-20",
+            "2022-13-01T00:00",
+            "May",
+            "2022-04-20T25:00",
+        ] {
+            assert_eq!(readable_stored(bad), None, "{bad}");
+        }
+        assert_eq!(readable_day("2022-02-30"), None);
     }
 
     proptest::proptest! {

@@ -19,7 +19,6 @@ use sha2::{Digest, Sha256};
 
 use crate::dashboard;
 use crate::format::calendar;
-use crate::format::duration::format_seconds;
 use crate::format::thousands;
 use crate::metrics::{self, Filter, Metric};
 use crate::out_file;
@@ -148,7 +147,7 @@ pub fn page(name: &str, data: &Value, ledger: &Ledger, now_us: i64) -> String {
         csp_hash(script),
         csp_hash(&style)
     );
-    let main = report_main(&header(name, data, ledger, now_us));
+    let main = report_main(name, &header(name, data, ledger, now_us));
     format!(
         "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta http-equiv=\"Content-Security-Policy\" content=\"{policy}\">\n\
@@ -214,51 +213,55 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// The dashboard's `<main>`, less its parts marked "not in a report" (the range form, the
-/// links to the endpoints), with the report's header after the page's title.
-fn report_main(header: &str) -> String {
+/// links to the endpoints), with the report's header after the page's title and its
+/// footnote at the end.
+fn report_main(name: &str, header: &str) -> String {
     let mut main = dashboard::main_for_a_report();
-    for (old, new) in [
-        (
-            "<div class=\"brand\">xcc dashboard</div>",
-            "<div class=\"brand\">xcc report</div>",
-        ),
-        (
-            "<a href=\"/metrics/history\">/metrics/history</a>",
-            "<code>xcc metrics history</code>",
-        ),
-    ] {
-        assert!(main.contains(old), "dashboard.html no longer has {old}");
-        main = main.replacen(old, new, 1);
-    }
+    let old = "<div class=\"brand\">xcc dashboard</div>";
+    assert!(main.contains(old), "dashboard.html no longer has {old}");
+    let brand = format!("<div class=\"brand\">Report of {}</div>", escape_html(name));
+    main = main.replacen(old, &brand, 1);
     let after = main
         .find("</header>")
         .expect("dashboard.html has a <header>")
         + "</header>".len();
     main.insert_str(after, header);
+    main.push_str(&format!(
+        "  <footer class=\"footnote\">Made from {} by xcc {TOOL_VERSION}. This page holds \
+         figures over sessions only: no customer, event or address.</footer>\n",
+        escape_html(name)
+    ));
     main
 }
 
-/// Where the numbers come from: the file, xcc, when, the events' span, the session timeout,
-/// the filter, the lines read and what became of them.
+/// Where the numbers come from: the file, when, the events' span, the session timeout, the
+/// filter, the lines read and what became of them; for a shared file, when it was shared
+/// and what it holds. Every time as people read it (`20 Apr 2022 00:00 UTC`), as the cards
+/// below show them.
 fn header(name: &str, data: &Value, ledger: &Ledger, now_us: i64) -> String {
     let summary = &data["summary"];
     let (first, last) = event_span(summary);
     let timeout = summary["session_timeout_seconds"]
         .as_i64()
-        .map_or_else(|| "–".to_string(), format_seconds);
-    let mut made = String::new();
-    calendar::push_date_time(&mut made, now_us.div_euclid(1_000_000));
-    made.push('Z');
+        .map_or_else(|| "–".to_string(), timeout_words);
     let mut items = vec![
         ("File", name.to_string()),
-        ("Made by", format!("xcc {TOOL_VERSION}")),
-        ("Made at (UTC)", made),
-        ("First event (UTC)", first),
-        ("Last event (UTC)", last),
+        (
+            "Made",
+            calendar::readable_time(now_us.div_euclid(1_000_000)),
+        ),
+    ];
+    let shared = Shared::of(summary);
+    if let Some(shared) = &shared {
+        items.push(("Shared", format!("{}, as a copy for analysts", shared.at)));
+    }
+    items.extend([
+        ("First event", first),
+        ("Last event", last),
         ("Session timeout", timeout),
         ("Filter", filter_words(&data["filter"])),
-    ];
-    items.extend(ledger_items(ledger));
+    ]);
+    items.extend(ledger_items(ledger, shared.as_ref()));
     let mut html = String::from(
         "\n  <section class=\"card provenance\" id=\"provenance\">\n    <h2>Where these numbers come from</h2>\n    <dl>\n",
     );
@@ -269,19 +272,58 @@ fn header(name: &str, data: &Value, ledger: &Ledger, now_us: i64) -> String {
             escape_html(&value)
         ));
     }
-    html.push_str(
-        "    </dl>\n    <p class=\"note\">Made with <code>xcc report</code>: the numbers of \
-         <code>xcc serve</code>'s dashboard for this file, as they were then. The same JSON as \
-         <code>xcc metrics NAME</code> is in this page; it holds figures over sessions only, \
-         no customer, event or address.</p>\n  </section>\n",
-    );
+    html.push_str("    </dl>\n  </section>\n");
     html
 }
 
+/// A session timeout as the cards show it: `30 min`, `1 h 30 min`, `45 s`.
+fn timeout_words(seconds: i64) -> String {
+    if seconds % 60 != 0 {
+        return format!("{} s", thousands(seconds.max(0) as u64));
+    }
+    let (hours, minutes) = (seconds / 3600, seconds % 3600 / 60);
+    match (hours, minutes) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// What the summary says of a file made by `xcc share`: when, and which events it kept.
+struct Shared {
+    at: String,
+    /// Whether it kept the logged-in customers' events (else none).
+    logged_in_events: bool,
+}
+
+impl Shared {
+    fn of(summary: &Value) -> Option<Shared> {
+        let at = summary["shared_at"].as_str()?;
+        Some(Shared {
+            at: calendar::readable_stored(at).unwrap_or_else(|| at.to_string()),
+            logged_in_events: summary["shared_events"]
+                .as_str()
+                .is_some_and(|e| e.starts_with("logged-in")),
+        })
+    }
+
+    /// What this file holds, in words.
+    fn holds(&self) -> &'static str {
+        if self.logged_in_events {
+            "sessions, and the events of logged-in customers only"
+        } else {
+            "sessions only, no events"
+        }
+    }
+}
+
 /// The first and last event apart: one line each, so that a narrow column does not break a
-/// timestamp at its hyphens.
+/// time in two.
 fn event_span(summary: &Value) -> (String, String) {
-    let text = |v: &Value| v.as_str().map(str::to_string);
+    let text = |v: &Value| {
+        v.as_str()
+            .map(|t| calendar::readable_stored(t).unwrap_or_else(|| t.to_string()))
+    };
     match (
         text(&summary["first_event_at"]),
         text(&summary["last_event_at"]),
@@ -291,17 +333,18 @@ fn event_span(summary: &Value) -> (String, String) {
     }
 }
 
-/// The filter the numbers were computed over, in words.
+/// The filter the numbers were computed over, in words, its days as the page shows days.
 fn filter_words(filter: &Value) -> String {
+    let day = |d: &str| calendar::readable_day(d).unwrap_or_else(|| d.to_string());
     let mut parts = Vec::new();
     if let Some(from) = filter["from"].as_str() {
-        parts.push(format!("from {from}"));
+        parts.push(format!("from {}", day(from)));
     }
     if let Some(to) = filter["to"].as_str() {
-        parts.push(format!("to {to}"));
+        parts.push(format!("to {}", day(to)));
     }
     if let Some(referrer) = filter["referrer"].as_str() {
-        parts.push(format!("referrer {referrer}"));
+        parts.push(format!("only visits from {referrer}"));
     }
     if parts.is_empty() {
         "none: all the data".to_string()
@@ -310,32 +353,45 @@ fn filter_words(filter: &Value) -> String {
     }
 }
 
-/// The lines the file's ingests read, and what became of them.
-fn ledger_items(ledger: &Ledger) -> [(&'static str, String); 3] {
+/// The lines the file's loads read, and what became of them; in a shared file, what the
+/// working file read before it was shared, since a shared file keeps no rejected line and no
+/// event (or the logged-in customers' only): it counts them by reason in reject_reasons.
+fn ledger_items(ledger: &Ledger, shared: Option<&Shared>) -> Vec<(&'static str, String)> {
     let count = |n: i64| thousands(n.max(0) as u64);
-    let ingests = if ledger.ingests == 1 {
-        "ingest"
-    } else {
-        "ingests"
+    let loads = if ledger.ingests == 1 { "load" } else { "loads" };
+    let read = format!(
+        "{} in {} {loads}",
+        count(ledger.lines_read),
+        count(ledger.ingests)
+    );
+    let stored = format!(
+        "{} (and {} repeats of lines already read)",
+        count(ledger.stored),
+        count(ledger.duplicates)
+    );
+    let Some(shared) = shared else {
+        let rejected = match ledger.rejected {
+            0 => "none".to_string(),
+            n => format!("{}, not valid events, kept aside", count(n)),
+        };
+        return vec![
+            ("Lines read", read),
+            ("Events stored", stored),
+            ("Lines rejected", rejected),
+        ];
     };
-    [
-        (
-            "Lines read",
-            format!(
-                "{} in {} {ingests}",
-                count(ledger.lines_read),
-                count(ledger.ingests)
-            ),
+    let rejected = match ledger.rejected {
+        0 => "none".to_string(),
+        n => format!(
+            "{}, counted by reason; the lines are not in this copy",
+            count(n)
         ),
-        (
-            "Stored",
-            format!(
-                "{} (and {} duplicates)",
-                count(ledger.stored),
-                count(ledger.duplicates)
-            ),
-        ),
-        ("Rejected", count(ledger.rejected)),
+    };
+    vec![
+        ("This copy holds", shared.holds().to_string()),
+        ("Lines read", format!("{read}, before it was shared")),
+        ("Events stored", format!("{stored}, before it was shared")),
+        ("Lines rejected", rejected),
     ]
 }
 
@@ -382,7 +438,7 @@ mod tests {
 
     #[test]
     fn the_page_has_no_form_and_no_links_to_the_endpoints() {
-        let main = report_main("<section id=\"provenance\"></section>");
+        let main = report_main("w.db", "<section id=\"provenance\"></section>");
         assert!(!main.contains("<form"), "{main}");
         assert!(!main.contains("href="), "{main}");
         assert!(!main.contains("not in a report"), "{main}");

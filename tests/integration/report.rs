@@ -130,26 +130,33 @@ fn the_report_holds_exactly_what_the_endpoints_answer() {
         let summary = &data["summary"];
         for text in [
             "<dd>sessions.db</dd>",
-            &format!("<dd>xcc {}</dd>", env!("CARGO_PKG_VERSION")),
+            &format!("by xcc {}.", env!("CARGO_PKG_VERSION")),
             &format!(
-                "<dt>First event (UTC)</dt><dd>{}</dd>",
-                summary["first_event_at"].as_str().unwrap()
+                "<dt>First event</dt><dd>{}</dd>",
+                readable(summary["first_event_at"].as_str().unwrap())
             ),
             &format!(
-                "<dt>Last event (UTC)</dt><dd>{}</dd>",
-                summary["last_event_at"].as_str().unwrap()
+                "<dt>Last event</dt><dd>{}</dd>",
+                readable(summary["last_event_at"].as_str().unwrap())
             ),
-            "<dd>30m</dd>",
-            &format!("<dd>{} in 1 ingest</dd>", shop().len()),
-            &format!("<dd>{} (and 0 duplicates)</dd>", shop().len()),
-            "<dt>Rejected</dt><dd>0</dd>",
+            "<dt>Session timeout</dt><dd>30 min</dd>",
+            &format!("<dd>{} in 1 load</dd>", shop().len()),
+            &format!(
+                "<dd>{} (and 0 repeats of lines already read)</dd>",
+                shop().len()
+            ),
+            "<dt>Lines rejected</dt><dd>none</dd>",
         ] {
             assert!(html.contains(text), "{name}: no {text} in the header");
         }
         let shown_filter = match name {
             "all.html" => "none: all the data".to_string(),
-            "range.html" => format!("from {from}, to {to}"),
-            _ => "referrer news.example.org".to_string(),
+            "range.html" => format!(
+                "from {}, to {}",
+                readable(&format!("{from}T00:00")).trim_end_matches(" 00:00 UTC"),
+                readable(&format!("{to}T00:00")).trim_end_matches(" 00:00 UTC")
+            ),
+            _ => "only visits from news.example.org".to_string(),
         };
         assert!(
             html.contains(&format!("<dt>Filter</dt><dd>{shown_filter}</dd>")),
@@ -400,8 +407,8 @@ fn the_report_opens_from_a_file_with_no_request_no_message_and_a_clean_layout() 
     );
     assert!(dom.contains(">47.5 min<"), "{dom}");
     assert!(
-        dom.contains("id=\"visits-spread\">p25 "),
-        "the percentiles: {dom}"
+        dom.contains("id=\"visits-spread\">Half of the orders took between "),
+        "the quartiles in words: {dom}"
     );
     assert_eq!(
         dom.matches("data-partial=\"true\"").count(),
@@ -416,8 +423,10 @@ fn the_report_opens_from_a_file_with_no_request_no_message_and_a_clean_layout() 
     ] {
         assert!(svg_rects(&dom, chart) > 0, "{chart} has no bars");
     }
-    assert!(
-        dom.matches("data-point=").count() > 0,
+    // One load: no medians over time (see the_medians_over_time_are_shown_from_two_loads_on).
+    assert_eq!(
+        dom.matches("data-point=").count(),
+        0,
         "the medians over time"
     );
     assert!(
@@ -458,7 +467,9 @@ fn the_report_opens_from_a_file_with_no_request_no_message_and_a_clean_layout() 
             "false",
             "the page is wider than {width} px"
         );
-        for chart in CHARTS {
+        // One load: the medians over time are not drawn (laid out in
+        // the_medians_over_time_are_shown_from_two_loads_on).
+        for chart in CHARTS.iter().filter(|c| **c != "chart-history") {
             let marker = format!("id=\"{chart}\"");
             assert_eq!(
                 attribute(&dom, &marker, "data-overlaps"),
@@ -516,7 +527,9 @@ fn markup_in_a_referrer_host_stays_text() {
         assert!(!page.contains("alert(1)</script>"));
         assert!(!page.contains('\u{2028}'), "the page holds U+2028 raw");
     }
-    assert!(html.contains("<dd>referrer &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(
+        html.contains("<dd>only visits from &lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;")
+    );
 
     let Some(chromium) = browser("report::markup_in_a_referrer_host_stays_text") else {
         return;
@@ -806,4 +819,444 @@ fn share_suggests_the_report_and_writes_it_with_report() {
     );
     assert_ne!(out.code, 0);
     assert!(out.stderr.contains("already exists"), "{}", out.stderr);
+}
+
+/// Added to a copy of the page: once it is drawn, every text a reader can see in `<main>` (the
+/// visible elements' text, the charts' labels and tooltips, every `title`), one per line, in
+/// a `<pre id="seen-text">` after it.
+const SEEN_TEXT: &str = "(function whenReady() {
+  const ready = document.body.dataset.ready;
+  if (ready !== 'true' && ready !== 'error') return setTimeout(whenReady, 20);
+  const seen = [];
+  const walker = document.createTreeWalker(document.querySelector('main'), NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    const tooltip = parent.closest('title') !== null;
+    if (node.textContent.trim() && (tooltip || parent.getClientRects().length > 0)) seen.push(node.textContent.trim());
+  }
+  for (const e of document.querySelectorAll('main [title]')) seen.push(e.getAttribute('title'));
+  const pre = document.createElement('pre');
+  pre.id = 'seen-text';
+  pre.textContent = seen.join('\\n');
+  document.body.appendChild(pre);
+  document.body.dataset.seen = 'true';
+})();";
+
+/// What a reader sees of the report `page` in a window `width` px wide, one text a line.
+fn seen_text(chromium: &Chromium, w: &Workspace, page: &str, width: u32) -> String {
+    let html = std::fs::read_to_string(w.path(page)).unwrap();
+    let copy = format!("seen-{page}");
+    std::fs::write(w.path(&copy), with_script(&html, SEEN_TEXT)).unwrap();
+    let trap = Trap::new();
+    let (dom, console) = open_from_file(chromium, &w.path(&copy), &trap, width);
+    assert!(console.is_empty(), "{page}:\n{}", console.join("\n"));
+    assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{page}");
+    assert_eq!(attribute(&dom, "<body ", "data-seen"), "true", "{page}");
+    let start = dom.find("<pre id=\"seen-text\">").unwrap() + "<pre id=\"seen-text\">".len();
+    let end = start + dom[start..].find("</pre>").unwrap();
+    dom[start..end]
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&nbsp;", "\u{a0}")
+        .replace("&amp;", "&")
+}
+
+/// A working file of the shop with one rejected line, and then a second load of one more
+/// customer's visit and order, so that the medians over time have two points.
+fn two_loads() -> Workspace {
+    let w = Workspace::new();
+    let mut lines = shop();
+    lines.push("{\"id\": \"not a number\"".to_string());
+    let (out, _) = w.ingest("-", lines.join("\n").as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let day = 86_400;
+    let more = [
+        event(9_001, 90, 6 * day, "page_view", None),
+        event(9_002, 90, 6 * day + 600, "placed_order", None),
+    ];
+    let (out, _) = w.ingest("-", more.join("\n").as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    w
+}
+
+/// Words of commands, endpoints, SQL and JSON, none of which a reader of the report should
+/// meet: the report is for people who read no SQL.
+const NOT_FOR_READERS: [&str; 17] = [
+    "/metrics",
+    "/openapi",
+    "SELECT",
+    " FROM ",
+    "table",
+    "JSON",
+    "endpoint",
+    "--",
+    "ingest",
+    "sessionize",
+    "p25",
+    "p75",
+    "p90",
+    "percentile",
+    "#:",
+    "row of",
+    "NAME",
+];
+
+/// Every place `text` names a command: `xcc ` and a word (`xcc 0.1.0`, the version, is fine).
+fn commands_in(text: &str) -> Vec<String> {
+    text.match_indices("xcc ")
+        .filter(|(at, _)| {
+            text[at + 4..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic())
+        })
+        .map(|(at, _)| text[at..].chars().take(30).collect())
+        .collect()
+}
+
+#[test]
+fn the_report_names_no_command_endpoint_or_sql_word() {
+    let Some(chromium) = browser("report::the_report_names_no_command_endpoint_or_sql_word") else {
+        return;
+    };
+    let w = two_loads();
+    report(&w, "plain.html", &[]);
+    let db = w.db_str();
+    let shared = w.path("shared.db");
+    let out = run(
+        &["share", "--db", &db, "--out", shared.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let s = Workspace::new();
+    std::fs::copy(&shared, s.db()).unwrap();
+    report(&s, "shared.html", &[]);
+    let empty = Workspace::new();
+    let (out, _) = empty.ingest("-", b"");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    report(&empty, "empty.html", &[]);
+    for (w, page) in [
+        (&w, "plain.html"),
+        (&s, "shared.html"),
+        (&empty, "empty.html"),
+    ] {
+        for width in [400, 1280] {
+            let seen = seen_text(&chromium, w, page, width);
+            for word in NOT_FOR_READERS {
+                let lines: Vec<&str> = seen.lines().filter(|l| l.contains(word)).collect();
+                assert!(
+                    lines.is_empty(),
+                    "{page} at {width} px says {word:?}: {lines:?}"
+                );
+            }
+            assert_eq!(commands_in(&seen), Vec::<String>::new(), "{page}");
+            // No name of a JSON field (median_visits_before_order and the like).
+            let fields: Vec<&str> = seen
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .filter(|word| word.trim_matches('_').contains('_'))
+                .collect();
+            assert!(fields.is_empty(), "{page}: {fields:?}");
+        }
+        // The footnote: the file's name and xcc's version.
+        let seen = seen_text(&chromium, w, page, 1280);
+        assert!(
+            seen.contains(&format!("by xcc {}", env!("CARGO_PKG_VERSION"))),
+            "{page}: {seen}"
+        );
+    }
+}
+
+#[test]
+fn the_report_says_the_quartiles_and_the_90th_percentile_in_words() {
+    let Some(chromium) =
+        browser("report::the_report_says_the_quartiles_and_the_90th_percentile_in_words")
+    else {
+        return;
+    };
+    let w = shop_workspace();
+    report(&w, "words.html", &[]);
+    let seen = seen_text(&chromium, &w, "words.html", 1280);
+    // The figures from `xcc metrics orders-detail`, not from the page.
+    let detail = metric(&w, "orders-detail", &[]);
+    let visits = &detail["visits_before_order"];
+    let (p25, p75, p90) = (
+        visits["p25"].as_f64().unwrap(),
+        visits["p75"].as_f64().unwrap(),
+        visits["p90"].as_f64().unwrap(),
+    );
+    // Shown to one decimal, as every count of visits on the page (2.6 as 2.6, 2.0 as 2).
+    let shown = |x: f64| format!("{}", (x * 10.0).round() / 10.0);
+    assert!(p25 < p75, "the test needs a spread: {visits}");
+    for want in [
+        format!(
+            "Half of the orders took between {} and {} visits",
+            shown(p25),
+            shown(p75)
+        ),
+        format!("9 in 10 at most {} visit", shown(p90)),
+    ] {
+        assert!(seen.contains(&want), "no {want:?} in:\n{seen}");
+    }
+    assert!(
+        seen.contains("Half of these customers spent between "),
+        "{seen}"
+    );
+    assert!(seen.contains("9 in 10 shorter"), "the referrers' legend");
+}
+
+#[test]
+fn the_medians_over_time_are_shown_from_two_loads_on() {
+    let Some(chromium) = browser("report::the_medians_over_time_are_shown_from_two_loads_on")
+    else {
+        return;
+    };
+    let title = "The two medians over time";
+    let once = shop_workspace();
+    report(&once, "once.html", &[]);
+    let seen = seen_text(&chromium, &once, "once.html", 1280);
+    assert!(!seen.contains(title), "one point drawn as a chart:\n{seen}");
+    let trap = Trap::new();
+    let (dom, _) = open_from_file(&chromium, &once.path("once.html"), &trap, 1280);
+    assert!(
+        tag(&dom, "id=\"history-card\"").contains(" hidden"),
+        "{}",
+        tag(&dom, "id=\"history-card\"")
+    );
+
+    let twice = two_loads();
+    report(&twice, "twice.html", &[]);
+    assert_eq!(
+        embedded(&std::fs::read_to_string(twice.path("twice.html")).unwrap())["history"]["history"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let seen = seen_text(&chromium, &twice, "twice.html", 1280);
+    assert!(seen.contains(title), "{seen}");
+    let (dom, _) = open_from_file(&chromium, &twice.path("twice.html"), &trap, 1280);
+    assert!(!tag(&dom, "id=\"history-card\"").contains(" hidden"));
+    assert_eq!(dom.matches("data-point=\"median_visits_after\"").count(), 2);
+    // Laid out cleanly, by the dashboard tests' check.
+    let html = std::fs::read_to_string(twice.path("twice.html")).unwrap();
+    std::fs::write(twice.path("checked.html"), with_script(&html, LAYOUT_CHECK)).unwrap();
+    for width in [400, 1280] {
+        let (dom, _) = open_from_file(&chromium, &twice.path("checked.html"), &trap, width);
+        assert_eq!(attribute(&dom, "<body ", "data-layout-checked"), "true");
+        for check in ["data-overlaps", "data-outside"] {
+            assert_eq!(
+                attribute(&dom, "id=\"chart-history\"", check),
+                "0",
+                "{check} at {width} px"
+            );
+        }
+    }
+}
+
+/// `2022-04-20T00:00:18.648681Z` as people read it, `20 Apr 2022 00:00 UTC`: written here
+/// from the text's digits, apart from the code under test.
+fn readable(stored: &str) -> String {
+    let months = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month: usize = stored[5..7].parse().unwrap();
+    let day: u32 = stored[8..10].parse().unwrap();
+    format!(
+        "{day} {} {} {} UTC",
+        months[month - 1],
+        &stored[..4],
+        &stored[11..16]
+    )
+}
+
+/// Whether `text` has a time that is not in the page's one form: an ISO date (`2022-04-20`)
+/// or a clock time (`00:00`) not followed by ` UTC`.
+fn other_time_forms(text: &str) -> Vec<String> {
+    let b = text.as_bytes();
+    let digit = |i: usize| b.get(i).is_some_and(u8::is_ascii_digit);
+    let mut found = Vec::new();
+    for i in 0..b.len() {
+        let around = || {
+            text.get(i.saturating_sub(12)..(i + 16).min(text.len()))
+                .unwrap_or("")
+                .to_string()
+        };
+        if (0..4).all(|k| digit(i + k)) && b.get(i + 4) == Some(&b'-') && digit(i + 5) {
+            found.push(around());
+        }
+        let clock =
+            digit(i) && digit(i + 1) && b.get(i + 2) == Some(&b':') && digit(i + 3) && digit(i + 4);
+        if clock && !(i > 0 && digit(i - 1)) && text.get(i + 5..i + 9) != Some(" UTC") {
+            found.push(around());
+        }
+    }
+    found
+}
+
+#[test]
+fn every_time_on_the_report_has_one_form() {
+    let Some(chromium) = browser("report::every_time_on_the_report_has_one_form") else {
+        return;
+    };
+    let w = shop_workspace();
+    let days: Vec<String> = metric(&w, "daily", &[])["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["day"].as_str().unwrap().to_string())
+        .collect();
+    report(&w, "times.html", &["--from", &days[1]]);
+    let summary = metric(&w, "summary", &[]);
+    let seen = seen_text(&chromium, &w, "times.html", 1280);
+    assert_eq!(other_time_forms(&seen), Vec::<String>::new(), "{seen}");
+    let first = readable(summary["first_event_at"].as_str().unwrap());
+    let last = readable(summary["last_event_at"].as_str().unwrap());
+    // In the header, and on the card below it.
+    assert_eq!(seen.matches(&first).count(), 2, "{first}:\n{seen}");
+    assert_eq!(seen.matches(&last).count(), 2, "{last}:\n{seen}");
+    // The check sees the forms it refuses.
+    assert!(!other_time_forms("at 2022-04-20T00:00:18Z").is_empty());
+    assert_eq!(other_time_forms("20 Apr 2022 00:00").len(), 1);
+    assert_eq!(
+        other_time_forms("20 Apr 2022 00:00 UTC"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_shared_file_says_what_a_shared_file_holds() {
+    let Some(chromium) = browser("report::a_shared_file_says_what_a_shared_file_holds") else {
+        return;
+    };
+    let w = two_loads();
+    report(&w, "working.html", &[]);
+    let working = seen_text(&chromium, &w, "working.html", 1280);
+    let db = w.db_str();
+    let mut seen = Vec::new();
+    for (name, events) in [("none", "none"), ("logged", "logged-in")] {
+        let shared = w.path(&format!("{name}.db"));
+        let out = run(
+            &[
+                "share",
+                "--db",
+                &db,
+                "--out",
+                shared.to_str().unwrap(),
+                "--events",
+                events,
+            ],
+            b"",
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let s = Workspace::new();
+        std::fs::copy(&shared, s.db()).unwrap();
+        report(&s, "shared.html", &[]);
+        // The shared file's own tables: no rejected line, though one is counted.
+        let kept: i64 = s
+            .conn()
+            .query_row("SELECT count(*) FROM rejects", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 0);
+        assert_eq!(metric(&s, "summary", &[])["events_rejected"], 1);
+        seen.push((events, seen_text(&chromium, &s, "shared.html", 1280)));
+    }
+    // The working file keeps its rejected line aside; a shared file only counts it.
+    assert!(
+        working.contains("1, not valid events, kept aside"),
+        "{working}"
+    );
+    assert!(!working.contains("copy"), "{working}");
+    for (events, text) in &seen {
+        assert!(!text.contains("kept aside"), "{events}: {text}");
+        assert!(
+            text.contains("1, counted by reason; the lines are not in this copy"),
+            "{events}: {text}"
+        );
+        assert!(text.contains("counted by reason; the lines are not in this copy"));
+        assert!(text.contains(", before it was shared"), "{events}: {text}");
+        let holds = if *events == "none" {
+            "sessions only, no events"
+        } else {
+            "sessions, and the events of logged-in customers only"
+        };
+        assert!(
+            text.contains(&format!("This copy holds\n{holds}")),
+            "{events}: {text}"
+        );
+    }
+}
+
+/// Added to a copy of the page laid out as on A4 paper: the smallest text a reader sees (an
+/// SVG text's size times the scale its chart is drawn at), and the tallest card.
+const PRINT_CHECK: &str = "(function whenReady() {
+  const ready = document.body.dataset.ready;
+  if (ready !== 'true' && ready !== 'error') return setTimeout(whenReady, 20);
+  let smallest = Infinity, which = '';
+  for (const e of document.querySelectorAll('main *')) {
+    const own = [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || e.getClientRects().length === 0 || e.closest('title')) continue;
+    let size = parseFloat(getComputedStyle(e).fontSize);
+    const svg = e.closest('svg');
+    if (svg) size *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+    if (size < smallest) { smallest = size; which = e.textContent.trim().slice(0, 40); }
+  }
+  const tallest = Math.max(...[...document.querySelectorAll('.card')].map((c) => c.getBoundingClientRect().height));
+  document.body.dataset.smallestPx = String(smallest);
+  document.body.dataset.smallestText = which;
+  document.body.dataset.tallestCardPx = String(tallest);
+  document.body.dataset.mainPx = String(document.querySelector('main').getBoundingClientRect().width);
+})();";
+
+/// A4 less the report's margins of 12 mm (its `@page`), in CSS pixels of 1/96 inch.
+const A4_WIDTH_PX: f64 = (210.0 - 24.0) / 25.4 * 96.0;
+const A4_HEIGHT_PX: f64 = (297.0 - 24.0) / 25.4 * 96.0;
+
+#[test]
+fn printed_on_a4_no_text_is_under_7_points_and_no_card_is_taller_than_a_page() {
+    let Some(chromium) = browser(
+        "report::printed_on_a4_no_text_is_under_7_points_and_no_card_is_taller_than_a_page",
+    ) else {
+        return;
+    };
+    let w = two_loads();
+    let html = report(&w, "a4.html", &[]);
+    // The page as print lays it out: its print rules for every medium, in a window as wide as
+    // A4 less the margins (703 px), where the script draws the charts as it does for print.
+    let start = html.find("<style>").unwrap() + "<style>".len();
+    let end = start + html[start..].find("</style>").unwrap();
+    let style = &html[start..end];
+    assert_eq!(style.matches("@media print {").count(), 1);
+    // Paper has no scroll bar to take width from the page.
+    let printed =
+        style.replacen("@media print {", "@media all {", 1) + "html { overflow: hidden; }";
+    let html = html
+        .replacen(
+            &xcc::report::csp_hash(style),
+            &xcc::report::csp_hash(&printed),
+            1,
+        )
+        .replacen(style, &printed, 1);
+    assert_eq!(html.matches("html { overflow: hidden; }").count(), 1);
+    std::fs::write(w.path("a4-checked.html"), with_script(&html, PRINT_CHECK)).unwrap();
+    let trap = Trap::new();
+    let (dom, console) = open_from_file(
+        &chromium,
+        &w.path("a4-checked.html"),
+        &trap,
+        A4_WIDTH_PX.round() as u32,
+    );
+    assert!(console.is_empty(), "{}", console.join("\n"));
+    let number = |name: &str| -> f64 { attribute(&dom, "<body ", name).parse().unwrap() };
+    assert!((number("data-main-px") - A4_WIDTH_PX).abs() < 2.0, "{dom}");
+    // 7 pt is 7/72 inch: 9.33 CSS pixels.
+    let smallest = number("data-smallest-px");
+    assert!(
+        smallest >= 7.0 / 72.0 * 96.0,
+        "{:.1} pt: {:?}",
+        smallest * 0.75,
+        attribute(&dom, "<body ", "data-smallest-text")
+    );
+    // A card (a chart and its note) is never cut across pages (break-inside: avoid) only if
+    // it fits on one.
+    assert!(number("data-tallest-card-px") < A4_HEIGHT_PX, "{dom}");
 }
