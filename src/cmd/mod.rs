@@ -45,3 +45,29 @@ fn now_us() -> i64 {
         .unwrap_or_default();
     since_epoch.as_micros() as i64
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// `demo` ingests with `store::WRITE_WAIT`; `--wait` of the commands that write has the
+    /// same default.
+    #[test]
+    fn the_default_wait_is_the_store_s() {
+        let command = crate::cli::Cli::command();
+        for name in ["ingest", "sessionize"] {
+            let wait = command
+                .find_subcommand(name)
+                .unwrap()
+                .get_arguments()
+                .find(|a| a.get_id() == "wait")
+                .unwrap();
+            let default = wait.get_default_values()[0].to_str().unwrap();
+            assert_eq!(
+                crate::format::duration::parse_duration(default),
+                Ok(crate::store::WRITE_WAIT),
+                "{name}"
+            );
+        }
+    }
+}

@@ -11,6 +11,7 @@ mod analysts;
 mod architecture;
 mod dashboard;
 mod demo;
+mod flags;
 mod hostile_file;
 mod hostile_input;
 mod ingest;
