@@ -166,6 +166,26 @@ pub enum Command {
         after_help = "Examples:\n  xcc serve --db sessions.db\n  xcc serve --db sessions.db --addr 0.0.0.0:8000 --threads 8 --allow-host stats.example.com   # reachable from other machines, on purpose, as http://stats.example.com:8000/\n  xcc serve --db analysts.db --time-limit 500ms   # stop any metric's queries after half a second\n  curl http://127.0.0.1:8000/metrics/orders\n  curl 'http://127.0.0.1:8000/metrics/orders?from=2022-04-01&to=2022-04-30&referrer=(direct)'\n  curl http://127.0.0.1:8000/metrics/sensitivity"
     )]
     Serve(ServeArgs),
+
+    /// Print the completion script of a shell for xcc on stdout, made from these very flags.
+    #[command(
+        after_help = "Examples:\n  xcc completions bash > ~/.local/share/bash-completion/completions/xcc\n  xcc completions zsh > ~/.zfunc/_xcc      # with fpath+=(~/.zfunc) before compinit in ~/.zshrc\n  xcc completions fish > ~/.config/fish/completions/xcc.fish\n  xcc completions powershell >> $PROFILE"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print xcc's manual page (roff) on stdout, made from these very flags: every
+    /// subcommand with its options.
+    #[command(
+        after_help = "Examples:\n  xcc man > xcc.1 && man ./xcc.1\n  xcc man > ~/.local/share/man/man1/xcc.1      # then: man xcc"
+    )]
+    Man,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]

@@ -1,11 +1,13 @@
 //! One module per subcommand, each turning its parsed arguments into work and its result into
 //! output and an exit status. The edge of the program: the only place that reads the clock.
 
+mod completions;
 mod demo;
 mod dump;
 mod export;
 mod generate;
 mod ingest;
+mod man;
 mod metrics;
 mod query;
 mod report;
@@ -34,6 +36,8 @@ pub fn run(command: Command) -> Result<ExitCode> {
         Command::Verify(args) => verify::run(args),
         Command::Report(args) => report::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Completions(args) => completions::run(args),
+        Command::Man => man::run(),
     }
 }
 

@@ -1,11 +1,14 @@
 //! One rule for every flag (issue 35): a bad value exits 2 with one sentence naming the flag,
 //! every duration has one grammar, the time-limit defaults are one table, `sessionize` waits
-//! for the lock as `ingest` does, and a referrer no session has gets a note.
+//! for the lock as `ingest` does, and a referrer no session has gets a note; and the
+//! completion scripts and the manual page, made from the same flags.
 
 use std::time::{Duration, Instant};
 
+use clap::{CommandFactory, ValueEnum};
 use serde_json::json;
 
+use crate::needs;
 use crate::util::{event, run, Served, Workspace, REAL_HEAD};
 
 /// Two customers, each with one session and a referrer: one from www.google.com that orders,
@@ -27,6 +30,14 @@ fn shop() -> Workspace {
     let (out, _) = w.ingest("-", lines.join("\n").as_bytes());
     assert_eq!(out.code, 0, "{}", out.stderr);
     w
+}
+
+/// The subcommands, from the clap definitions the binary is made of.
+fn subcommands() -> Vec<String> {
+    xcc::cli::Cli::command()
+        .get_subcommands()
+        .map(|c| c.get_name().to_string())
+        .collect()
 }
 
 #[test]
@@ -348,6 +359,91 @@ fn the_time_limit_defaults_are_one_table_in_every_help_and_the_docs() {
         "docs/time-limits.md does not hold the table of xcc::cli::TIME_LIMITS:\n{}",
         xcc::cli::time_limits_markdown()
     );
+}
+
+#[test]
+fn completions_for_every_shell_name_every_subcommand() {
+    let names = subcommands();
+    // 12 subcommands, completions and man.
+    assert_eq!(names.len(), 14, "{names:?}");
+    for shell in clap_complete::Shell::value_variants() {
+        let shell = shell.to_possible_value().unwrap();
+        let out = run(&["completions", shell.get_name()], b"");
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(out.stderr, "");
+        assert!(!out.stdout.is_empty(), "{}", shell.get_name());
+        for name in &names {
+            assert!(
+                out.stdout.contains(name.as_str()),
+                "{}: no {name}",
+                shell.get_name()
+            );
+        }
+        // And the flags added here, down to a subcommand's.
+        assert!(out.stdout.contains("time-limit"), "{}", shell.get_name());
+    }
+    let out = run(&["completions", "tcsh"], b"");
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .starts_with("xcc: invalid value 'tcsh' for '<SHELL>' [possible values: bash, elvish, fish, powershell, zsh]"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn the_manual_page_is_roff_with_a_section_for_every_subcommand() {
+    let out = run(&["man"], b"");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    let page = &out.stdout;
+    assert!(
+        page.starts_with(".TH") || page.starts_with(".ie"),
+        "{page:.80}"
+    );
+    for name in subcommands() {
+        let heading = format!(".SH \"XCC {}\"", name.to_uppercase());
+        assert!(page.contains(&heading), "no {heading}");
+    }
+    // Each flag of each subcommand is on the page (roff writes a - as \-).
+    for sub in xcc::cli::Cli::command().get_subcommands() {
+        for long in sub.get_arguments().filter_map(|a| a.get_long()) {
+            let roff = format!("\\-\\-{}", long.replace('-', "\\-"));
+            assert!(page.contains(&roff), "xcc {} --{long}", sub.get_name());
+        }
+    }
+    // No page of its own is named for a subcommand: they are sections of this one.
+    assert!(!page.contains("xcc\\-ingest(1)"));
+    let Some(man) =
+        needs::man("flags::the_manual_page_is_roff_with_a_section_for_every_subcommand")
+    else {
+        return;
+    };
+    let w = Workspace::new();
+    let file = w.write("xcc.1", page.as_bytes());
+    let shown = std::process::Command::new(man)
+        .arg(&file)
+        .env("MANPAGER", "cat")
+        .env("PAGER", "cat")
+        .env("MANWIDTH", "100")
+        .output()
+        .unwrap();
+    assert!(
+        shown.status.success(),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
+    let text = String::from_utf8_lossy(&shown.stdout);
+    for heading in [
+        "NAME",
+        "SYNOPSIS",
+        "XCC SESSIONIZE",
+        "XCC COMPLETIONS",
+        "XCC MAN",
+    ] {
+        assert!(text.contains(heading), "man shows no {heading}:\n{text}");
+    }
 }
 
 /// scripts/spark_metrics.py takes xcc's durations, so a bare number is refused there too,
