@@ -12,7 +12,7 @@ one JSON line: the lines read, stored, duplicates and rejected (by reason), and 
     scripts/spark_metrics.py 's3a://shop/events/2022-*.json' --timeout 30m --sessions-out s3a://shop/sessions
     spark-submit --master yarn scripts/spark_metrics.py hdfs:///events/ --timeout 45m
 
---timeout takes xcc's durations (30m, 45m, 1h, 900s, 1h30m; a bare number is minutes) and a
+--timeout takes xcc's durations (30m, 45m, 1h, 900s, 1h30m; every number with its unit) and a
 comma-separated list runs each on the one Spark session. --sessions-out writes the sessions
 as Parquet (one folder per timeout when there are several); --sessions-csv writes them as one
 CSV file sorted by customer and session, as `xcc export sessions --format csv` does.
@@ -41,10 +41,10 @@ SESSION_COLUMNS = [
 
 
 def duration_us(text):
-    """xcc's durations: 30m, 45m, 1h, 900s, 1h30m, 2d; a bare number is minutes."""
+    """xcc's durations: 30m, 45m, 1h, 900s, 1h30m, 2d; a bare number is refused, as xcc does."""
     text = text.strip()
-    if re.fullmatch(r"[0-9]+", text):
-        text += "m"
+    if re.fullmatch(r"[0-9]+", text) and int(text) > 0:
+        raise argparse.ArgumentTypeError(f"give a unit: {int(text)}s or {int(text)}m")
     parts = re.findall(r"([0-9]+)([dhms])", text)
     if not parts or "".join(n + u for n, u in parts) != text:
         raise argparse.ArgumentTypeError(f"'{text}' is not a duration like 30m, 1h or 90s")

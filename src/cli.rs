@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::builder::TypedValueParser;
 use clap::error::{ContextKind, ContextValue, ErrorKind};
@@ -39,7 +40,7 @@ pub enum Command {
     ///
     /// The timeout is stored in the database; later ingests use it.
     #[command(
-        after_help = "Examples:\n  xcc sessionize --db sessions.db                 # rebuild with the stored timeout\n  xcc sessionize --db sessions.db --timeout 45m   # 45m, 1h, 900s, 1h30m; a bare number is minutes"
+        after_help = "Examples:\n  xcc sessionize --db sessions.db                 # rebuild with the stored timeout\n  xcc sessionize --db sessions.db --timeout 45m   # 45m, 1h, 900s or 1h30m: every number with its unit\n  xcc sessionize --db sessions.db --wait 5m       # while a long ingest holds the file"
     )]
     Sessionize(SessionizeArgs),
 
@@ -84,6 +85,9 @@ pub enum Command {
 
     /// See the whole product work, offline: generate synthetic events, ingest them into a
     /// file, and serve the dashboard and the API.
+    ///
+    /// Re-running it on the same file adds nothing new (same seed, same events): the file is
+    /// served as it is.
     #[command(
         after_help = "Examples:\n  xcc demo                                     # demo.db, 200,000 events, http://127.0.0.1:8000/\n  xcc demo --events 1000000 --addr 127.0.0.1:9000"
     )]
@@ -162,6 +166,26 @@ pub enum Command {
         after_help = "Examples:\n  xcc serve --db sessions.db\n  xcc serve --db sessions.db --addr 0.0.0.0:8000 --threads 8 --allow-host stats.example.com   # reachable from other machines, on purpose, as http://stats.example.com:8000/\n  xcc serve --db analysts.db --time-limit 500ms   # stop any metric's queries after half a second\n  curl http://127.0.0.1:8000/metrics/orders\n  curl 'http://127.0.0.1:8000/metrics/orders?from=2022-04-01&to=2022-04-30&referrer=(direct)'\n  curl http://127.0.0.1:8000/metrics/sensitivity"
     )]
     Serve(ServeArgs),
+
+    /// Print the completion script of a shell for xcc on stdout, made from these very flags.
+    #[command(
+        after_help = "Examples:\n  xcc completions bash > ~/.local/share/bash-completion/completions/xcc\n  xcc completions zsh > ~/.zfunc/_xcc      # with fpath+=(~/.zfunc) before compinit in ~/.zshrc\n  xcc completions fish > ~/.config/fish/completions/xcc.fish\n  xcc completions powershell >> $PROFILE"
+    )]
+    Completions(CompletionsArgs),
+
+    /// Print xcc's manual page (roff) on stdout, made from these very flags: every
+    /// subcommand with its options.
+    #[command(
+        after_help = "Examples:\n  xcc man > xcc.1 && man ./xcc.1\n  xcc man > ~/.local/share/man/man1/xcc.1      # then: man xcc"
+    )]
+    Man,
+}
+
+#[derive(Args, Debug)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args, Debug)]
@@ -178,7 +202,7 @@ pub struct IngestArgs {
     pub source: String,
     #[command(flatten)]
     pub db: DbArg,
-    /// No progress and no summary on stderr.
+    /// Say nothing on stderr but errors: no progress, summary or request log.
     #[arg(long, short)]
     pub quiet: bool,
     /// Also print the ingest's counts as one JSON object on stdout.
@@ -186,10 +210,9 @@ pub struct IngestArgs {
     pub json: bool,
     /// Give up on a download that sends nothing for this long (e.g. 30s, 2m).
     #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = parse_duration)]
-    pub read_timeout: i64,
-    /// How long to wait for another ingest into the same file to finish.
-    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_duration)]
-    pub wait: i64,
+    pub read_timeout: Duration,
+    #[command(flatten)]
+    pub wait: WaitArg,
     /// The longest line (or array element) read; a longer one is rejected with its length
     /// and first bytes, without being held in memory.
     #[arg(long, default_value_t = crate::input::records::DEFAULT_MAX_RECORD_BYTES, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=1 << 30).map(|n| n as usize))]
@@ -203,15 +226,26 @@ pub struct IngestArgs {
     pub retries: u32,
 }
 
+/// `--wait`, of every command that writes: `ingest` and `sessionize` take the same lock.
+#[derive(Args, Debug)]
+pub struct WaitArg {
+    /// How long to wait for another ingest or sessionize of the same file to finish (e.g.
+    /// 30s, 5m).
+    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = parse_duration)]
+    pub wait: Duration,
+}
+
 #[derive(Args, Debug)]
 pub struct SessionizeArgs {
     #[command(flatten)]
     pub db: DbArg,
+    #[command(flatten)]
+    pub wait: WaitArg,
     /// The inactivity gap that starts a new session (default: the one stored in the database,
     /// 30m in a new one).
-    #[arg(long, value_name = "DURATION", value_parser = parse_duration, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = crate::format::duration::parse_seconds, allow_hyphen_values = true)]
     pub timeout: Option<i64>,
-    /// No summary on stderr.
+    /// Say nothing on stderr but errors: no progress, summary or request log.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -223,30 +257,37 @@ pub struct MetricsArgs {
     pub metric: Metric,
     #[command(flatten)]
     pub db: DbArg,
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    #[arg(long, default_value = default_time_limit("metrics"), value_name = "DURATION", value_parser = parse_duration, help = time_limit_help())]
+    pub time_limit: std::time::Duration,
+}
+
+/// `--from`, `--to` and `--referrer` of `metrics` and `report`, each value checked here, as
+/// the server checks its parameters `from`, `to` and `referrer`.
+#[derive(Args, Debug)]
+pub struct FilterArgs {
     /// The first UTC day to count, like 2022-04-01.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = crate::metrics::filter::check_date)]
     pub from: Option<String>,
     /// The last UTC day to count (included), like 2022-04-30.
-    #[arg(long, value_name = "DATE")]
+    #[arg(long, value_name = "DATE", value_parser = crate::metrics::filter::check_date)]
     pub to: Option<String>,
-    /// Only sessions of this referrer host (like www.google.com), or (direct) for none.
-    #[arg(long, value_name = "HOST")]
+    /// Only sessions of this referrer host (like www.google.com), or (direct) for none. A
+    /// host that no session has gets a note on stderr.
+    #[arg(long, value_name = "HOST", value_parser = crate::metrics::filter::check_referrer_host)]
     pub referrer: Option<String>,
-    /// Stop a metric whose statements run longer than this (e.g. 500ms, 10s, 2m), with one
-    /// sentence: a view in a file from elsewhere can be made to loop.
-    #[arg(long, default_value = "30s", value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
-    pub time_limit: std::time::Duration,
 }
 
 #[derive(Args, Debug)]
 pub struct ShareArgs {
     #[command(flatten)]
     pub db: DbArg,
-    /// The file to write for analysts.
+    /// The file to write (see above); an existing one is kept unless --force.
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
-    /// Which events to include: none (sessions and figures only) or the events of
-    /// logged-in customers.
+    /// Which events to include; the sessions, the figures and everything else are included
+    /// whichever you choose.
     #[arg(long, value_enum, default_value = "none")]
     pub events: SharedEvents,
     /// Keep every field as in the working file: the IP address, user agent and unknown fields
@@ -264,10 +305,10 @@ pub struct ShareArgs {
     /// for the people who read no SQL.
     #[arg(long, value_name = "PATH")]
     pub report: Option<PathBuf>,
-    /// Replace --out (and --report) if it exists.
+    /// Replace the files to write (--out, and --report of share) if they exist.
     #[arg(long)]
     pub force: bool,
-    /// No summary on stderr.
+    /// Say nothing on stderr but errors: no progress, summary or request log.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -282,11 +323,11 @@ pub struct DumpArgs {
     /// The schema the script creates, replacing one of that name.
     #[arg(long, default_value = "xcc", value_name = "NAME")]
     pub schema: String,
-    /// Which events to include: all, those of logged-in customers, or none (sessions,
-    /// metrics and everything else still included).
+    /// Which events to include; the sessions, the figures and everything else are included
+    /// whichever you choose.
     #[arg(long, value_enum, default_value = "all")]
     pub events: crate::dump::DumpedEvents,
-    /// No summary on stderr.
+    /// Say nothing on stderr but errors: no progress, summary or request log.
     #[arg(long, short)]
     pub quiet: bool,
 }
@@ -300,34 +341,39 @@ pub enum Dialect {
 pub struct ServeArgs {
     #[command(flatten)]
     pub db: DbArg,
+    #[command(flatten)]
+    pub server: ServerArgs,
+    /// Say nothing on stderr but errors: no progress, summary or request log.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The flags of the HTTP server, the same in `serve` and `demo`.
+#[derive(Args, Debug)]
+pub struct ServerArgs {
     /// Address to listen on; 127.0.0.1 keeps it private to this machine.
-    #[arg(long, default_value = "127.0.0.1:8000", value_name = "HOST:PORT")]
+    #[arg(long, default_value = "127.0.0.1:8000", value_name = "HOST:PORT", value_parser = address)]
     pub addr: String,
     /// Query threads, each with its own read-only database connection; as many again take
     /// the requests and answer at once what needs no query (/health, the page, refusals).
     #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: u16,
-    /// No request log on stderr.
-    #[arg(long, short)]
-    pub quiet: bool,
     /// Also answer requests for this name (repeatable), e.g. with --addr 0.0.0.0:8000:
     /// without a port (stats.example.com) it is taken on the server's port and without one
     /// (as a proxy in front on port 80 or 443 passes it on); with a port
     /// (stats.example.com:8443), with that port only.
     #[arg(long = "allow-host", value_name = "NAME")]
     pub allow_host: Vec<crate::serve::hosts::HostName>,
-    /// Stop a metric whose queries run longer than this (e.g. 2s, 500ms, 1m) and answer 503
-    /// with one sentence: a file from elsewhere can be made to compute for ever.
-    #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
-    pub time_limit: std::time::Duration,
+    #[arg(long, default_value = default_time_limit("serve"), value_name = "DURATION", value_parser = parse_duration, help = time_limit_help())]
+    pub time_limit: Duration,
 }
 
 #[derive(Args, Debug)]
 pub struct GenerateArgs {
-    /// How many lines to write.
+    /// How many synthetic events (lines) to make.
     #[arg(long, value_name = "N")]
     pub events: u64,
-    /// Seed of the random generator.
+    /// Seed of the random generator: the same seed, the same events.
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
     /// How many distinct customers (default: one per 150 events).
@@ -362,10 +408,7 @@ pub struct ExportArgs {
     pub format: crate::rows::Format,
     #[command(flatten)]
     pub db: DbArg,
-    /// Stop when reading the rows has taken SQLite this long in all (e.g. 30s, 10m; the time
-    /// spent waiting for whoever reads stdout does not count). Default: no limit, since a
-    /// whole table takes as long as it takes.
-    #[arg(long, value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, help = time_limit_help())]
     pub time_limit: Option<std::time::Duration>,
 }
 
@@ -378,9 +421,7 @@ pub struct QueryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     pub format: crate::rows::Format,
-    /// Stop the statement when it has run this long in all (e.g. 500ms, 10s, 5m; the time
-    /// spent waiting for whoever reads stdout does not count), with one sentence.
-    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
+    #[arg(long, default_value = default_time_limit("query"), value_name = "DURATION", value_parser = parse_duration, help = time_limit_help())]
     pub time_limit: std::time::Duration,
 }
 
@@ -394,58 +435,162 @@ pub struct VerifyArgs {
 pub struct ReportArgs {
     #[command(flatten)]
     pub db: DbArg,
-    /// The HTML file to write.
+    /// The file to write (see above); an existing one is kept unless --force.
     #[arg(long, value_name = "PATH")]
     pub out: PathBuf,
-    /// The first UTC day to count, like 2022-04-01 (as `xcc metrics --from`).
-    #[arg(long, value_name = "DATE")]
-    pub from: Option<String>,
-    /// The last UTC day to count (included), like 2022-04-30.
-    #[arg(long, value_name = "DATE")]
-    pub to: Option<String>,
-    /// Only sessions of this referrer host (like www.google.com), or (direct) for none.
-    #[arg(long, value_name = "HOST")]
-    pub referrer: Option<String>,
-    /// Replace --out if it exists.
+    #[command(flatten)]
+    pub filter: FilterArgs,
+    /// Replace the files to write (--out, and --report of share) if they exist.
     #[arg(long)]
     pub force: bool,
-    /// Stop when computing the numbers takes longer than this (e.g. 30s, 2m), with one
-    /// sentence: a view in a file from elsewhere can be made to loop.
-    #[arg(long, default_value = "60s", value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
+    #[arg(long, default_value = default_time_limit("report"), value_name = "DURATION", value_parser = parse_duration, help = time_limit_help())]
     pub time_limit: std::time::Duration,
-    /// No summary on stderr.
+    /// Say nothing on stderr but errors: no progress, summary or request log.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
 #[derive(Args, Debug)]
 pub struct DemoArgs {
-    /// The database file to create or reuse (re-running adds nothing new: same seed, same events).
+    /// The SQLite database file.
     #[arg(long, default_value = "demo.db", value_name = "PATH")]
     pub db: PathBuf,
-    /// How many synthetic events.
+    /// How many synthetic events (lines) to make.
     #[arg(long, default_value_t = 200_000, value_name = "N")]
     pub events: u64,
-    /// Seed of the generator.
+    /// Seed of the random generator: the same seed, the same events.
     #[arg(long, default_value_t = 1, value_name = "S")]
     pub seed: u64,
-    /// Address to serve on.
-    #[arg(long, default_value = "127.0.0.1:8000", value_name = "HOST:PORT")]
-    pub addr: String,
-    /// Worker threads of the server.
-    #[arg(long, default_value_t = 4, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
-    pub threads: u16,
-    /// Also answer requests for this name (repeatable), as `xcc serve --allow-host`.
-    #[arg(long = "allow-host", value_name = "NAME")]
-    pub allow_host: Vec<crate::serve::hosts::HostName>,
-    /// Stop a metric whose queries run longer than this, as `xcc serve --time-limit`.
-    #[arg(long, default_value = "2s", value_name = "DURATION", value_parser = crate::format::duration::parse_time_limit)]
-    pub time_limit: std::time::Duration,
+    #[command(flatten)]
+    pub server: ServerArgs,
 }
 
-fn parse_duration(s: &str) -> Result<i64, String> {
-    crate::format::duration::parse_seconds(s)
+use crate::format::duration::parse_duration;
+
+/// --addr: a socket address (127.0.0.1:8000, [::1]:8000) or a host name and a port
+/// (localhost:8000), which the server resolves when it starts.
+fn address(text: &str) -> Result<String, String> {
+    let named = text.rsplit_once(':').is_some_and(|(host, port)| {
+        port.parse::<u16>().is_ok()
+            && !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    });
+    if named || text.parse::<std::net::SocketAddr>().is_ok() {
+        Ok(text.to_string())
+    } else {
+        Err("not an address like 127.0.0.1:8000 (HOST:PORT)".to_string())
+    }
 }
+
+/// The default `--time-limit` of each command that has one: read by the flags' defaults,
+/// shown whole in every `--help` of `--time-limit` and in docs/time-limits.md, and used by
+/// `xcc share --report`.
+pub struct TimeLimit {
+    /// The subcommand whose `--time-limit` it is.
+    pub command: &'static str,
+    /// Where else the same default holds.
+    pub also: &'static str,
+    /// The default, as the flag takes it; None: no limit.
+    pub default: Option<&'static str>,
+    /// Why this default.
+    pub why: &'static str,
+}
+
+pub const TIME_LIMITS: &[TimeLimit] = &[
+    TimeLimit {
+        command: "metrics",
+        also: "",
+        default: Some("30s"),
+        why: "far past any honest answer (the slowest metric takes under a second on a 5M-line file, BENCHMARKS.md) and short enough for a script to learn that something is wrong",
+    },
+    TimeLimit {
+        command: "query",
+        also: "",
+        default: Some("60s"),
+        why: "a statement of your own may scan, join and sort every event, which takes seconds on a large file; a minute is past that and before a person gives up",
+    },
+    TimeLimit {
+        command: "report",
+        also: "share --report",
+        default: Some("60s"),
+        why: "every metric at once, for one page (`share --report` reads the file it has just written, bounded all the same)",
+    },
+    TimeLimit {
+        command: "serve",
+        also: "demo",
+        default: Some("2s"),
+        why: "for each metric's computation: past it the request gets 503, the query thread is free at once and nothing is cached; answers come from memory after the first, so it is for the first request after a change",
+    },
+    TimeLimit {
+        command: "export",
+        also: "",
+        default: None,
+        why: "it streams a whole table, which takes as long as it takes; give one to export a view of a file you did not make",
+    },
+];
+
+/// The default `--time-limit` of `command`, from [`TIME_LIMITS`].
+pub fn default_time_limit(command: &str) -> &'static str {
+    TIME_LIMITS
+        .iter()
+        .find(|t| t.command == command)
+        .and_then(|t| t.default)
+        .unwrap_or_else(|| panic!("TIME_LIMITS has no default for {command}"))
+}
+
+/// The `--help` of `--time-limit`, the same in every command: what it does and every
+/// default, from [`TIME_LIMITS`].
+pub fn time_limit_help() -> String {
+    let defaults: Vec<String> = TIME_LIMITS
+        .iter()
+        .map(|t| {
+            let also = if t.also.is_empty() {
+                String::new()
+            } else {
+                format!(" (and {})", t.also)
+            };
+            format!("{}{also} {}", t.command, t.default.unwrap_or("none"))
+        })
+        .collect();
+    format!(
+        "Stop, with one sentence, when SQLite has worked this long in all (e.g. 500ms, 10s, 2m; waiting for whoever reads stdout does not count): a file from elsewhere can be made to compute for ever. Defaults: {}.",
+        defaults.join(", ")
+    )
+}
+
+/// [`TIME_LIMITS`] as the Markdown table of docs/time-limits.md (a test compares them).
+pub fn time_limits_markdown() -> String {
+    let mut table = String::from("| command | default | why |\n|---|---|---|\n");
+    for t in TIME_LIMITS {
+        let also = if t.also.is_empty() {
+            String::new()
+        } else {
+            format!(", `xcc {}`", t.also)
+        };
+        table.push_str(&format!(
+            "| `xcc {}`{also} | {} | {} |\n",
+            t.command,
+            t.default.unwrap_or("none"),
+            t.why
+        ));
+    }
+    table
+}
+
+/// A mistake in the flags that no one value shows (`--from` after `--to`, a filter for a
+/// metric that takes none): said in one sentence with exit status 2, as clap's are.
+#[derive(Debug)]
+pub struct FlagMistake(pub String);
+
+impl std::fmt::Display for FlagMistake {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for FlagMistake {}
 
 /// Help and the version as clap prints them; a mistake in the arguments as one sentence,
 /// like every other error, naming the help to read, with exit status 2.
@@ -541,6 +686,128 @@ pub fn subcommand_in<S: AsRef<str>>(args: &[S]) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::CommandFactory;
+    use std::collections::BTreeMap;
+
+    /// The rule "the same flag has the same words everywhere", read from clap's own tree:
+    /// every argument that several subcommands have has one help text (short and long).
+    /// `--events` has two meanings, kept apart by whether it takes named values: a count in
+    /// generate and demo, a choice of events in share and dump; each has its own words.
+    #[test]
+    fn a_flag_has_the_same_words_in_every_subcommand() {
+        type Words = (Option<String>, Option<String>);
+        let mut seen: BTreeMap<(String, bool), Vec<(String, Words)>> = BTreeMap::new();
+        for sub in Cli::command().get_subcommands() {
+            // clap's own --help, whose long text depends on whether a command has any.
+            for arg in sub.get_arguments().filter(|a| a.get_id() != "help") {
+                let key = (
+                    arg.get_id().to_string(),
+                    arg.get_possible_values().is_empty(),
+                );
+                let words = (
+                    arg.get_help().map(ToString::to_string),
+                    arg.get_long_help().map(ToString::to_string),
+                );
+                seen.entry(key)
+                    .or_default()
+                    .push((sub.get_name().to_string(), words));
+            }
+        }
+        let mut shared = Vec::new();
+        for ((id, _), uses) in seen.iter().filter(|(_, uses)| uses.len() > 1) {
+            let (first, words) = &uses[0];
+            for (other, other_words) in &uses[1..] {
+                assert_eq!(words, other_words, "--{id} of {first} and of {other}");
+            }
+            shared.push(id.as_str());
+        }
+        // The flags shared now, listed by hand from cli.rs: a flag that is no longer shared,
+        // or a newly shared one, shows here, so the test cannot pass by seeing none.
+        assert_eq!(
+            shared,
+            [
+                "addr",
+                "allow_host",
+                "db",
+                "events",
+                "events",
+                "force",
+                "format",
+                "from",
+                "out",
+                "quiet",
+                "referrer",
+                "seed",
+                "threads",
+                "time_limit",
+                "to",
+                "wait"
+            ]
+        );
+    }
+
+    /// Every default of the table is taken by its flag: each command's --time-limit shows
+    /// the table's value, and export's has none.
+    #[test]
+    fn each_time_limit_default_is_the_table_s() {
+        let command = Cli::command();
+        for limit in TIME_LIMITS {
+            for name in std::iter::once(limit.command)
+                .chain((!limit.also.is_empty() && !limit.also.contains(' ')).then_some(limit.also))
+            {
+                let sub = command.find_subcommand(name).unwrap();
+                let arg = sub
+                    .get_arguments()
+                    .find(|a| a.get_id() == "time_limit")
+                    .unwrap();
+                let defaults: Vec<String> = arg
+                    .get_default_values()
+                    .iter()
+                    .map(|v| v.to_string_lossy().into_owned())
+                    .collect();
+                let expected: Vec<String> = limit.default.map(String::from).into_iter().collect();
+                assert_eq!(defaults, expected, "{name}");
+                assert_eq!(
+                    arg.get_help().unwrap().to_string(),
+                    time_limit_help(),
+                    "{name}"
+                );
+            }
+        }
+        assert_eq!(
+            time_limit_help(),
+            "Stop, with one sentence, when SQLite has worked this long in all (e.g. 500ms, 10s, 2m; waiting for whoever reads stdout does not count): a file from elsewhere can be made to compute for ever. Defaults: metrics 30s, query 60s, report (and share --report) 60s, serve (and demo) 2s, export none."
+        );
+    }
+
+    #[test]
+    fn an_address_is_a_host_and_a_port() {
+        for good in [
+            "127.0.0.1:8000",
+            "0.0.0.0:0",
+            "[::1]:8000",
+            "localhost:8000",
+            "stats.example.com:80",
+        ] {
+            assert_eq!(address(good), Ok(good.to_string()), "{good}");
+        }
+        for bad in [
+            "nonsense",
+            "127.0.0.1",
+            ":8000",
+            "localhost:http",
+            "127.0.0.1:70000",
+            "::1:8000",
+            "http://x:80",
+            "",
+        ] {
+            assert_eq!(
+                address(bad),
+                Err("not an address like 127.0.0.1:8000 (HOST:PORT)".to_string()),
+                "{bad}"
+            );
+        }
+    }
 
     /// The real parser's errors, each as the sentence worked out by hand from clap's words.
     #[test]

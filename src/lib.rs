@@ -36,6 +36,11 @@ pub fn run(cli: cli::Cli) -> ExitCode {
     match cmd::run(cli.command) {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        // A mistake in the flags that clap could not see alone: exit status 2, as clap's.
+        Err(e) if e.is::<cli::FlagMistake>() => {
+            eprintln!("{}", error_sentence(&e));
+            ExitCode::from(2)
+        }
         Err(e) => {
             eprintln!("{}", error_sentence(&e));
             ExitCode::FAILURE

@@ -153,6 +153,7 @@ registry! {
         VISITS_HISTOGRAM = Statement "queries/visits_histogram.sql";
         MINUTES_HISTOGRAM = Statement "queries/minutes_histogram.sql";
         REPORT_LEDGER = Statement "queries/report_ledger.sql";
+        REFERRER_SEEN = Statement "queries/referrer_seen.sql";
     }
     /// `xcc verify`'s independent recomputations.
     verify {

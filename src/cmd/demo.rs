@@ -19,7 +19,7 @@ use crate::store::{self, WRITE_WAIT};
 pub fn run(args: DemoArgs) -> Result<ExitCode> {
     crate::interrupt::install();
     // The port first: a busy one is said before a minute of generating, not after.
-    let bound = serve::bind(&args.addr)?;
+    let bound = serve::bind(&args.server.addr)?;
     let label = format!("generated:events={},seed={}", args.events, args.seed);
     if already_holds(&args.db, &label) {
         eprintln!(
@@ -34,11 +34,11 @@ pub fn run(args: DemoArgs) -> Result<ExitCode> {
     let db = args.db.display();
     let opts = ServeOptions {
         db: args.db.clone(),
-        addr: args.addr.clone(),
-        threads: args.threads as usize,
+        addr: args.server.addr.clone(),
+        threads: args.server.threads as usize,
         quiet: false,
-        time_limit: args.time_limit,
-        allowed_hosts: args.allow_host.clone(),
+        time_limit: args.server.time_limit,
+        allowed_hosts: args.server.allow_host.clone(),
     };
     serve::serve(bound, &opts, |url| {
         format!(

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::Result;
 
@@ -18,12 +18,12 @@ pub fn run(args: IngestArgs) -> Result<ExitCode> {
         db: args.db.db,
         quiet: args.quiet,
         http: HttpPolicy {
-            read_timeout: Duration::from_secs(args.read_timeout as u64),
+            read_timeout: args.read_timeout,
             retries: args.retries,
             ..HttpPolicy::default()
         },
         started_us: super::now_us(),
-        wait: Duration::from_secs(args.wait as u64),
+        wait: args.wait.wait,
         max_record_bytes: args.max_line_bytes,
         parse_all: args.parse_all,
     };

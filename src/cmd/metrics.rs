@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{anyhow, bail, Result};
+use anyhow::Result;
 
-use crate::cli::MetricsArgs;
+use crate::cli::{FilterArgs, FlagMistake, MetricsArgs};
 use crate::metrics::{self, Filter};
 use crate::store;
 
@@ -16,35 +16,43 @@ pub fn run(args: MetricsArgs) -> Result<ExitCode> {
         let conn = store::open_for_read(&args.db.db)?;
         metrics::compute(&conn, args.metric, &filter)
     })?;
+    say_note(&value["note"]);
     let mut out = std::io::stdout().lock();
     serde_json::to_writer_pretty(&mut out, &value)?;
     writeln!(out)?;
     Ok(ExitCode::SUCCESS)
 }
 
-/// The filter of --from, --to and --referrer, checked as the server checks its parameters.
-fn filter(args: &MetricsArgs) -> Result<Filter> {
-    let given = [&args.from, &args.to, &args.referrer];
-    if given.iter().any(|v| v.is_some()) && !args.metric.takes_filter() {
-        bail!(
-            "metrics {} takes no --from, --to or --referrer; they apply to orders, orders-detail, referrers, daily and distributions",
-            args.metric.name()
-        );
+/// The note of an answer (a referrer host no session has), on stderr: stdout keeps the JSON
+/// the server returns, which carries it as `note`.
+pub(super) fn say_note(note: &serde_json::Value) {
+    if let Some(note) = note.as_str() {
+        eprintln!("xcc: {note}; xcc metrics referrers lists the hosts there are");
     }
-    filter_of_options(&args.from, &args.to, &args.referrer)
 }
 
-/// The filter of the options --from, --to and --referrer (`xcc metrics`, `xcc report`).
-pub(super) fn filter_of_options(
-    from: &Option<String>,
-    to: &Option<String>,
-    referrer: &Option<String>,
-) -> Result<Filter> {
-    let pairs: Vec<(&str, &str)> = [("from", from), ("to", to), ("referrer", referrer)]
+/// The filter of --from, --to and --referrer, checked as the server checks its parameters.
+fn filter(args: &MetricsArgs) -> Result<Filter> {
+    let f = &args.filter;
+    let given = [&f.from, &f.to, &f.referrer];
+    if given.iter().any(|v| v.is_some()) && !args.metric.takes_filter() {
+        return Err(FlagMistake(format!(
+            "metrics {} takes no --from, --to or --referrer; they apply to orders, orders-detail, referrers, daily and distributions",
+            args.metric.name()
+        ))
+        .into());
+    }
+    filter_of_options(f)
+}
+
+/// The filter of the options --from, --to and --referrer (`xcc metrics`, `xcc report`),
+/// each value checked already by clap; what is left is how they go together.
+pub(super) fn filter_of_options(f: &FilterArgs) -> Result<Filter> {
+    let pairs: Vec<(&str, &str)> = [("from", &f.from), ("to", &f.to), ("referrer", &f.referrer)]
         .into_iter()
         .filter_map(|(name, value)| Some((name, value.as_deref()?)))
         .collect();
     // The sentences name the parameters; here they are options.
     Filter::from_pairs(pairs)
-        .map_err(|e| anyhow!("--{}", e.replace(" after to (", " after --to (")))
+        .map_err(|e| FlagMistake(format!("--{}", e.replace(" after to (", " after --to ("))).into())
 }

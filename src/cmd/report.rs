@@ -11,7 +11,7 @@ use crate::store;
 
 pub fn run(args: ReportArgs) -> Result<ExitCode> {
     let opts = ReportOptions {
-        filter: super::metrics::filter_of_options(&args.from, &args.to, &args.referrer)?,
+        filter: super::metrics::filter_of_options(&args.filter)?,
         db: args.db.db,
         out: args.out,
         force: args.force,
@@ -20,6 +20,7 @@ pub fn run(args: ReportArgs) -> Result<ExitCode> {
     crate::interrupt::install();
     let written = store::harden::within(args.time_limit, || report::write(&opts))?;
     if !args.quiet {
+        super::metrics::say_note(&written.data["detail"]["note"]);
         let summary = &written.data["summary"];
         let orders = written.data["detail"]["visits_before_order"]["n"]
             .as_u64()

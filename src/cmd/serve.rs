@@ -10,11 +10,11 @@ use crate::serve::{self, ServeOptions};
 pub fn run(args: ServeArgs) -> Result<ExitCode> {
     let opts = ServeOptions {
         db: args.db.db,
-        addr: args.addr,
-        threads: args.threads as usize,
+        addr: args.server.addr,
+        threads: args.server.threads as usize,
         quiet: args.quiet,
-        time_limit: args.time_limit,
-        allowed_hosts: args.allow_host,
+        time_limit: args.server.time_limit,
+        allowed_hosts: args.server.allow_host,
     };
     crate::interrupt::install();
     serve::run(&opts, |_| String::new())?;

@@ -11,7 +11,7 @@ use crate::store;
 
 pub fn run(args: SessionizeArgs) -> Result<ExitCode> {
     let db = &args.db.db;
-    let rebuilt = sessionize::rebuild_all(db, args.timeout, super::now_us())
+    let rebuilt = sessionize::rebuild_all(db, args.timeout, args.wait.wait, super::now_us())
         .map_err(|e| store::explain(db, e))?;
     if !args.quiet {
         eprintln!("{}", rebuilt.describe());

@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use anyhow::Result;
 
-use crate::cli::ShareArgs;
+use crate::cli::{default_time_limit, ShareArgs};
+use crate::format::duration::parse_duration;
 use crate::format::{escape_controls, human_bytes, thousands};
 use crate::metrics::Filter;
 use crate::report::{self, ReportOptions};
@@ -76,13 +76,12 @@ fn write_report(shared: &ShareOptions, out: &Path) -> Result<u64> {
         now_us: shared.now_us,
     };
     crate::interrupt::install();
-    let written = store::harden::within(REPORT_TIME_LIMIT, || report::write(&opts))?;
+    // `xcc report`'s default --time-limit (the table in cli.rs): the file is the one just
+    // written, but its reading is bounded all the same.
+    let limit = parse_duration(default_time_limit("report")).map_err(anyhow::Error::msg)?;
+    let written = store::harden::within(limit, || report::write(&opts))?;
     Ok(written.bytes)
 }
-
-/// As `xcc report`'s default --time-limit: the file is the one just written, but its reading
-/// is bounded all the same.
-const REPORT_TIME_LIMIT: Duration = Duration::from_secs(60);
 
 /// The suggested report's name: the shared file's, with `.html`.
 fn report_beside(shared: &Path) -> PathBuf {

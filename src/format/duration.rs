@@ -1,54 +1,70 @@
-//! Durations typed by people: `30m`, `45m`, `1h`, `900s`, `1h30m`; a bare number is minutes.
-//! Time limits go down to milliseconds: `2s`, `500ms`, `1m` (see [`parse_millis`]).
+//! Durations typed by people, in one grammar for every flag (`--timeout`, `--wait`,
+//! `--read-timeout`, `--time-limit`): one or more numbers, each with its unit, `ms`, `s`, `m`,
+//! `h` or `d`, summed: `500ms`, `30s`, `45m`, `1h30m`, `2d`.
+//!
+//! A bare number is refused with a sentence that shows the fix (`give a unit: 30s or 30m`):
+//! people mean seconds by it about as often as minutes (`sleep 30`, `curl --max-time 30`
+//! against the 30-minute session timeout), and either guess is wrong by a factor of sixty
+//! for the others.
+
+use std::time::Duration;
 
 /// The longest duration any flag takes: 366 days. A session timeout, a wait or a read timeout
 /// beyond a year is a typo, and would overflow the microsecond arithmetic long before
 /// `i64` seconds do.
 pub const MAX_SECONDS: i64 = 366 * 86_400;
 
-/// Parses a positive duration of at most [`MAX_SECONDS`] into whole seconds.
-pub fn parse_seconds(input: &str) -> Result<i64, String> {
-    let total = parse_any_seconds(input)?;
-    if total > MAX_SECONDS {
-        return Err(format!(
-            "'{input}' is longer than the longest duration xcc takes, 366d"
-        ));
-    }
-    Ok(total)
-}
-
-fn parse_any_seconds(input: &str) -> Result<i64, String> {
-    let refuse = || {
-        format!(
-            "'{input}' is not a duration; use a positive number with a unit, like 30m, 1h or 900s"
-        )
-    };
-    let s = input.trim();
-    if let Ok(minutes) = s.parse::<i64>() {
-        return if minutes > 0 {
-            minutes.checked_mul(60).ok_or_else(refuse)
-        } else {
-            Err(format!("a duration must be more than zero, not '{input}'"))
-        };
-    }
-    let total = sum_of_parts(s, SECOND_UNITS).ok_or_else(refuse)?;
-    if total <= 0 {
-        return Err(format!("a duration must be more than zero, not '{input}'"));
-    }
-    Ok(total)
-}
-
-/// The units of [`parse_seconds`], in seconds.
-const SECOND_UNITS: &[(&str, i64)] = &[("s", 1), ("m", 60), ("h", 3600), ("d", 86_400)];
-
-/// The units of [`parse_millis`], in milliseconds.
-const MILLI_UNITS: &[(&str, i64)] = &[
+/// The units, in milliseconds.
+const UNITS: &[(&str, i64)] = &[
     ("ms", 1),
     ("s", 1000),
     ("m", 60_000),
     ("h", 3_600_000),
     ("d", 86_400_000),
 ];
+
+/// Parses a positive duration of at most [`MAX_SECONDS`] (see the module's grammar) into
+/// milliseconds.
+pub fn parse_millis(input: &str) -> Result<u64, String> {
+    let s = input.trim();
+    if let Ok(bare) = s.parse::<u64>() {
+        return Err(if bare == 0 {
+            format!("a duration must be more than zero, not '{input}'")
+        } else {
+            format!("give a unit: {bare}s or {bare}m")
+        });
+    }
+    let total = sum_of_parts(s, UNITS).ok_or_else(|| {
+        format!(
+            "'{input}' is not a duration; give numbers with units, like 500ms, 30s, 45m or 1h30m"
+        )
+    })?;
+    if total <= 0 {
+        return Err(format!("a duration must be more than zero, not '{input}'"));
+    }
+    if total > MAX_SECONDS * 1000 {
+        return Err(format!(
+            "'{input}' is longer than the longest duration xcc takes, 366d"
+        ));
+    }
+    Ok(total as u64)
+}
+
+/// [`parse_millis`] as a `Duration`: the value parser of `--wait`, `--read-timeout` and
+/// `--time-limit`.
+pub fn parse_duration(input: &str) -> Result<Duration, String> {
+    parse_millis(input).map(Duration::from_millis)
+}
+
+/// [`parse_millis`] in whole seconds, as a session timeout is stored: `--timeout 1500ms` is
+/// refused rather than rounded.
+pub fn parse_seconds(input: &str) -> Result<i64, String> {
+    let millis = parse_millis(input)?;
+    if millis % 1000 != 0 {
+        return Err(format!("'{input}' is not a whole number of seconds"));
+    }
+    Ok((millis / 1000) as i64)
+}
 
 /// The sum of `s`'s parts, each a number and one of `units` (`1h30m`, `1s500ms`), in the
 /// units' base; None when `s` is empty, a part has no number or no known unit, or it overflows.
@@ -74,31 +90,14 @@ fn sum_of_parts(s: &str, units: &[(&str, i64)]) -> Option<i64> {
     Some(total)
 }
 
-/// Parses a positive duration with units down to milliseconds (`2s`, `500ms`, `1m`,
-/// `1s500ms`), of at most [`MAX_SECONDS`], into milliseconds. Every number needs its unit:
-/// a bare number is refused, as a limit of "2" could mean seconds or minutes.
-pub fn parse_millis(input: &str) -> Result<u64, String> {
-    let s = input.trim();
-    let total = sum_of_parts(s, MILLI_UNITS).ok_or_else(|| {
-        format!(
-            "'{input}' is not a duration; use a positive number with a unit, like 2s, 500ms or 1m"
-        )
-    })?;
-    if total <= 0 {
-        return Err(format!("a duration must be more than zero, not '{input}'"));
+/// A duration as the flags take it: `2s`, `1h30m`, and `500ms` or `1500ms` when it is not
+/// whole seconds.
+pub fn format_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 {
+        format_seconds(d.as_secs() as i64)
+    } else {
+        format!("{}ms", d.as_millis())
     }
-    if total > MAX_SECONDS * 1000 {
-        return Err(format!(
-            "'{input}' is longer than the longest duration xcc takes, 366d"
-        ));
-    }
-    Ok(total as u64)
-}
-
-/// A time limit (`--time-limit` of `metrics`, `export` and `query`): [`parse_millis`] as a
-/// `Duration`, for clap.
-pub fn parse_time_limit(input: &str) -> Result<std::time::Duration, String> {
-    parse_millis(input).map(std::time::Duration::from_millis)
 }
 
 /// Seconds as the shortest of `1h30m`, `45m`, `900s`-style text.
@@ -128,26 +127,47 @@ mod tests {
         assert_eq!(parse_seconds("1h"), Ok(3600));
         assert_eq!(parse_seconds("900s"), Ok(900));
         assert_eq!(parse_seconds("1h30m"), Ok(5400));
-        assert_eq!(parse_seconds("30"), Ok(1800));
+        // 1500 ms is 1.5 s: whole seconds only for a session timeout.
+        assert_eq!(parse_seconds("1s1000ms"), Ok(2));
+        assert_eq!(
+            parse_seconds("1500ms"),
+            Err("'1500ms' is not a whole number of seconds".into())
+        );
+    }
+
+    #[test]
+    fn a_bare_number_is_refused_with_the_fix() {
+        for parse in [
+            |s: &str| parse_millis(s).map(|_| ()),
+            |s: &str| parse_seconds(s).map(|_| ()),
+            |s: &str| parse_duration(s).map(|_| ()),
+        ] {
+            assert_eq!(parse("30"), Err("give a unit: 30s or 30m".into()));
+            assert_eq!(parse(" 2 "), Err("give a unit: 2s or 2m".into()));
+            assert_eq!(
+                parse("0"),
+                Err("a duration must be more than zero, not '0'".into())
+            );
+        }
     }
 
     #[test]
     fn refused_forms() {
         assert_eq!(
-            parse_seconds("0"),
-            Err("a duration must be more than zero, not '0'".into())
-        );
-        assert_eq!(
             parse_seconds("0m"),
             Err("a duration must be more than zero, not '0m'".into())
         );
         for bad in ["-5m", "m", "30x", "abc", "", "1.5h", "30m5"] {
-            assert!(parse_seconds(bad).is_err(), "{bad}");
+            assert_eq!(
+                parse_seconds(bad),
+                Err(format!("'{bad}' is not a duration; give numbers with units, like 500ms, 30s, 45m or 1h30m")),
+                "{bad}"
+            );
         }
         // 366 days is the longest; one second more, or a huge number, is refused.
         assert_eq!(parse_seconds("366d"), Ok(31_622_400));
         assert_eq!(parse_seconds("365d24h"), Ok(31_622_400));
-        for long in ["366d1s", "99999999999h", "527041"] {
+        for long in ["366d1s", "99999999999h", "527041m"] {
             assert_eq!(
                 parse_seconds(long),
                 Err(format!(
@@ -159,18 +179,12 @@ mod tests {
     }
 
     #[test]
-    fn time_limits() {
-        use std::time::Duration;
-        assert_eq!(parse_time_limit("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(parse_time_limit("1s500ms"), Ok(Duration::from_millis(1500)));
-        assert_eq!(parse_time_limit("60s"), Ok(Duration::from_secs(60)));
-        // The same sentences as parse_millis: a bare number is refused.
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("1s500ms"), Ok(Duration::from_millis(1500)));
+        assert_eq!(parse_duration("60s"), Ok(Duration::from_secs(60)));
         assert_eq!(
-            parse_time_limit("2").unwrap_err(),
-            parse_millis("2").unwrap_err()
-        );
-        assert_eq!(
-            parse_time_limit("0ms").unwrap_err(),
+            parse_duration("0ms").unwrap_err(),
             parse_millis("0ms").unwrap_err()
         );
     }
@@ -189,13 +203,6 @@ mod tests {
             parse_millis("0ms"),
             Err("a duration must be more than zero, not '0ms'".into())
         );
-        assert_eq!(
-            parse_millis("2"),
-            Err(
-                "'2' is not a duration; use a positive number with a unit, like 2s, 500ms or 1m"
-                    .into()
-            )
-        );
         for bad in [
             "",
             "ms",
@@ -213,9 +220,6 @@ mod tests {
             parse_millis("367d"),
             Err("'367d' is longer than the longest duration xcc takes, 366d".into())
         );
-        // The seconds' parser takes no milliseconds.
-        assert!(parse_seconds("500ms").is_err());
-        assert!(parse_seconds("1s500ms").is_err());
     }
 
     #[test]
@@ -224,5 +228,8 @@ mod tests {
         assert_eq!(format_seconds(5400), "1h30m");
         assert_eq!(format_seconds(900), "15m");
         assert_eq!(format_seconds(61), "1m1s");
+        assert_eq!(format_duration(Duration::from_secs(90)), "1m30s");
+        assert_eq!(format_duration(Duration::from_millis(500)), "500ms");
+        assert_eq!(format_duration(Duration::from_millis(1500)), "1500ms");
     }
 }

@@ -3,13 +3,14 @@
 //! the history.
 
 use std::path::Path;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
 
 use crate::format::calendar::format_micros;
 use crate::format::{duration::format_seconds, thousands};
 use crate::sessions::rebuild;
-use crate::store::{self, history, meta, WRITE_WAIT};
+use crate::store::{self, history, meta};
 use crate::upgrade;
 
 /// What a rebuild changed: the timeout and the number of sessions, before and after.
@@ -46,13 +47,18 @@ impl Rebuilt {
 }
 
 /// Rebuilds every session with `timeout_seconds`, or the stored timeout, at `now_us` (the
-/// time the history records).
-pub fn rebuild_all(db: &Path, timeout_seconds: Option<i64>, now_us: i64) -> Result<Rebuilt> {
+/// time the history records), after waiting up to `wait` for another writer to finish.
+pub fn rebuild_all(
+    db: &Path,
+    timeout_seconds: Option<i64>,
+    wait: Duration,
+    now_us: i64,
+) -> Result<Rebuilt> {
     if !db.exists() {
         bail!("{}", store::missing_database(db));
     }
-    let mut conn = upgrade::open_for_write(db, WRITE_WAIT)?;
-    let tx = store::begin_write(&mut conn, db, WRITE_WAIT)?;
+    let mut conn = upgrade::open_for_write(db, wait)?;
+    let tx = store::begin_write(&mut conn, db, wait)?;
     let old_timeout_seconds = meta::session_timeout_seconds(&tx)?;
     let timeout_seconds = match timeout_seconds {
         Some(t) => {

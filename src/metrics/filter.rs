@@ -5,6 +5,7 @@
 
 use crate::format::calendar::{MICROS_PER_SECOND, SECONDS_PER_DAY};
 use crate::input::timestamp;
+use crate::sessions::sessionizer::referrer_host;
 
 /// A range of days and a referrer host; each part `None` when not asked for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -83,6 +84,37 @@ fn first_micro(name: &str, value: &str) -> Result<i64, String> {
     }
 }
 
+/// The check of `--from` and `--to` on the command line: a `YYYY-MM-DD` date, as the
+/// parameters `from` and `to` take; the reason when it is not one.
+pub fn check_date(value: &str) -> Result<String, String> {
+    first_micro("", value)
+        .map(|_| value.to_string())
+        .map_err(|_| "not a date like 2022-04-01 (UTC)".to_string())
+}
+
+/// The check of `--referrer` on the command line: `(direct)` or a host alone, as the data
+/// holds them (what [`referrer_host`] reads back as itself, or an IPv6 address), so that a
+/// URL or a `host:port` is refused with its host rather than matching nothing. The parameter
+/// `referrer` of the HTTP API takes any text and notes a host no session has (see
+/// [`super::referrer_note`]).
+pub fn check_referrer_host(value: &str) -> Result<String, String> {
+    let lower = referrer(value).map_err(|_| "give a host like www.google.com, or (direct)")?;
+    if lower == DIRECT || lower.parse::<std::net::Ipv6Addr>().is_ok() {
+        return Ok(lower);
+    }
+    match referrer_host(&lower) {
+        Some(host) if host == lower => Ok(lower),
+        // A URL or a host with its port: the host in it is what was meant.
+        Some(host) if lower.contains("://") || lower.starts_with(&format!("{host}:")) => {
+            Err(format!("give the host alone, like {host}, or (direct)"))
+        }
+        _ => Err("not a host like www.google.com, nor (direct)".to_string()),
+    }
+}
+
+/// What the metrics call the sessions without a referrer.
+pub const DIRECT: &str = "(direct)";
+
 /// A referrer host as the metrics name them: lower case (hosts are stored so), or `(direct)`.
 fn referrer(value: &str) -> Result<String, String> {
     let host = value.trim();
@@ -159,6 +191,49 @@ mod tests {
             filter(&[("to", "0000-12-31")]),
             Err("to must be a date like 2022-04-01 (UTC), not \"0000-12-31\"".to_string())
         );
+    }
+
+    #[test]
+    fn the_command_line_takes_a_host_alone() {
+        for (value, taken) in [
+            ("www.google.com", "www.google.com"),
+            (" WWW.Google.com ", "www.google.com"),
+            ("(direct)", "(direct)"),
+            ("::1", "::1"),
+            ("192.168.1.5", "192.168.1.5"),
+        ] {
+            assert_eq!(check_referrer_host(value), Ok(taken.to_string()), "{value}");
+        }
+        for (value, reason) in [
+            (
+                "https://www.google.com/search",
+                "give the host alone, like www.google.com, or (direct)",
+            ),
+            (
+                "www.google.com:443",
+                "give the host alone, like www.google.com, or (direct)",
+            ),
+            (
+                "example.com.",
+                "not a host like www.google.com, nor (direct)",
+            ),
+            ("</script>", "not a host like www.google.com, nor (direct)"),
+            ("", "give a host like www.google.com, or (direct)"),
+            ("https:///x", "not a host like www.google.com, nor (direct)"),
+        ] {
+            assert_eq!(
+                check_referrer_host(value),
+                Err(reason.to_string()),
+                "{value}"
+            );
+        }
+        assert_eq!(check_date("2022-04-01"), Ok("2022-04-01".to_string()));
+        for bad in ["2022-4-1", "May", "2022-13-01", "2022-02-29", ""] {
+            assert_eq!(
+                check_date(bad),
+                Err("not a date like 2022-04-01 (UTC)".to_string())
+            );
+        }
     }
 
     #[test]

@@ -123,6 +123,7 @@ pub fn compute(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Val
         let rows = sensitivity::rows(conn).context("the sensitivity sweep")?;
         return Ok(sensitivity::to_json(&rows));
     }
+    let note = referrer_note(conn, filter)?;
     let mut answer = Map::new();
     for (shape, sql) in metric.parts(!filter.is_empty()) {
         let rows = query_objects(conn, sql, filter).with_context(|| queries::path_of(sql))?;
@@ -153,7 +154,29 @@ pub fn compute(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Val
             }
         }
     }
+    if let Some(note) = note {
+        answer.insert("note".to_string(), note.into());
+    }
     Ok(Value::Object(answer))
+}
+
+/// A sentence when the filter names a referrer host that no session of the file has (at any
+/// date): its answers are empty or null, and the note says why rather than leave a silent
+/// null (a mistyped host looks like one without orders). The JSON carries it as `note`.
+pub fn referrer_note(conn: &Connection, filter: &Filter) -> Result<Option<String>> {
+    let Some(host) = &filter.referrer else {
+        return Ok(None);
+    };
+    let sql = queries::metrics::REFERRER_SEEN;
+    let rows = query_objects(conn, sql, filter).with_context(|| queries::path_of(sql))?;
+    if rows.first().and_then(|r| r["seen"].as_i64()) == Some(1) {
+        return Ok(None);
+    }
+    Ok(Some(if host == filter::DIRECT {
+        "no session is (direct): every one has a referrer".to_string()
+    } else {
+        format!("no session has the referrer host {host}")
+    }))
 }
 
 /// Every row of `sql` as a JSON object keyed by column name, values as SQLite typed them;

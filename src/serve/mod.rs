@@ -158,11 +158,7 @@ fn start_threads(
 
 /// A time limit as `--time-limit` takes it: `2s`, `500ms`.
 fn describe_limit(limit: Duration) -> String {
-    if limit.subsec_millis() == 0 {
-        crate::format::duration::format_seconds(limit.as_secs() as i64)
-    } else {
-        format!("{}ms", limit.as_millis())
-    }
+    crate::format::duration::format_duration(limit)
 }
 
 /// The workers serve until the process ends; this thread waits for Ctrl-C. The workers'

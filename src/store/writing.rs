@@ -27,7 +27,7 @@ pub(crate) fn busy_or(e: rusqlite::Error, db: &Path, wait: Duration) -> anyhow::
             return anyhow!(
                 "{} is busy: another process kept writing to it for {}; try again when it has finished",
                 db.display(),
-                crate::format::duration::format_seconds(wait.as_secs() as i64)
+                crate::format::duration::format_duration(wait)
             );
         }
     }

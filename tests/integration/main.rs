@@ -12,6 +12,7 @@ mod architecture;
 mod dashboard;
 mod demo;
 mod docs;
+mod flags;
 mod hostile_file;
 mod hostile_input;
 mod ingest;

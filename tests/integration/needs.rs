@@ -90,6 +90,21 @@ pub fn chromium(check: &str) -> Option<PathBuf> {
     );
 }
 
+/// `man`, to render `xcc man` as a reader sees it. None when it is missing and
+/// `XCC_SKIP_MAN=1` skips `check`; a failure naming the install command otherwise.
+pub fn man(check: &str) -> Option<PathBuf> {
+    if let Some(found) = on_path(&["man"]) {
+        return Some(found);
+    }
+    if skipped("XCC_SKIP_MAN", check, "no man on this machine") {
+        return None;
+    }
+    panic!(
+        "{check} needs man: install it with `{}` (scripts/test does), or set XCC_SKIP_MAN=1 to skip rendering the manual page",
+        install_hint("man-db", "man-db")
+    );
+}
+
 /// The Schemathesis version the tests run: the pin in scripts/schemathesis-requirements.txt.
 pub fn schemathesis_pin() -> String {
     let pins = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/schemathesis-requirements.txt");

@@ -294,7 +294,7 @@ fn command_line_mistakes_are_one_sentence() {
     for (args, sentence) in [
         (
             vec!["metrics", "orders", "--db", &db, "--to", "May"],
-            "xcc: --to must be a date like 2022-04-01 (UTC), not \"May\"",
+            "xcc: invalid value 'May' for '--to <DATE>': not a date like 2022-04-01 (UTC); see xcc metrics --help",
         ),
         (
             vec!["metrics", "history", "--db", &db, "--from", "2022-05-01"],
@@ -302,7 +302,8 @@ fn command_line_mistakes_are_one_sentence() {
         ),
     ] {
         let out = run(&args, b"");
-        assert_eq!(out.code, 1, "{args:?}");
+        // A bad flag or value: exit status 2 (issue 35), as clap's own mistakes.
+        assert_eq!(out.code, 2, "{args:?}");
         assert_eq!(out.stderr.trim(), sentence);
         assert_eq!(out.stdout, "");
     }

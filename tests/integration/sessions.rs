@@ -201,11 +201,11 @@ fn nonsense_timeouts_are_refused() {
         ("0", "a duration must be more than zero, not '0'"),
         (
             "-5m",
-            "'-5m' is not a duration; use a positive number with a unit, like 30m, 1h or 900s",
+            "'-5m' is not a duration; give numbers with units, like 500ms, 30s, 45m or 1h30m",
         ),
         (
             "soon",
-            "'soon' is not a duration; use a positive number with a unit, like 30m, 1h or 900s",
+            "'soon' is not a duration; give numbers with units, like 500ms, 30s, 45m or 1h30m",
         ),
     ] {
         let out = run(
