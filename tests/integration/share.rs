@@ -4,6 +4,7 @@ use std::collections::{BTreeSet, HashSet};
 use std::path::Path;
 
 use rusqlite::types::Value;
+use rusqlite::Connection;
 use xcc::ingest::reasons::template;
 
 use crate::util::{
@@ -68,10 +69,11 @@ fn metric(db: &Path, name: &str) -> String {
     out.stdout
 }
 
-/// `xcc metrics NAME` on the working file `db` as a shared file made from it answers: the same,
-/// but for the summary's last_ingest_source, which a shared file has redacted (a file by its
-/// name alone, a URL without its secrets).
-fn metric_as_shared(db: &Path, name: &str) -> String {
+/// `xcc metrics NAME` on the working file `db` as the shared file `shared` made from it
+/// answers: the same, but for the summary's last_ingest_source, which a shared file has
+/// redacted (a file by its name alone, a URL without its secrets), and its shared_at and
+/// shared_events, null in a working file.
+fn metric_as_shared(db: &Path, name: &str, shared: &Path) -> String {
     let answer = metric(db, name);
     if name != "summary" {
         return answer;
@@ -79,7 +81,21 @@ fn metric_as_shared(db: &Path, name: &str) -> String {
     let mut summary: serde_json::Value = serde_json::from_str(&answer).unwrap();
     let source = summary["last_ingest_source"].as_str().unwrap();
     summary["last_ingest_source"] = xcc::share::urls::redact_source(source).into();
-    serde_json::to_string_pretty(&summary).unwrap() + "\n"
+    serde_json::to_string_pretty(&summary_as_shared(summary, shared)).unwrap() + "\n"
+}
+
+/// A working file's summary as the shared file `shared` gives it: shared_at and shared_events
+/// are that file's meta facts (null in the working file's summary).
+fn summary_as_shared(mut summary: serde_json::Value, shared: &Path) -> serde_json::Value {
+    assert!(summary["shared_at"].is_null() && summary["shared_events"].is_null());
+    let conn = Connection::open(shared).unwrap();
+    for key in ["shared_at", "shared_events"] {
+        let value: String = conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .unwrap();
+        summary[key] = value.into();
+    }
+    summary
 }
 
 /// `xcc metrics NAME` on `db` run as user nobody, which must succeed.
@@ -163,7 +179,11 @@ fn a_shared_file_gives_the_same_numbers_from_the_cli_and_every_endpoint() {
         share(&w, &name, &["--events", events]);
         let shared = w.path(&name);
         for (m, _) in METRICS {
-            assert_eq!(metric(&shared, m), metric(&w.db(), m), "{events}: {m}");
+            assert_eq!(
+                metric(&shared, m),
+                metric_as_shared(&w.db(), m, &shared),
+                "{events}: {m}"
+            );
         }
         let working = Served::start(&w.db(), &["--quiet"]);
         let analysts = Served::start(&shared, &["--quiet"]);
@@ -174,7 +194,18 @@ fn a_shared_file_gives_the_same_numbers_from_the_cli_and_every_endpoint() {
             (status, content_type, body)
         };
         for (_, path) in METRICS {
-            assert_eq!(answer(&analysts, path), answer(&working, path), "{path}");
+            let (status, content_type, body) = answer(&working, path);
+            let body = if path == "/metrics/summary" {
+                let summary = serde_json::from_str(&body).unwrap();
+                summary_as_shared(summary, &shared).to_string()
+            } else {
+                body
+            };
+            assert_eq!(
+                answer(&analysts, path),
+                (status, content_type, body),
+                "{path}"
+            );
         }
         // The dashboard comes from the same binary.
         assert_eq!(answer(&analysts, "/"), answer(&working, "/"));
@@ -714,7 +745,7 @@ fn a_pseudonymized_file_gives_the_same_numbers_without_the_customer_ids() {
         for (m, _) in METRICS {
             assert_eq!(
                 metric(&shared, m),
-                metric_as_shared(&w.db(), m),
+                metric_as_shared(&w.db(), m, &shared),
                 "{events}: {m}"
             );
         }
