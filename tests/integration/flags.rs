@@ -205,18 +205,15 @@ fn sessionize_waits_for_another_writer_as_long_as_wait_says() {
     let w = shop();
     let conn = w.conn();
     conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let db = w.db_str();
+    let sessionize = || {
+        run(
+            &["sessionize", "--db", &db, "--quiet", "--wait", "1500ms"],
+            b"",
+        )
+    };
     let started = Instant::now();
-    let out = run(
-        &[
-            "sessionize",
-            "--db",
-            &w.db_str(),
-            "--quiet",
-            "--wait",
-            "1500ms",
-        ],
-        b"",
-    );
+    let out = sessionize();
     assert!(
         started.elapsed() >= Duration::from_millis(1500),
         "it waited"
@@ -231,17 +228,7 @@ fn sessionize_waits_for_another_writer_as_long_as_wait_says() {
     );
     conn.execute_batch("ROLLBACK").unwrap();
     // The lock free, the same command goes through.
-    let out = run(
-        &[
-            "sessionize",
-            "--db",
-            &w.db_str(),
-            "--quiet",
-            "--wait",
-            "1500ms",
-        ],
-        b"",
-    );
+    let out = sessionize();
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
