@@ -138,8 +138,14 @@ pub(crate) fn open_reader(path: &Path, check_small_files: bool) -> Result<Connec
         bail!("{}", missing_database(path));
     }
     let mut conn = open_read_only(path, &label, false)?;
-    if needs_shared_memory_it_cannot_make(&conn) {
-        conn = read_immutable(path, &label)?;
+    match first_read(&conn, path) {
+        FirstRead::Fine => {}
+        FirstRead::HotJournal => {
+            drop(conn);
+            roll_back_hot_journal(path, &label)?;
+            conn = open_read_only(path, &label, false)?;
+        }
+        FirstRead::NeedsSharedMemory => conn = read_immutable(path, &label)?,
     }
     let version = check_version(&conn, &label)?;
     if version == 0 {
@@ -183,15 +189,76 @@ pub(crate) fn longest_line(conn: &Connection) -> usize {
     .map_or(DEFAULT_MAX_RECORD_BYTES, |n| n.max(0) as usize)
 }
 
-/// A file left in WAL mode needs a `-shm` file beside it even to be read; in a folder the
-/// reader cannot write, SQLite cannot make one and refuses to read ("attempt to write a
-/// readonly database", or "unable to open" when a `-wal` is there too).
-fn needs_shared_memory_it_cannot_make(conn: &Connection) -> bool {
+/// What the first read of a read-only connection says about the file's state.
+enum FirstRead {
+    /// Read, or failed for a reason the checks after it say.
+    Fine,
+    /// A hot journal lies beside the file: a writer stopped in the middle of a transaction,
+    /// and the file holds part of it until the journal is rolled back. A read-only connection
+    /// cannot roll it back, and SQLite refuses to read past it (SQLITE_READONLY_ROLLBACK).
+    HotJournal,
+    /// The file is in WAL mode and needs a `-shm` file beside it even to be read; in a folder
+    /// the reader cannot write, SQLite cannot make one and refuses to read ("attempt to write
+    /// a readonly database", or "unable to open" when a `-wal` is there too).
+    NeedsSharedMemory,
+}
+
+fn first_read(conn: &Connection, path: &Path) -> FirstRead {
     use rusqlite::ErrorCode::{CannotOpen, ReadOnly};
-    matches!(
-        user_version(conn),
-        Err(rusqlite::Error::SqliteFailure(f, _)) if matches!(f.code, ReadOnly | CannotOpen)
-    )
+    match user_version(conn) {
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if f.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK =>
+        {
+            FirstRead::HotJournal
+        }
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if matches!(f.code, ReadOnly | CannotOpen) && header_says_wal(path) =>
+        {
+            FirstRead::NeedsSharedMemory
+        }
+        _ => FirstRead::Fine,
+    }
+}
+
+/// Whether the file's header says WAL mode: bytes 18 and 19 (the file format's write and read
+/// versions) are 2 in WAL mode, 1 with a rollback journal (SQLite's file format, 1.3.2).
+fn header_says_wal(path: &Path) -> bool {
+    let mut header = [0u8; 20];
+    std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut header))
+        .is_ok_and(|()| header[18] == 2 && header[19] == 2)
+}
+
+/// Rolls back the hot journal beside `path`, as any SQLite connection that may write does
+/// when it first reads the file (the sqlite3 shell, or xcc's next ingest): what the stopped
+/// writer had begun is undone, and the file is again what its last commit left. Said on
+/// stderr. Where the file or its folder is read-only, nothing can roll it back here, and the
+/// file is refused: read past the journal, it would show an uncommitted write as data.
+fn roll_back_hot_journal(path: &Path, label: &str) -> Result<()> {
+    let refused = || {
+        anyhow::anyhow!(
+            "{label} holds an unfinished write ({label}-journal beside it is from a writer that stopped in the middle), and it cannot be rolled back here because the file or its folder is read-only; run any xcc command that writes (e.g. `xcc sessionize --db {label}`) where it can write, or copy both files to a folder you can write"
+        )
+    };
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut conn = Connection::open_with_flags(path, flags).map_err(|_| refused())?;
+    harden::harden(&mut conn, DEFAULT_MAX_RECORD_BYTES, 0)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // The first read takes the file to itself and rolls the journal back (pager.c).
+    match user_version(&conn) {
+        Ok(_) => {
+            eprintln!(
+                "xcc: note: {label} held an unfinished write ({label}-journal, from a writer that stopped in the middle); rolled it back, as SQLite does, so the file is what its last commit left"
+            );
+            Ok(())
+        }
+        Err(rusqlite::Error::SqliteFailure(f, _))
+            if f.extended_code == rusqlite::ffi::SQLITE_READONLY_ROLLBACK =>
+        {
+            Err(refused())
+        }
+        Err(e) => Err(not_ours(label, e)),
+    }
 }
 
 /// Reads a WAL-mode file that cannot get its `-shm` as immutable: safe when no `-wal` file

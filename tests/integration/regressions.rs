@@ -1,6 +1,8 @@
 //! One test per break found when xcc was tried as an attacker would (reliability, second
 //! round), each named after what it proves. RELIABILITY.md lists them.
 
+use std::path::Path;
+
 use rusqlite::Connection;
 
 use crate::needs::{rss_kb, wait_with_peak_rss};
@@ -381,4 +383,89 @@ fn unknown_fields_keep_their_numbers_as_written() {
     let (out, report) = w.ingest("-", line.as_bytes());
     assert_eq!(out.code, 0);
     assert_eq!(report.unwrap()["duplicates"], 1);
+}
+
+/// Leaves a hot journal beside `db`: a writer that updates every order row (visits 51) and
+/// every session, spills the change into the file (a one-page cache) and dies before its
+/// commit, as kill -9 does. SQLite's own Python module, a writer that is not xcc.
+fn die_mid_write(db: &std::path::Path) {
+    let script = r#"
+import os, sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("PRAGMA cache_size = 1")
+c.execute("BEGIN IMMEDIATE")
+c.execute("UPDATE order_visits SET visits_before_order = 51")
+c.execute("UPDATE sessions SET duration_seconds = duration_seconds + 1")
+os._exit(0)
+"#;
+    let status = std::process::Command::new("python3")
+        .args(["-c", script, db.to_str().unwrap()])
+        .status()
+        .expect("python3 runs (scripts/test installs it)");
+    assert!(status.success());
+    let mut journal = db.as_os_str().to_owned();
+    journal.push("-journal");
+    assert!(
+        std::fs::metadata(&journal).is_ok_and(|m| m.len() > 0),
+        "a hot journal beside the file"
+    );
+}
+
+/// Regression (issue 36): a reader opened the file read-only, met SQLite's
+/// SQLITE_READONLY_ROLLBACK, took it for a WAL file in a read-only folder ("left in WAL
+/// mode"), reopened it immutable and answered the uncommitted write: 51 visits, exit 0, and
+/// `verify` passed. Now a reader that may write rolls the journal back first and says so; one
+/// that may not refuses the file; the WAL note comes only for a file in WAL mode.
+#[test]
+fn a_hot_journal_is_rolled_back_or_refused_never_read_past() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    // The committed answer, before any broken write.
+    let committed = run(&["metrics", "orders", "--db", &w.db_str()], b"");
+    assert_eq!(committed.code, 0, "{}", committed.stderr);
+    let label = w.db_str();
+    let journal = format!("{label}-journal");
+
+    die_mid_write(&w.db());
+    let out = run(&["metrics", "orders", "--db", &label], b"");
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, committed.stdout.as_str())
+    );
+    assert_eq!(
+        out.stderr,
+        format!("xcc: note: {label} held an unfinished write ({journal}, from a writer that stopped in the middle); rolled it back, as SQLite does, so the file is what its last commit left\n")
+    );
+    assert!(!Path::new(&journal).exists(), "the journal is rolled back");
+    let verified = run(&["verify", "--db", &label], b"");
+    assert_eq!(verified.code, 0, "{}", verified.stderr);
+
+    // Where nothing may write, the file is refused, and left as it is.
+    die_mid_write(&w.db());
+    let before = std::fs::read(&journal).unwrap();
+    with_read_only_folder(w.dir.path(), || {
+        for args in [
+            vec!["metrics", "orders", "--db", &label],
+            vec!["verify", "--db", &label],
+        ] {
+            let out = as_nobody(env!("CARGO_BIN_EXE_xcc"))
+                .args(&args)
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+            assert_eq!(out.stdout, b"", "{args:?}: no answer");
+            assert_eq!(
+                stderr.trim_end().lines().last().unwrap(),
+                format!("xcc: {label} holds an unfinished write ({journal} beside it is from a writer that stopped in the middle), and it cannot be rolled back here because the file or its folder is read-only; run any xcc command that writes (e.g. `xcc sessionize --db {label}`) where it can write, or copy both files to a folder you can write"),
+                "{args:?}"
+            );
+            assert!(!stderr.contains("WAL"), "{args:?}: {stderr}");
+        }
+    });
+    assert_eq!(
+        std::fs::read(&journal).unwrap(),
+        before,
+        "the journal as it was"
+    );
 }
