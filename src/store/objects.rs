@@ -67,13 +67,19 @@ fn expected(version: i64) -> Result<(Vec<Object>, Vec<Object>)> {
     Ok((own, shared))
 }
 
+/// A name as SQLite compares names: without regard to ASCII case (`EVENTS` is `events`), so
+/// that a trigger or an object named in another case is found as the one SQLite runs.
+fn name_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
 /// Refuses a file whose objects are not xcc's own at `version` (see the module's comment).
 /// `label` names the file in the sentence.
 pub fn check(conn: &Connection, label: &str, version: i64) -> Result<()> {
     let (own, shared) = expected(version)?;
     let found: HashMap<String, Object> = objects(conn)?
         .into_iter()
-        .map(|o| (o.name.clone(), o))
+        .map(|o| (name_key(&o.name), o))
         .collect();
     let changed = |what: String| {
         let hint = if version < SCHEMA_VERSION {
@@ -83,9 +89,9 @@ pub fn check(conn: &Connection, label: &str, version: i64) -> Result<()> {
         };
         anyhow::anyhow!("{label} was changed after xcc wrote it{hint}: {what}")
     };
-    let shared_file = shared.iter().all(|e| found.contains_key(&e.name));
+    let shared_file = shared.iter().all(|e| found.contains_key(&name_key(&e.name)));
     for e in &own {
-        match found.get(&e.name) {
+        match found.get(&name_key(&e.name)) {
             None if shared_file && SHARED_LEAVES_OUT.contains(&e.name.as_str()) => {}
             None => return Err(changed(format!("{} {} is missing", e.kind, e.name))),
             Some(f) if f != e => {
@@ -95,11 +101,15 @@ pub fn check(conn: &Connection, label: &str, version: i64) -> Result<()> {
         }
     }
     for e in &shared {
-        if found.get(&e.name).is_some_and(|f| f != e) {
+        if found.get(&name_key(&e.name)).is_some_and(|f| f != e) {
             return Err(changed(format!("{} {} is not xcc's", e.kind, e.name)));
         }
     }
-    let xccs = |name: &str| own.iter().chain(&shared).any(|e| e.name == name);
+    let xccs = |name: &str| {
+        own.iter()
+            .chain(&shared)
+            .any(|e| e.name.eq_ignore_ascii_case(name))
+    };
     let mut triggers: Vec<&Object> = found
         .values()
         .filter(|o| o.kind == "trigger" && xccs(&o.table))
@@ -135,7 +145,10 @@ pub fn check_triggers(conn: &Connection, label: &str) -> Result<()> {
         .filter_map(|s| s.split_whitespace().nth(1).map(str::to_string))
         .collect();
     let xccs = |name: &str| {
-        own.iter().chain(&shared).any(|e| e.name == name) || old.iter().any(|n| n == name)
+        own.iter()
+            .chain(&shared)
+            .any(|e| e.name.eq_ignore_ascii_case(name))
+            || old.iter().any(|n| n.eq_ignore_ascii_case(name))
     };
     if let Some(t) = objects(conn)?
         .iter()
@@ -208,6 +221,47 @@ mod tests {
             "x.db was changed after xcc wrote it: trigger t on sessions is not xcc's"
         );
         assert!(check_triggers(&conn, "x.db").is_err());
+    }
+
+    /// SQLite matches names without regard to ASCII case: a trigger on `EVENTS` fires on
+    /// `events` (issue 36: it passed the check and deleted every new event).
+    #[test]
+    fn names_in_another_case_are_xccs_names() {
+        let conn = new_file();
+        conn.execute_batch(
+            "CREATE TRIGGER t AFTER INSERT ON EVENTS BEGIN DELETE FROM events WHERE id = new.id; END;",
+        )
+        .unwrap();
+        let err = check(&conn, "x.db", SCHEMA_VERSION).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.db was changed after xcc wrote it: trigger t on EVENTS is not xcc's"
+        );
+        let err = check_triggers(&conn, "x.db").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.db was changed after xcc wrote it: trigger t on EVENTS is not xcc's"
+        );
+
+        // xcc's view made again under its name in capitals, with its own text.
+        let conn = new_file();
+        let sql: String = conn
+            .query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = 'v_first_order'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        conn.execute_batch(&format!(
+            "DROP VIEW v_first_order; {}",
+            sql.replacen("v_first_order", "V_FIRST_ORDER", 1)
+        ))
+        .unwrap();
+        let err = check(&conn, "x.db", SCHEMA_VERSION).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.db was changed after xcc wrote it: view v_first_order is not xcc's"
+        );
     }
 
     /// Every frozen older schema makes the objects its fixture has (they were read off it).

@@ -7,8 +7,8 @@ use rusqlite::Connection;
 
 use crate::needs::{rss_kb, wait_with_peak_rss};
 use crate::util::{
-    as_nobody, http_server, run, thousands, with_read_only_folder, Reply, Served, Workspace,
-    REAL_HEAD,
+    as_nobody, generated, http_server, run, thousands, with_read_only_folder, Reply, Served,
+    Workspace, REAL_HEAD,
 };
 
 /// Regression: `xcc ingest` set the page size and WAL mode on another program's SQLite file
@@ -468,4 +468,34 @@ fn a_hot_journal_is_rolled_back_or_refused_never_read_past() {
         before,
         "the journal as it was"
     );
+}
+
+/// Regression (issue 36): a trigger on `EVENTS` passed the check of xcc's objects, which
+/// compared names case-sensitively, while SQLite fires it on `events`: an ingest said "3,000
+/// stored" and the trigger deleted every one. Now the file is refused before any write, as
+/// the same trigger on `events` always was, and nothing changes.
+#[test]
+fn a_trigger_on_xccs_table_in_another_case_is_refused() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    w.conn()
+        .execute_batch(
+            "CREATE TRIGGER t AFTER INSERT ON EVENTS BEGIN DELETE FROM events WHERE id = new.id; END;",
+        )
+        .unwrap();
+    let before = w.snapshot();
+    let sentence = format!(
+        "xcc: {} was changed after xcc wrote it: trigger t on EVENTS is not xcc's\n",
+        w.db_str()
+    );
+    for args in [
+        vec!["ingest", "-", "--db", &w.db_str()],
+        vec!["verify", "--db", &w.db_str()],
+        vec!["metrics", "orders", "--db", &w.db_str()],
+    ] {
+        let out = run(&args, &generated(3_000, 7, 5_000_000));
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.ends_with(&sentence), "{args:?}: {}", out.stderr);
+    }
+    assert_eq!(w.snapshot(), before, "nothing written");
 }
