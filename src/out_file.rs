@@ -26,6 +26,11 @@ pub fn check_target(out: &Path, source: &Path, source_name: &str, force: bool) -
     if same(out, source) {
         bail!("--out {shown} is {source_name} itself; choose another --out");
     }
+    // A rename onto a device, a FIFO or a link would replace it (as root, /dev/null), and
+    // writing through one would write elsewhere: --out is only ever a regular file.
+    if let Some(kind) = store::special_kind(out, false) {
+        bail!("--out {shown} is {kind}; xcc writes only a new file or, with --force, over a regular file");
+    }
     if out.exists() && !force {
         bail!("{shown} already exists; choose another --out, or give --force to replace it");
     }

@@ -30,6 +30,7 @@ pub use journal::{leave_at_rest, use_rollback_journal_if_empty};
 pub use objects::tables_and_views;
 pub use open::{
     file_uri, folder_of, harden_writer, missing_database, open_for_read, open_for_read_again,
-    open_for_write_as_found, remove_database_files, trust_own_references, MAX_LINE_BYTES,
+    open_for_write_as_found, remove_database_files, special_kind, trust_own_references,
+    MAX_LINE_BYTES,
 };
 pub use writing::{begin_write, explain, WRITE_WAIT};

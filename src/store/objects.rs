@@ -89,7 +89,9 @@ pub fn check(conn: &Connection, label: &str, version: i64) -> Result<()> {
         };
         anyhow::anyhow!("{label} was changed after xcc wrote it{hint}: {what}")
     };
-    let shared_file = shared.iter().all(|e| found.contains_key(&name_key(&e.name)));
+    let shared_file = shared
+        .iter()
+        .all(|e| found.contains_key(&name_key(&e.name)));
     for e in &own {
         match found.get(&name_key(&e.name)) {
             None if shared_file && SHARED_LEAVES_OUT.contains(&e.name.as_str()) => {}

@@ -83,6 +83,16 @@ pub(crate) fn check_path(path: &Path, creating: bool) -> Result<()> {
             path.join("sessions.db").display()
         );
     }
+    // Opened by SQLite, a FIFO would hang the command and a device would get files made
+    // beside it (`/dev/null-journal`): refused before anything opens them.
+    if let Some(kind) = special_kind(path, true) {
+        bail!("{label} is {kind}, not a database file; give the path of an SQLite file");
+    }
+    if let Err(e) = std::fs::File::open(path) {
+        if e.kind() == std::io::ErrorKind::PermissionDenied {
+            bail!("cannot read {label}: permission denied (this user may not read the file)");
+        }
+    }
     let folder = folder_of(path);
     if creating && !folder.is_dir() {
         bail!(
@@ -91,6 +101,47 @@ pub(crate) fn check_path(path: &Path, creating: bool) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// What `path` is when it is there and not a regular file or a folder, in words ("a FIFO (a
+/// named pipe)", "a character device"…); `None` for a regular file, a folder or nothing.
+/// `follow_links`: whether a symbolic link counts as what it points to, or as a link.
+pub fn special_kind(path: &Path, follow_links: bool) -> Option<&'static str> {
+    let meta = if follow_links {
+        std::fs::metadata(path)
+    } else {
+        std::fs::symlink_metadata(path)
+    }
+    .ok()?;
+    let kind = meta.file_type();
+    if kind.is_file() || kind.is_dir() {
+        return None;
+    }
+    if kind.is_symlink() {
+        return Some("a symbolic link");
+    }
+    Some(unix_kind(&kind))
+}
+
+#[cfg(unix)]
+fn unix_kind(kind: &std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if kind.is_fifo() {
+        "a FIFO (a named pipe)"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() {
+        "a character device"
+    } else if kind.is_block_device() {
+        "a block device"
+    } else {
+        "not a regular file"
+    }
+}
+
+#[cfg(not(unix))]
+fn unix_kind(_: &std::fs::FileType) -> &'static str {
+    "not a regular file"
 }
 
 /// Removes a database file that a failed run created, with whatever SQLite made beside it.

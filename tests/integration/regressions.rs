@@ -499,3 +499,73 @@ fn a_trigger_on_xccs_table_in_another_case_is_refused() {
     }
     assert_eq!(w.snapshot(), before, "nothing written");
 }
+
+/// Regression (issue 36): a FIFO as `--db` hung `metrics`, `verify`, `ingest` and `serve`;
+/// `ingest --db /dev/null` said "disk I/O error" and left `/dev/null-journal`; `/dev/zero` was
+/// "empty"; `--out /dev/null --force` (as root) turned /dev/null into a regular file, and a
+/// symbolic link or a FIFO at `--out` was replaced. Now each is one sentence at once, exit 1,
+/// and nothing is made or replaced. (`--out` is tried on a FIFO and a link the test makes,
+/// never on /dev/null: a regression would replace the machine's.)
+#[test]
+fn special_files_as_db_or_out_get_one_sentence_and_are_never_replaced() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let fifo = w.path("pipe.db");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let fifo = fifo.to_str().unwrap().to_string();
+    let db = w.db_str();
+    let cases: Vec<(Vec<&str>, String)> = vec![
+        (vec!["metrics", "orders", "--db", &fifo], format!("xcc: {fifo} is a FIFO (a named pipe), not a database file; give the path of an SQLite file\n")),
+        (vec!["verify", "--db", &fifo], format!("xcc: {fifo} is a FIFO (a named pipe), not a database file; give the path of an SQLite file\n")),
+        (vec!["ingest", "-", "--db", &fifo], format!("xcc: {fifo} is a FIFO (a named pipe), not a database file; give the path of an SQLite file\n")),
+        (vec!["serve", "--db", &fifo, "--addr", "127.0.0.1:0"], format!("xcc: {fifo} is a FIFO (a named pipe), not a database file; give the path of an SQLite file\n")),
+        (vec!["ingest", "-", "--db", "/dev/null"], "xcc: /dev/null is a character device, not a database file; give the path of an SQLite file\n".to_string()),
+        (vec!["metrics", "orders", "--db", "/dev/zero"], "xcc: /dev/zero is a character device, not a database file; give the path of an SQLite file\n".to_string()),
+        (vec!["share", "--db", &db, "--out", &fifo, "--force"], format!("xcc: --out {fifo} is a FIFO (a named pipe); xcc writes only a new file or, with --force, over a regular file\n")),
+        (vec!["report", "--db", &db, "--out", &fifo, "--force"], format!("xcc: --out {fifo} is a FIFO (a named pipe); xcc writes only a new file or, with --force, over a regular file\n")),
+    ];
+    for (args, sentence) in cases {
+        let started = std::time::Instant::now();
+        let out = run(&args, REAL_HEAD.as_bytes());
+        assert_eq!(
+            (out.code, out.stderr.as_str()),
+            (1, sentence.as_str()),
+            "{args:?}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{args:?}: at once"
+        );
+    }
+    assert!(!Path::new("/dev/null-journal").exists());
+    // A symbolic link at --out is refused, and the file it points to is left alone.
+    let target = w.path("target.html");
+    std::fs::write(&target, "mine").unwrap();
+    let link = w.path("link.html");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = run(
+        &[
+            "report",
+            "--db",
+            &db,
+            "--out",
+            link.to_str().unwrap(),
+            "--force",
+        ],
+        b"",
+    );
+    assert_eq!(out.code, 1);
+    assert_eq!(
+        out.stderr,
+        format!("xcc: --out {} is a symbolic link; xcc writes only a new file or, with --force, over a regular file\n", link.display())
+    );
+    assert!(std::fs::symlink_metadata(&link)
+        .unwrap()
+        .file_type()
+        .is_symlink());
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "mine");
+}
