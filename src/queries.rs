@@ -162,6 +162,8 @@ registry! {
         STORED_SESSIONS = Statement "queries/verify/stored_sessions.sql";
         LEDGER = Statement "queries/verify/ledger.sql";
         REFERENCES = Statement "queries/verify/references.sql";
+        SESSION_COUNTS = Statement "queries/verify/session_counts.sql";
+        UNBALANCED_INGESTS = Statement "queries/verify/unbalanced_ingests.sql";
     }
     /// The file for analysts (`share`): run on the new file with the working file attached
     /// as `source`.

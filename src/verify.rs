@@ -103,12 +103,10 @@ fn sensitivity_against_sessions(conn: &Connection, label: &str, sweep: bool) -> 
     };
     let own = meta::session_timeout_seconds(conn)?;
     let orders = metrics::compute(conn, Metric::Orders, &Filter::default())?;
-    let sessions: i64 = conn.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))?;
-    let ordering: i64 = conn.query_row(
-        "SELECT count(*) FROM sessions WHERE order_count > 0",
-        [],
-        |r| r.get(0),
-    )?;
+    let (sessions, ordering): (i64, i64) =
+        conn.query_row(queries::verify::SESSION_COUNTS, [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
     let Some(row) = carried.iter().find(|r| r.timeout_seconds == own) else {
         bail!("{label} does not add up: the sensitivity rows have no row for the file's own timeout of {own} s");
     };
@@ -251,11 +249,7 @@ fn ledger(conn: &Connection, label: &str) -> Result<String> {
         conn.query_row(queries::verify::LEDGER, [], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
         })?;
-    let unbalanced: i64 = conn.query_row(
-        "SELECT count(*) FROM ingests WHERE lines_read <> stored + duplicates + rejected",
-        [],
-        |r| r.get(0),
-    )?;
+    let unbalanced: i64 = conn.query_row(queries::verify::UNBALANCED_INGESTS, [], |r| r.get(0))?;
     if unbalanced > 0 {
         bail!("{label} does not add up: {unbalanced} ingests of its ledger read more or fewer lines than they stored, counted as duplicates and rejected");
     }

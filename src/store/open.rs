@@ -13,7 +13,7 @@ use super::identity::user_version;
 use super::identity::{check_version, identify, not_ours};
 use super::journal::use_wal;
 use super::schema::{self, SCHEMA_VERSION};
-use super::{harden, objects};
+use super::{harden, meta, objects};
 use crate::input::records::DEFAULT_MAX_RECORD_BYTES;
 use crate::queries;
 
@@ -206,7 +206,16 @@ pub(crate) fn open_reader(path: &Path, check_small_files: bool) -> Result<Connec
         check_pages(&conn, &label)?;
     }
     objects::check(&conn, &label, version).map_err(|e| damaged_or(e, &label))?;
+    check_meta(&conn, &label)?;
     Ok(conn)
+}
+
+/// The meta facts every command reads, checked as they are read: a file whose session
+/// timeout is not one xcc could have stored was changed after xcc wrote it.
+pub fn check_meta(conn: &Connection, label: &str) -> Result<()> {
+    meta::session_timeout_seconds(conn)
+        .map(|_| ())
+        .map_err(|e| anyhow::anyhow!("{label} was changed after xcc wrote it: {e}"))
 }
 
 fn open_read_only(path: &Path, label: &str, immutable: bool) -> Result<Connection> {

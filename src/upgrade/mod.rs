@@ -19,6 +19,7 @@ use rusqlite::Connection;
 
 use crate::queries;
 use crate::store::meta::{self, TOOL_VERSION};
+use crate::store::open::check_meta;
 use crate::store::schema::{self, SCHEMA_VERSION};
 use crate::store::{begin_write, objects, open_for_write_as_found, user_version};
 use steps::MIGRATIONS;
@@ -39,6 +40,7 @@ pub fn open_for_write(path: &Path, wait: Duration) -> Result<Connection> {
     if version < SCHEMA_VERSION {
         migrate(&mut conn, path, wait, MIGRATIONS)?;
     }
+    check_meta(&conn, &path.display().to_string())?;
     Ok(conn)
 }
 

@@ -569,3 +569,39 @@ fn special_files_as_db_or_out_get_one_sentence_and_are_never_replaced() {
         .is_symlink());
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "mine");
 }
+
+/// Regression (issue 36): a session timeout of `'abc'`, `-5` or `99999999999999999999` in
+/// `meta` made `metrics summary` say 0 or i64's maximum with exit 0 (only `verify` refused
+/// the file). Every command now refuses it in one sentence, and nothing is written.
+#[test]
+fn a_session_timeout_xcc_could_not_have_stored_is_refused_by_every_command() {
+    for planted in ["abc", "-5", "0", "99999999999999999999", "31622401"] {
+        let w = Workspace::new();
+        w.ingest(REAL_HEAD, b"");
+        w.conn()
+            .execute(
+                "UPDATE meta SET value = ?1 WHERE key = 'session_timeout_seconds'",
+                [planted],
+            )
+            .unwrap();
+        let before = w.snapshot();
+        let db = w.db_str();
+        let sentence = format!("xcc: {db} was changed after xcc wrote it: the stored session timeout '{planted}' is not a whole number of seconds from 1 to 31622400 (366 days)\n");
+        for args in [
+            vec!["metrics", "summary", "--db", &db],
+            vec!["metrics", "orders", "--db", &db],
+            vec!["export", "sessions", "--db", &db],
+            vec!["ingest", "-", "--db", &db],
+            vec!["sessionize", "--db", &db],
+        ] {
+            let out = run(&args, &generated(100, 3, 9_000_000));
+            assert_eq!(
+                (out.code, out.stderr.as_str()),
+                (1, sentence.as_str()),
+                "{planted}: {args:?}"
+            );
+            assert_eq!(out.stdout, "", "{planted}: {args:?}");
+        }
+        assert_eq!(w.snapshot(), before, "{planted}: nothing written");
+    }
+}
