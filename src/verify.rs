@@ -19,7 +19,24 @@ use crate::metrics::{self, Filter, Metric};
 use crate::sessions::scan::{scan_all, PerCustomer};
 use crate::sessions::sensitivity;
 use crate::sessions::sessionizer::{Session, SessionEvent, Sessionizer};
+use crate::store::schema::SCHEMA_VERSION;
 use crate::store::{self, meta};
+
+/// Opens `db` to read as every command that answers from it does (`metrics`, `report`,
+/// `export`, `query`): the schema is checked as it is opened, and, in a file of at most
+/// [`store::QUICK_CHECK_BYTES`], the pages and the derived rows too, so that an edited
+/// `order_visits` (or a planted `-wal`, which SQLite reads as part of the file) is refused
+/// rather than answered. `serve` checks them at start, whatever the size.
+pub fn open_checked(db: &Path) -> Result<Connection> {
+    let conn = store::open_for_read(db)?;
+    // A file of an older schema is read as it is; its derived rows, if it has them yet, are
+    // checked once the first writer has upgraded it.
+    let current = store::user_version(&conn)? == SCHEMA_VERSION;
+    if current && std::fs::metadata(db).is_ok_and(|m| m.len() <= store::QUICK_CHECK_BYTES) {
+        derived_rows(&conn, &db.display().to_string(), false)?;
+    }
+    Ok(conn)
+}
 
 /// Runs every check on `db`, telling `passed` what each one checked.
 pub fn verify(db: &Path, passed: &mut impl FnMut(String)) -> Result<()> {

@@ -29,7 +29,7 @@ fn export(
     out: &mut impl Write,
     budget: &mut Budget,
 ) -> Result<u64> {
-    let conn = budget.run(|| store::open_for_read(db))?;
+    let conn = budget.run(|| crate::verify::open_checked(db))?;
     let names = budget.run(|| store::tables_and_views(&conn))?;
     if !names.iter().any(|n| n == name) {
         bail!(

@@ -13,7 +13,7 @@ pub fn run(args: MetricsArgs) -> Result<ExitCode> {
     let filter = filter(&args)?;
     crate::interrupt::install();
     let value = store::harden::within(args.time_limit, || {
-        let conn = store::open_for_read(&args.db.db)?;
+        let conn = crate::verify::open_checked(&args.db.db)?;
         metrics::compute(&conn, args.metric, &filter)
     })?;
     say_note(&value["note"]);

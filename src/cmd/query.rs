@@ -7,7 +7,7 @@ use anyhow::{anyhow, Result};
 
 use crate::cli::QueryArgs;
 use crate::rows::{self, Budget};
-use crate::store::{self, read_only};
+use crate::store::read_only;
 
 pub fn run(args: QueryArgs) -> Result<ExitCode> {
     crate::interrupt::install();
@@ -15,7 +15,7 @@ pub fn run(args: QueryArgs) -> Result<ExitCode> {
         return Err(refusal);
     }
     let mut budget = Budget::new(Some(args.time_limit));
-    let mut conn = budget.run(|| store::open_for_read(&args.db.db))?;
+    let mut conn = budget.run(|| crate::verify::open_checked(&args.db.db))?;
     let refused = read_only::only_reads(&mut conn)?;
     // A refusal can come while preparing or, for a pragma's table (pragma_journal_mode),
     // at the first step.

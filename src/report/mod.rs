@@ -22,7 +22,7 @@ use crate::format::calendar;
 use crate::format::thousands;
 use crate::metrics::{self, Filter, Metric};
 use crate::out_file;
-use crate::store::{self, meta::TOOL_VERSION};
+use crate::store::meta::TOOL_VERSION;
 
 /// The report's additions to the dashboard's style sheet: its header, and print on A4.
 pub const REPORT_CSS: &str = include_str!("report.css");
@@ -60,7 +60,7 @@ pub struct Written {
 /// database itself; the page appears whole or not at all.
 pub fn write(opts: &ReportOptions) -> Result<Written> {
     out_file::check_target(&opts.out, &opts.db, "the database", opts.force)?;
-    let conn = store::open_for_read(&opts.db)?;
+    let conn = crate::verify::open_checked(&opts.db)?;
     let data = data(&conn, &opts.filter)?;
     let ledger = ledger(&conn)?;
     drop(conn);

@@ -605,3 +605,35 @@ fn a_session_timeout_xcc_could_not_have_stored_is_refused_by_every_command() {
         assert_eq!(w.snapshot(), before, "{planted}: nothing written");
     }
 }
+
+/// Regression (issue 36): an edited `order_visits` (51 visits) made `metrics` and `report`
+/// print 51 with exit 0, where `serve` and `verify` refused the file. Every reader of a file of
+/// up to the page-check size now checks the derived rows against the sessions.
+#[test]
+fn every_reader_refuses_order_rows_its_sessions_do_not_give() {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    w.conn()
+        .execute_batch("UPDATE order_visits SET visits_before_order = 51")
+        .unwrap();
+    let db = w.db_str();
+    let report = w.path("r.html");
+    for args in [
+        vec!["metrics", "orders", "--db", &db],
+        vec!["export", "v_order_visits", "--db", &db],
+        vec!["query", "SELECT 1", "--db", &db],
+        vec!["report", "--db", &db, "--out", report.to_str().unwrap()],
+    ] {
+        let out = run(&args, b"");
+        assert_eq!(out.code, 1, "{args:?}: {}", out.stdout);
+        assert_eq!(out.stdout, "", "{args:?}");
+        assert!(
+            out.stderr.starts_with(&format!(
+                "xcc: {db} does not add up: order_visits has a row its sessions do not give ("
+            )),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+    assert!(!report.exists());
+}
