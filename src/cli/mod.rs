@@ -5,11 +5,21 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::builder::TypedValueParser;
-use clap::error::{ContextKind, ContextValue, ErrorKind};
+use clap::error::ErrorKind;
 use clap::{Args, Parser, Subcommand};
 
+use crate::format::duration::parse_duration;
 use crate::metrics::Metric;
 use crate::share::SharedEvents;
+
+mod mistakes;
+mod values;
+
+pub use mistakes::{one_sentence, FlagMistake};
+use values::address;
+pub use values::{
+    default_time_limit, time_limit_help, time_limits_markdown, TimeLimit, TIME_LIMITS,
+};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -465,133 +475,6 @@ pub struct DemoArgs {
     pub server: ServerArgs,
 }
 
-use crate::format::duration::parse_duration;
-
-/// --addr: a socket address (127.0.0.1:8000, [::1]:8000) or a host name and a port
-/// (localhost:8000), which the server resolves when it starts.
-fn address(text: &str) -> Result<String, String> {
-    let named = text.rsplit_once(':').is_some_and(|(host, port)| {
-        port.parse::<u16>().is_ok()
-            && !host.is_empty()
-            && host
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-    });
-    if named || text.parse::<std::net::SocketAddr>().is_ok() {
-        Ok(text.to_string())
-    } else {
-        Err("not an address like 127.0.0.1:8000 (HOST:PORT)".to_string())
-    }
-}
-
-/// The default `--time-limit` of each command that has one: read by the flags' defaults,
-/// shown whole in every `--help` of `--time-limit` and in docs/time-limits.md, and used by
-/// `xcc share --report`.
-pub struct TimeLimit {
-    /// The subcommand whose `--time-limit` it is.
-    pub command: &'static str,
-    /// Where else the same default holds.
-    pub also: &'static str,
-    /// The default, as the flag takes it; None: no limit.
-    pub default: Option<&'static str>,
-    /// Why this default.
-    pub why: &'static str,
-}
-
-pub const TIME_LIMITS: &[TimeLimit] = &[
-    TimeLimit {
-        command: "metrics",
-        also: "",
-        default: Some("30s"),
-        why: "far past any honest answer (the slowest metric takes under a second on a 5M-line file, BENCHMARKS.md) and short enough for a script to learn that something is wrong",
-    },
-    TimeLimit {
-        command: "query",
-        also: "",
-        default: Some("60s"),
-        why: "a statement of your own may scan, join and sort every event, which takes seconds on a large file; a minute is past that and before a person gives up",
-    },
-    TimeLimit {
-        command: "report",
-        also: "share --report",
-        default: Some("60s"),
-        why: "every metric at once, for one page (`share --report` reads the file it has just written, bounded all the same)",
-    },
-    TimeLimit {
-        command: "serve",
-        also: "demo",
-        default: Some("2s"),
-        why: "for each metric's computation: past it the request gets 503, the query thread is free at once and nothing is cached; answers come from memory after the first, so it is for the first request after a change",
-    },
-    TimeLimit {
-        command: "export",
-        also: "",
-        default: None,
-        why: "it streams a whole table, which takes as long as it takes; give one to export a view of a file you did not make",
-    },
-];
-
-/// The default `--time-limit` of `command`, from [`TIME_LIMITS`].
-pub fn default_time_limit(command: &str) -> &'static str {
-    TIME_LIMITS
-        .iter()
-        .find(|t| t.command == command)
-        .and_then(|t| t.default)
-        .unwrap_or_else(|| panic!("TIME_LIMITS has no default for {command}"))
-}
-
-/// The `--help` of `--time-limit`, the same in every command: what it does and every
-/// default, from [`TIME_LIMITS`].
-pub fn time_limit_help() -> String {
-    let defaults: Vec<String> = TIME_LIMITS
-        .iter()
-        .map(|t| {
-            let also = if t.also.is_empty() {
-                String::new()
-            } else {
-                format!(" (and {})", t.also)
-            };
-            format!("{}{also} {}", t.command, t.default.unwrap_or("none"))
-        })
-        .collect();
-    format!(
-        "Stop, with one sentence, when SQLite has worked this long in all (e.g. 500ms, 10s, 2m; waiting for whoever reads stdout does not count): a file from elsewhere can be made to compute for ever. Defaults: {}.",
-        defaults.join(", ")
-    )
-}
-
-/// [`TIME_LIMITS`] as the Markdown table of docs/time-limits.md (a test compares them).
-pub fn time_limits_markdown() -> String {
-    let mut table = String::from("| command | default | why |\n|---|---|---|\n");
-    for t in TIME_LIMITS {
-        let also = if t.also.is_empty() {
-            String::new()
-        } else {
-            format!(", `xcc {}`", t.also)
-        };
-        table.push_str(&format!(
-            "| `xcc {}`{also} | {} | {} |\n",
-            t.command,
-            t.default.unwrap_or("none"),
-            t.why
-        ));
-    }
-    table
-}
-
-/// A mistake in the flags that no one value shows (`--from` after `--to`, a filter for a
-/// metric that takes none): said in one sentence with exit status 2, as clap's are.
-#[derive(Debug)]
-pub struct FlagMistake(pub String);
-
-impl std::fmt::Display for FlagMistake {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for FlagMistake {}
-
 /// Help and the version as clap prints them; a mistake in the arguments as one sentence,
 /// like every other error, naming the help to read, with exit status 2.
 pub fn refuse_arguments(e: clap::Error) -> ExitCode {
@@ -606,67 +489,6 @@ pub fn refuse_arguments(e: clap::Error) -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     eprintln!("{}", one_sentence(&e, subcommand_in(&args)));
     ExitCode::from(2)
-}
-
-/// A mistake in the arguments as one sentence, from clap's error kind and the context it
-/// carries (the argument, the value, the values it takes), and the help of the command it is
-/// about: e.g. `xcc: unexpected argument '--port' found; see xcc serve --help`.
-pub fn one_sentence(e: &clap::Error, subcommand: Option<&str>) -> String {
-    let context = |kind: ContextKind| e.get(kind).map(context_text);
-    let arg = context(ContextKind::InvalidArg).unwrap_or_default();
-    let value = context(ContextKind::InvalidValue).unwrap_or_default();
-    let valid = context(ContextKind::ValidValue)
-        .filter(|v| !v.is_empty())
-        .map(|v| format!(" [possible values: {v}]"))
-        .unwrap_or_default();
-    let why = std::error::Error::source(e)
-        .map(|s| format!(": {s}"))
-        .unwrap_or_default();
-    let what = match e.kind() {
-        ErrorKind::UnknownArgument => format!("unexpected argument '{arg}' found"),
-        ErrorKind::InvalidSubcommand => format!(
-            "unrecognized subcommand '{}'",
-            context(ContextKind::InvalidSubcommand).unwrap_or_default()
-        ),
-        ErrorKind::InvalidValue if value.is_empty() => {
-            format!("a value is required for '{arg}' but none was supplied{valid}")
-        }
-        ErrorKind::InvalidValue => format!("invalid value '{value}' for '{arg}'{valid}"),
-        ErrorKind::ValueValidation => format!("invalid value '{value}' for '{arg}'{why}"),
-        ErrorKind::MissingRequiredArgument => {
-            format!("the following required arguments were not provided: {arg}")
-        }
-        ErrorKind::MissingSubcommand => "a subcommand is required".to_string(),
-        ErrorKind::ArgumentConflict => format!(
-            "the argument '{arg}' cannot be used with '{}'",
-            context(ContextKind::PriorArg).unwrap_or_default()
-        ),
-        ErrorKind::TooManyValues => format!("unexpected value '{value}' for '{arg}' found"),
-        ErrorKind::InvalidUtf8 => "an argument is not valid UTF-8".to_string(),
-        // The remaining kinds do not arise from xcc's flags; clap's own words for the kind.
-        kind => format!("{kind}{why}"),
-    };
-    let command = subcommand
-        .map(|s| format!("xcc {s}"))
-        .unwrap_or_else(|| "xcc".to_string());
-    format!("xcc: {what}; see {command} --help")
-}
-
-/// One context value as it reads in a sentence: a list joined by ", ".
-fn context_text(value: &ContextValue) -> String {
-    match value {
-        ContextValue::String(s) => s.clone(),
-        ContextValue::Strings(list) => list.join(", "),
-        ContextValue::StyledStr(s) => s.to_string(),
-        ContextValue::StyledStrs(list) => list
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", "),
-        ContextValue::Number(n) => n.to_string(),
-        ContextValue::Bool(b) => b.to_string(),
-        other => other.to_string(),
-    }
 }
 
 /// The subcommand named in the arguments, if any: the first one that is a subcommand's name.
