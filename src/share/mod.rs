@@ -113,7 +113,8 @@ fn build(opts: &ShareOptions, path: &Path) -> Result<Shared> {
 }
 
 /// What the copying statements use beyond the two files: the SQL functions that redact
-/// (`xcc_redact_url`, `xcc_redact_text`) and the temporary table of pseudonyms.
+/// (`xcc_redact_url`, `xcc_redact_host`, `xcc_redact_text`, `xcc_redact_source`) and the
+/// temporary table of pseudonyms.
 pub fn prepare(conn: &Connection) -> Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     conn.create_scalar_function("xcc_redact_url", 1, flags, |ctx| {
@@ -121,6 +122,9 @@ pub fn prepare(conn: &Connection) -> Result<()> {
     })?;
     conn.create_scalar_function("xcc_redact_text", 1, flags, |ctx| {
         Ok(redacted(ctx.get_raw(0), text::redact_text))
+    })?;
+    conn.create_scalar_function("xcc_redact_host", 1, flags, |ctx| {
+        Ok(redacted(ctx.get_raw(0), urls::redact_host))
     })?;
     conn.create_scalar_function("xcc_redact_source", 1, flags, |ctx| {
         Ok(redacted(ctx.get_raw(0), urls::redact_source))
