@@ -112,23 +112,25 @@ fn build(opts: &ShareOptions, path: &Path) -> Result<Shared> {
     Ok(shared)
 }
 
+/// A rule that redacts a text (src/share/urls.rs, src/share/text.rs).
+type Redact = fn(&str) -> String;
+
 /// What the copying statements use beyond the two files: the SQL functions that redact
 /// (`xcc_redact_url`, `xcc_redact_host`, `xcc_redact_text`, `xcc_redact_source`) and the
 /// temporary table of pseudonyms.
 pub fn prepare(conn: &Connection) -> Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    conn.create_scalar_function("xcc_redact_url", 1, flags, |ctx| {
-        Ok(redacted(ctx.get_raw(0), urls::redact_url))
-    })?;
-    conn.create_scalar_function("xcc_redact_text", 1, flags, |ctx| {
-        Ok(redacted(ctx.get_raw(0), text::redact_text))
-    })?;
-    conn.create_scalar_function("xcc_redact_host", 1, flags, |ctx| {
-        Ok(redacted(ctx.get_raw(0), urls::redact_host))
-    })?;
-    conn.create_scalar_function("xcc_redact_source", 1, flags, |ctx| {
-        Ok(redacted(ctx.get_raw(0), urls::redact_source))
-    })?;
+    let redactions: [(&str, Redact); 4] = [
+        ("xcc_redact_url", urls::redact_url),
+        ("xcc_redact_text", text::redact_text),
+        ("xcc_redact_host", urls::redact_host),
+        ("xcc_redact_source", urls::redact_source),
+    ];
+    for (name, redact) in redactions {
+        conn.create_scalar_function(name, 1, flags, move |ctx| {
+            Ok(redacted(ctx.get_raw(0), redact))
+        })?;
+    }
     conn.execute_batch(queries::share::PSEUDONYMS)?;
     conn.execute_batch(queries::share::TEXT_MAPS)?;
     Ok(())
@@ -136,7 +138,7 @@ pub fn prepare(conn: &Connection) -> Result<()> {
 
 /// A value redacted by `redact`: text (and bytes, read as text) redacted, NULL and numbers as
 /// they are.
-fn redacted(value: ValueRef, redact: fn(&str) -> String) -> Value {
+fn redacted(value: ValueRef, redact: Redact) -> Value {
     match value {
         ValueRef::Text(t) | ValueRef::Blob(t) => Value::Text(redact(&String::from_utf8_lossy(t))),
         ValueRef::Null => Value::Null,
