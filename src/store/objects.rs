@@ -89,6 +89,7 @@ pub fn check(conn: &Connection, label: &str, version: i64) -> Result<()> {
         };
         anyhow::anyhow!("{label} was changed after xcc wrote it{hint}: {what}")
     };
+    refuse_statistics(found.values(), label)?;
     let shared_file = shared
         .iter()
         .all(|e| found.contains_key(&name_key(&e.name)));
@@ -124,6 +125,28 @@ pub fn check(conn: &Connection, label: &str, version: i64) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// Refuses query-planner statistics (`sqlite_stat1`, `sqlite_stat4`, …): xcc never runs
+/// ANALYZE, and SQLite reads these tables when it opens the file and plans every query by
+/// them, so planted figures can make xcc's own queries pick plans many times slower (a
+/// planted `sqlite_stat1` made `/metrics/distributions` 14× slower). The sentence says how
+/// to remove them, which any SQLite client may do.
+fn refuse_statistics<'a>(found: impl Iterator<Item = &'a Object>, label: &str) -> Result<()> {
+    let mut names: Vec<&str> = found
+        .filter(|o| o.kind == "table" && name_key(&o.name).starts_with("sqlite_stat"))
+        .map(|o| o.name.as_str())
+        .collect();
+    names.sort_unstable();
+    if names.is_empty() {
+        return Ok(());
+    }
+    let drops: Vec<String> = names.iter().map(|n| format!("DROP TABLE {n};")).collect();
+    bail!(
+        "{label} holds query-planner statistics that xcc did not write ({}), which could make its queries slow; remove them with: sqlite3 {label} '{}'",
+        names.join(", "),
+        drops.join(" ")
+    )
 }
 
 /// The names of xcc's own views at `version` (a migration drops them, and only them: an
@@ -223,6 +246,21 @@ mod tests {
             "x.db was changed after xcc wrote it: trigger t on sessions is not xcc's"
         );
         assert!(check_triggers(&conn, "x.db").is_err());
+    }
+
+    #[test]
+    fn statistics_tables_are_refused_with_the_way_to_remove_them() {
+        let conn = new_file();
+        // The bundled SQLite is built with SQLITE_ENABLE_STAT4: ANALYZE writes both tables.
+        conn.execute_batch("ANALYZE").unwrap();
+        let err = check(&conn, "x.db", SCHEMA_VERSION).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "x.db holds query-planner statistics that xcc did not write (sqlite_stat1, sqlite_stat4), which could make its queries slow; remove them with: sqlite3 x.db 'DROP TABLE sqlite_stat1; DROP TABLE sqlite_stat4;'"
+        );
+        conn.execute_batch("DROP TABLE sqlite_stat1; DROP TABLE sqlite_stat4;")
+            .unwrap();
+        check(&conn, "x.db", SCHEMA_VERSION).unwrap();
     }
 
     /// SQLite matches names without regard to ASCII case: a trigger on `EVENTS` fires on
