@@ -1,4 +1,4 @@
--- xcc database schema, version 7 (older files are migrated in place: see src/migrations.rs).
+-- xcc database schema, version 8 (older files are migrated in place: see src/upgrade/).
 -- Applied once to a new file; `PRAGMA user_version` records the version so that a
 -- database written by another xcc version is refused instead of misread.
 -- Times: `*_us` columns are microseconds since 1970-01-01T00:00:00Z (sortable integers),
@@ -8,11 +8,14 @@
 -- 50%). Generated columns would keep the text in the tables, but SQLite computes them on
 -- every insert, which made a first ingest a third slower.
 
+-- Every table has a rowid (none is WITHOUT ROWID): DuckDB's SQLite reader scans a table by
+-- its rowid, and cannot read one without.
+
 -- Key/value facts about the file itself (session timeout, schema version, tool version).
 CREATE TABLE meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
-) WITHOUT ROWID;
+);
 
 -- One row per `xcc ingest` run that committed. lines_read = stored + duplicates + rejected.
 -- max_line_bytes is the --max-line-bytes the input was read with (NULL before schema version
@@ -48,7 +51,7 @@ CREATE TABLE ingest_blocks (
     records    INTEGER NOT NULL,
     hash       BLOB    NOT NULL,
     PRIMARY KEY (ingest_id, block)
-) WITHOUT ROWID;
+);
 
 -- The event types and the URLs (pages and referrers) of the events, each text stored once:
 -- events holds their ids. The real file has 9 types and a few thousand URLs, most of them the
@@ -155,7 +158,7 @@ CREATE TABLE order_visits (
     session_number      INTEGER NOT NULL,
     visits_before_order INTEGER NOT NULL,
     PRIMARY KEY (customer_id, order_number)
-) WITHOUT ROWID;
+);
 CREATE INDEX order_visits_by_visits ON order_visits (visits_before_order);
 
 CREATE TABLE first_orders (
@@ -214,4 +217,24 @@ CREATE TABLE dictionary (
     kind        TEXT NOT NULL CHECK (kind IN ('table', 'view', 'column')),
     description TEXT NOT NULL,
     UNIQUE (name, column_name)
+);
+
+-- One row per day (UTC) that a stored event falls on: its number of days since 1970-01-01
+-- and its date. The views render a time from its microseconds as this date and the time of
+-- day, which is arithmetic, because SQLite, DuckDB and PostgreSQL share no date function and
+-- DuckDB reads a view of this file by running the view's SQL itself. Written with the events.
+CREATE TABLE calendar (
+    day  INTEGER PRIMARY KEY,
+    date TEXT    NOT NULL
+);
+
+-- Never any row. Each view that computes a column ends with an arm
+-- `UNION ALL SELECT … FROM column_types WHERE 1 = 0`, which adds no row: a reader that takes a
+-- view's column types from its declaration (DuckDB's sqlite_scan, through the PRAGMA
+-- table_info of its SQLite 3.38) gives a computed column no type, but takes a compound
+-- view's types from its last arm, and so sees INTEGER, REAL and TEXT.
+CREATE TABLE column_types (
+    integer_value BIGINT,
+    real_value    DOUBLE,
+    text_value    TEXT
 );

@@ -1,31 +1,59 @@
 -- Views for analysts, created with the schema. The HTTP API's queries read these same views,
 -- so the numbers in the file and the numbers the API serves come from one definition.
 -- Portable: `xcc dump --dialect postgres` creates the same views from this file, with the
--- differences named in src/dump/dialect.rs: COLLATE BINARY is COLLATE "C" there, and the
--- readable times that SQLite renders here from the *_us integers (schema.sql stores no text
--- that only renders one) are columns of PostgreSQL's tables.
--- So: no bare `/` between integers (engines disagree on it), booleans as CASE … 1 ELSE 0,
--- numbers made text with CAST, subqueries with an alias.
+-- differences named in src/dump/dialect.rs (the readable times that SQLite renders here are
+-- columns of PostgreSQL's tables), and DuckDB's SQLite reader runs each view's SQL itself.
+-- So: no bare `/` between integers (engines disagree on it: DuckDB's gives a float), booleans
+-- as CASE … 1 ELSE 0, numbers made text with CAST, subqueries with an alias, no COLLATE
+-- (SQLite's default is byte order already; DuckDB cannot parse COLLATE BINARY), no date
+-- function (none is common to the three: a time is the date of the table calendar and its
+-- time of day in arithmetic). A view that computes a column ends with an arm of
+-- column_types that adds no row and gives its columns their types, inside a
+-- `SELECT * FROM (…) AS typed`, whose column types SQLite 3.38 reads off that last arm (see
+-- schema.sql).
 
 -- Sessions with readable times and durations in minutes. A time is rendered from its
--- microseconds as YYYY-MM-DDTHH:MM:SS.ffffffZ (UTC); the integer division truncates, so one is
--- taken off before 1970 to floor it.
+-- microseconds as YYYY-MM-DDTHH:MM:SS.ffffffZ (UTC): the date from the table calendar, by its
+-- day number, and the time of day from the remainder; `(x % m + m) % m` is the remainder that
+-- is never negative, so that a time before 1970 is floored to its day as well.
 CREATE VIEW v_sessions AS
-SELECT id AS session_id,
-       customer_id,
-       session_number,
-       strftime('%Y-%m-%dT%H:%M:%S', started_us / 1000000 - (started_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (started_us % 1000000 + 1000000) % 1000000) AS started_at,
-       strftime('%Y-%m-%dT%H:%M:%S', ended_us / 1000000 - (ended_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (ended_us % 1000000 + 1000000) % 1000000) AS ended_at,
-       duration_seconds / 60.0 AS duration_minutes,
-       event_count,
-       page_view_count,
-       order_count,
-       CASE WHEN order_count > 0 THEN 1 ELSE 0 END AS is_ordering,
-       strftime('%Y-%m-%dT%H:%M:%S', first_order_us / 1000000 - (first_order_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (first_order_us % 1000000 + 1000000) % 1000000) AS first_order_at,
-       referrer,
-       COALESCE(referrer_host, '(direct)') AS referrer_host,
-       landing_page
-FROM sessions;
+SELECT * FROM (
+SELECT s.id AS session_id,
+       s.customer_id,
+       s.session_number,
+       sd.date || printf('T%02d:%02d:%02d.%06dZ',
+           CAST(((s.started_us % 86400000000 + 86400000000) % 86400000000 - (s.started_us % 3600000000 + 3600000000) % 3600000000) / 3600000000 AS BIGINT),
+           CAST(((s.started_us % 3600000000 + 3600000000) % 3600000000 - (s.started_us % 60000000 + 60000000) % 60000000) / 60000000 AS BIGINT),
+           CAST(((s.started_us % 60000000 + 60000000) % 60000000 - (s.started_us % 1000000 + 1000000) % 1000000) / 1000000 AS BIGINT),
+           CAST((s.started_us % 1000000 + 1000000) % 1000000 AS BIGINT)) AS started_at,
+       ed.date || printf('T%02d:%02d:%02d.%06dZ',
+           CAST(((s.ended_us % 86400000000 + 86400000000) % 86400000000 - (s.ended_us % 3600000000 + 3600000000) % 3600000000) / 3600000000 AS BIGINT),
+           CAST(((s.ended_us % 3600000000 + 3600000000) % 3600000000 - (s.ended_us % 60000000 + 60000000) % 60000000) / 60000000 AS BIGINT),
+           CAST(((s.ended_us % 60000000 + 60000000) % 60000000 - (s.ended_us % 1000000 + 1000000) % 1000000) / 1000000 AS BIGINT),
+           CAST((s.ended_us % 1000000 + 1000000) % 1000000 AS BIGINT)) AS ended_at,
+       s.duration_seconds / 60.0 AS duration_minutes,
+       s.event_count,
+       s.page_view_count,
+       s.order_count,
+       CASE WHEN s.order_count > 0 THEN 1 ELSE 0 END AS is_ordering,
+       fd.date || printf('T%02d:%02d:%02d.%06dZ',
+           CAST(((s.first_order_us % 86400000000 + 86400000000) % 86400000000 - (s.first_order_us % 3600000000 + 3600000000) % 3600000000) / 3600000000 AS BIGINT),
+           CAST(((s.first_order_us % 3600000000 + 3600000000) % 3600000000 - (s.first_order_us % 60000000 + 60000000) % 60000000) / 60000000 AS BIGINT),
+           CAST(((s.first_order_us % 60000000 + 60000000) % 60000000 - (s.first_order_us % 1000000 + 1000000) % 1000000) / 1000000 AS BIGINT),
+           CAST((s.first_order_us % 1000000 + 1000000) % 1000000 AS BIGINT)) AS first_order_at,
+       s.referrer,
+       COALESCE(s.referrer_host, '(direct)') AS referrer_host,
+       s.landing_page
+FROM sessions AS s
+LEFT JOIN calendar AS sd ON sd.day = (s.started_us - (s.started_us % 86400000000 + 86400000000) % 86400000000) / 86400000000
+LEFT JOIN calendar AS ed ON ed.day = (s.ended_us - (s.ended_us % 86400000000 + 86400000000) % 86400000000) / 86400000000
+LEFT JOIN calendar AS fd ON fd.day = (s.first_order_us - (s.first_order_us % 86400000000 + 86400000000) % 86400000000) / 86400000000
+UNION ALL
+SELECT integer_value, integer_value, integer_value, text_value, text_value, real_value,
+       integer_value, integer_value, integer_value, integer_value, text_value, text_value,
+       text_value, text_value
+FROM column_types WHERE 1 = 0
+) AS typed;
 
 -- Every stored event with its time as the input gave it: the text kept when it is not the
 -- six-digit rendering of ts_us, else that rendering (as v_sessions renders its times); its
@@ -33,8 +61,13 @@ FROM sessions;
 -- text from event_types and urls. LEFT JOINs keep the events'
 -- own row order, which the dumps follow.
 CREATE VIEW v_events AS
+SELECT * FROM (
 SELECT e.id, t.name AS type, e.customer_id,
-       coalesce(e.timestamp_given, strftime('%Y-%m-%dT%H:%M:%S', e.ts_us / 1000000 - (e.ts_us % 1000000 < 0), 'unixepoch') || printf('.%06dZ', (e.ts_us % 1000000 + 1000000) % 1000000)) AS "timestamp",
+       coalesce(e.timestamp_given, c.date || printf('T%02d:%02d:%02d.%06dZ',
+           CAST(((e.ts_us % 86400000000 + 86400000000) % 86400000000 - (e.ts_us % 3600000000 + 3600000000) % 3600000000) / 3600000000 AS BIGINT),
+           CAST(((e.ts_us % 3600000000 + 3600000000) % 3600000000 - (e.ts_us % 60000000 + 60000000) % 60000000) / 60000000 AS BIGINT),
+           CAST(((e.ts_us % 60000000 + 60000000) % 60000000 - (e.ts_us % 1000000 + 1000000) % 1000000) / 1000000 AS BIGINT),
+           CAST((e.ts_us % 1000000 + 1000000) % 1000000 AS BIGINT))) AS "timestamp",
        e.ts_us, e.user_agent,
        coalesce(e.ip, (e.ip_v4 >> 24) || '.' || ((e.ip_v4 >> 16) & 255) || '.' || ((e.ip_v4 >> 8) & 255) || '.' || (e.ip_v4 & 255)) AS ip,
        p.url AS page, r.url AS referrer, e.query, e.product,
@@ -42,7 +75,14 @@ SELECT e.id, t.name AS type, e.customer_id,
 FROM events AS e
 LEFT JOIN event_types AS t ON t.id = e.type_id
 LEFT JOIN urls AS p ON p.id = e.page_id
-LEFT JOIN urls AS r ON r.id = e.referrer_id;
+LEFT JOIN urls AS r ON r.id = e.referrer_id
+LEFT JOIN calendar AS c ON c.day = (e.ts_us - (e.ts_us % 86400000000 + 86400000000) % 86400000000) / 86400000000
+UNION ALL
+SELECT integer_value, text_value, integer_value, text_value, integer_value, text_value,
+       text_value, text_value, text_value, text_value, integer_value, integer_value,
+       text_value, integer_value
+FROM column_types WHERE 1 = 0
+) AS typed;
 
 -- One row per ordering session: how many of the customer's sessions it took since their
 -- previous ordering session (or since their first session), this one included. Kept in the
@@ -71,6 +111,7 @@ WITH ranked AS (
            COUNT(*) OVER (PARTITION BY referrer_host) AS n
     FROM sessions
 )
+SELECT * FROM (
 SELECT referrer_host,
        COUNT(*) AS sessions,
        SUM(ordering) AS ordering_sessions,
@@ -89,7 +130,11 @@ SELECT referrer_host,
            END) AS p90_minutes
 FROM ranked
 GROUP BY referrer_host
-ORDER BY sessions DESC, referrer_host COLLATE BINARY;
+UNION ALL
+SELECT text_value, integer_value, integer_value, real_value, real_value, real_value, real_value
+FROM column_types WHERE 1 = 0
+) AS typed
+ORDER BY sessions DESC, referrer_host;
 
 -- What the sessions and the two order metrics would be at other session timeouts: one row
 -- per timeout of 10, 15, 20, 30, 45, 60, 90 and 120 minutes, and one for the file's own
@@ -186,6 +231,7 @@ answer AS (
     JOIN medians AS m ON m.seconds = t.seconds
     WHERE NOT EXISTS (SELECT 1 FROM sensitivity)
 )
+SELECT * FROM (
 SELECT CASE WHEN seconds % 60 = 0 THEN CAST((seconds - seconds % 60) / 60 AS INTEGER)
             ELSE seconds / 60.0 END AS timeout_minutes,
        sessions,
@@ -193,7 +239,11 @@ SELECT CASE WHEN seconds % 60 = 0 THEN CAST((seconds - seconds % 60) / 60 AS INT
        median_visits_before_order,
        median_session_duration_minutes_before_order
 FROM answer
-ORDER BY seconds;
+UNION ALL
+SELECT real_value, integer_value, integer_value, real_value, real_value
+FROM column_types WHERE 1 = 0
+) AS typed
+ORDER BY timeout_minutes;
 
 -- Every ingest and sessionize, oldest first: the figures before and after it and what
 -- changed (GET /metrics/history).
@@ -238,17 +288,19 @@ JOIN (SELECT name,
       FROM dictionary
       WHERE column_name IS NULL) AS named ON named.name = d.name
 ORDER BY named.position,
-         d.name COLLATE BINARY,
+         d.name,
          CASE WHEN d.column_name IS NULL THEN 0 ELSE 1 END,
-         d.column_name COLLATE BINARY;
+         d.column_name;
 
 -- The file at a glance: what wrote it, its settings, what it holds, every ingest.
 CREATE VIEW about AS
+SELECT * FROM (
 SELECT 'read me first' AS item,
-       'Sessions of a webshop''s clickstream, made by xcc. Table dictionary explains every table, view and column; v_order_visits and v_first_order hold the two order metrics per session and per customer.' AS value
+       'Sessions of a webshop''s clickstream, made by xcc. Start with v_metrics_orders: the two order metrics of the brief in one row. v_order_visits and v_first_order hold them per ordering session and per customer, v_referrers and v_sensitivity the session durations by referrer and the metrics at other session timeouts. v_dictionary explains every table, view and column.' AS value
 UNION ALL SELECT key, value FROM meta
-UNION ALL SELECT 'events stored', CAST((SELECT COALESCE(SUM(stored), 0) FROM ingests) AS TEXT)
-UNION ALL SELECT 'lines rejected (see table rejects)', CAST((SELECT COALESCE(SUM(rejected), 0) FROM ingests) AS TEXT)
+UNION ALL SELECT 'events in this file', CAST((SELECT COUNT(*) FROM events) AS TEXT)
+UNION ALL SELECT 'events stored by the ingests below', CAST((SELECT COALESCE(SUM(stored), 0) FROM ingests) AS TEXT)
+UNION ALL SELECT 'lines rejected by the ingests below (why: table rejects, or reject_reasons in a shared file)', CAST((SELECT COALESCE(SUM(rejected), 0) FROM ingests) AS TEXT)
 UNION ALL SELECT 'customers with sessions', CAST((SELECT COUNT(*) FROM sessions WHERE session_number = 1) AS TEXT)
 UNION ALL SELECT 'sessions', CAST((SELECT COUNT(*) FROM sessions) AS TEXT)
 UNION ALL SELECT 'ordering sessions', CAST((SELECT COUNT(*) FROM sessions WHERE order_count > 0) AS TEXT)
@@ -260,4 +312,7 @@ SELECT 'ingest ' || CAST(id AS TEXT),
            || ': ' || CAST(lines_read AS TEXT) || ' lines read, ' || CAST(stored AS TEXT)
            || ' stored, ' || CAST(duplicates AS TEXT) || ' duplicates, '
            || CAST(rejected AS TEXT) || ' rejected'
-FROM ingests;
+FROM ingests
+UNION ALL
+SELECT text_value, text_value FROM column_types WHERE 1 = 0
+) AS typed;

@@ -81,6 +81,7 @@ registry! {
         V4 = Frozen "queries/schemas/v4.sql";
         V5 = Frozen "queries/schemas/v5.sql";
         V6 = Frozen "queries/schemas/v6.sql";
+        V7 = Frozen "queries/schemas/v7.sql";
     }
     /// The steps of the schema's history (`upgrade`).
     migrations {
@@ -91,6 +92,7 @@ registry! {
         RENDERED_TIMES = Migration "queries/migrations/0006_rendered_times.sql";
         EVENT_TEXTS_ONCE = Migration "queries/migrations/0007_event_texts_once.sql";
         EVENT_TEXTS_COUNTS = Statement "queries/migrations/0007_counts.sql";
+        READABLE_EVERYWHERE = Migration "queries/migrations/0008_readable_everywhere.sql";
         CLEAR_DICTIONARY = Statement "queries/store/clear_dictionary.sql";
     }
     /// What the file holds, read and written by `store`.
@@ -122,6 +124,7 @@ registry! {
         HISTORY_FIGURES = Statement "queries/store/history_figures.sql";
         INSERT_HISTORY = Statement "queries/store/insert_history.sql";
         LATEST_EVENT = Statement "queries/store/latest_event.sql";
+        ADD_DAY = Statement "queries/store/add_day.sql";
     }
     /// Sessionizing and the order rows (`sessions`).
     sessions {
@@ -138,6 +141,7 @@ registry! {
         DELETE_ORDER_VISITS = Statement "queries/sessions/delete_order_visits.sql";
         DELETE_FIRST_ORDERS = Statement "queries/sessions/delete_first_orders.sql";
         SENSITIVITY_ROWS = Statement "queries/sessions/sensitivity_rows.sql";
+        SENSITIVITY_CLEAR = Statement "queries/sessions/sensitivity_clear.sql";
         SENSITIVITY_INSERT = Statement "queries/sessions/sensitivity_insert.sql";
         HAS_SENSITIVITY_TABLE = Statement "queries/sessions/has_sensitivity_table.sql";
     }
@@ -157,6 +161,7 @@ registry! {
     }
     /// `xcc verify`'s independent recomputations.
     verify {
+        CALENDAR = Statement "queries/verify/calendar.sql";
         ORDER_VISITS = Statement "queries/verify/order_visits.sql";
         FIRST_ORDERS = Statement "queries/verify/first_orders.sql";
         STORED_SESSIONS = Statement "queries/verify/stored_sessions.sql";
@@ -171,6 +176,7 @@ registry! {
         SCHEMA = Script "queries/share/schema.sql";
         TEXT_MAPS = Script "queries/share/text_maps.sql";
         COPY_META = Statement "queries/share/copy_meta.sql";
+        COPY_CALENDAR = Statement "queries/share/copy_calendar.sql";
         COPY_INGESTS = Statement "queries/share/copy_ingests.sql";
         COPY_SESSIONS = Statement "queries/share/copy_sessions.sql";
         COPY_ORDER_VISITS = Statement "queries/share/copy_order_visits.sql";

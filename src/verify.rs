@@ -51,6 +51,12 @@ pub fn verify(db: &Path, passed: &mut impl FnMut(String)) -> Result<()> {
     passed("pages: SQLite's quick_check finds no damage".to_string());
     references(&conn, &label)?;
     passed("references: every id names a row of its table (types, URLs, ingests)".to_string());
+    if version >= 8 {
+        calendar(&conn, &label)?;
+        passed(
+            "calendar: every day of the events and sessions is there, with its date".to_string(),
+        );
+    }
     match sessions_against_events(&conn, &label)? {
         Some((sessions, events)) => passed(format!(
             "sessions: the {} sessions are what sessionizing the {} logged-in events gives",
@@ -79,6 +85,25 @@ fn references(conn: &Connection, label: &str) -> Result<()> {
         bail!("{label} does not add up: row {rowid} of {table} names a row of {parent} that does not exist");
     }
     Ok(())
+}
+
+/// The table calendar, by which the views render times: each date is SQLite's own date() of
+/// its day (the writer's come from the `time` crate), and no event or session lacks its day.
+fn calendar(conn: &Connection, label: &str) -> Result<()> {
+    let wrong: Option<(i64, Option<String>)> = conn
+        .query_row(queries::verify::CALENDAR, [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    match wrong {
+        None => Ok(()),
+        Some((day, Some(date))) => {
+            bail!("{label} does not add up: the calendar says day {day} is {date}, which it is not")
+        }
+        Some((day, None)) => bail!(
+            "{label} does not add up: the calendar lacks day {day}, which a stored time falls on"
+        ),
+    }
 }
 
 /// The order rows and the sensitivity rows against the sessions they derive from; what was

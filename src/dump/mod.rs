@@ -35,6 +35,10 @@ pub const DUMPED_TABLES: [&str; 11] = [
 /// the events' own columns in PostgreSQL (type, page, referrer), filled from v_events.
 pub const TEXTS_IN_EVENTS: [&str; 2] = ["event_types", "urls"];
 
+/// Tables only SQLite's views need, left out of the dump: PostgreSQL's tables hold the
+/// readable times (`calendar`), and its views have their tables' types (`column_types`).
+pub const FOR_SQLITE_ONLY: [&str; 2] = ["calendar", "column_types"];
+
 /// Which events go into the dump.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum DumpedEvents {
@@ -274,6 +278,7 @@ mod tests {
         let mut dumped: Vec<&str> = DUMPED_TABLES
             .iter()
             .chain(&TEXTS_IN_EVENTS)
+            .chain(&FOR_SQLITE_ONLY)
             .copied()
             .collect();
         dumped.sort();

@@ -26,6 +26,23 @@ pub fn format_micros(micros: i64) -> String {
     formatted.unwrap_or_else(|| format!("{micros} µs after 1970-01-01T00:00:00Z"))
 }
 
+/// `YYYY-MM-DD`, as the table `calendar` holds a day.
+const DATE: &[BorrowedFormatItem<'static>] = format_description!("[year]-[month]-[day]");
+
+/// The day (days since 1970-01-01, UTC, floored) that microseconds since the epoch fall on:
+/// the key of the table `calendar`, as the views compute it.
+pub fn day_of_micros(micros: i64) -> i64 {
+    micros.div_euclid(MICROS_PER_SECOND * SECONDS_PER_DAY)
+}
+
+/// `YYYY-MM-DD` of a day of [`day_of_micros`]; None beyond the years `time` counts.
+pub fn date_of_day(day: i64) -> Option<String> {
+    let seconds = day.checked_mul(SECONDS_PER_DAY)?;
+    UtcDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| t.format(DATE).ok())
+}
+
 /// `YYYY-MM-DDTHH:MM:SS` of seconds since the epoch.
 pub fn push_date_time(text: &mut String, seconds: i64) {
     let formatted = UtcDateTime::from_unix_timestamp(seconds)
@@ -95,6 +112,22 @@ fn date_of(text: &str) -> Option<time::Date> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The day a time falls on is floored, before 1970 too: one microsecond before the epoch
+    /// is on day -1, 1969-12-31; 2022-04-20 is day 19,102 (52 years of 365 days from 1970
+    /// plus the 13 leap days of 1972 to 2020, 18,993, plus the 109 days of January to 19
+    /// April); 0000-01-01 is day -719,528 (see FIRST_US).
+    #[test]
+    fn a_day_is_floored_and_dated() {
+        assert_eq!(day_of_micros(0), 0);
+        assert_eq!(day_of_micros(-1), -1);
+        assert_eq!(day_of_micros(86_400_000_000 - 1), 0);
+        assert_eq!(date_of_day(-1).as_deref(), Some("1969-12-31"));
+        assert_eq!(date_of_day(19_102).as_deref(), Some("2022-04-20"));
+        assert_eq!(day_of_micros(FIRST_US), -719_528);
+        assert_eq!(date_of_day(-719_528).as_deref(), Some("0000-01-01"));
+        assert_eq!(date_of_day(i64::MAX), None);
+    }
 
     /// 0000-01-01T00:00:00Z: 719,528 days before 1970 (1970 × 365 days plus the 478 leap
     /// days of the years 0 to 1969: 493 multiples of 4, less the 15 centuries not divisible

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::format::{calendar::format_micros, thousands};
 use crate::input::source::{self, HttpPolicy, Source};
-use crate::sessions::rebuild;
+use crate::sessions::{rebuild, sensitivity};
 use crate::store::{self, history, ingests, meta};
 use load::Loaded;
 use parse::Parser;
@@ -199,6 +199,8 @@ fn write(
         report.top_reject_reasons =
             reasons::most_frequent(store::rejects::reasons(tx, ingest_id)?, 3);
     }
+    progress.phase("sweeping the other session timeouts…");
+    sensitivity::refresh(tx)?;
     meta::bump_generation(tx)?;
     let finished_us = opts.started_us + started.elapsed().as_micros() as i64;
     ingests::finish(tx, ingest_id, &ledger(&loaded, finished_us))?;

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::format::calendar::format_micros;
 use crate::format::{duration::format_seconds, thousands};
-use crate::sessions::rebuild;
+use crate::sessions::{rebuild, sensitivity};
 use crate::store::{self, history, meta};
 use crate::upgrade;
 
@@ -69,6 +69,7 @@ pub fn rebuild_all(
     };
     let before = history::figures(&tx)?;
     let sessions = rebuild::rebuild_all(&tx, timeout_seconds * 1_000_000)?;
+    sensitivity::refresh(&tx)?;
     meta::bump_generation(&tx)?;
     let after = history::figures(&tx)?;
     let rebuilt = Rebuilt {

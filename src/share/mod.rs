@@ -173,6 +173,7 @@ fn copy(conn: &Connection, opts: &ShareOptions) -> Result<()> {
         pseudonymize(&tx, opts, seed)?;
     }
     tx.execute(queries::share::COPY_META, [])?;
+    tx.execute(queries::share::COPY_CALENDAR, [])?;
     tx.execute(queries::share::COPY_INGESTS, [keep])?;
     tx.execute(queries::share::COPY_SESSIONS, [keep, pseudonymized])?;
     tx.execute(queries::share::COPY_ORDER_VISITS, [pseudonymized])?;

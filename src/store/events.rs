@@ -11,6 +11,7 @@ use anyhow::{anyhow, Result};
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{params_from_iter, CachedStatement, Connection, OptionalExtension, Statement};
 
+use super::calendar::Days;
 use super::codes::Codes;
 use super::id_set::{IdSet, Insert};
 use super::ip;
@@ -49,6 +50,8 @@ pub struct EventWriter<'c> {
     urls: Codes<'c>,
     /// Whether the last event that took the ordinary path was already stored.
     in_repeats: bool,
+    /// The days the events fall on, for the table `calendar`.
+    days: Days,
 }
 
 impl<'c> EventWriter<'c> {
@@ -72,6 +75,7 @@ impl<'c> EventWriter<'c> {
             types: Codes::event_types(conn)?,
             urls: Codes::urls(conn)?,
             in_repeats: false,
+            days: Days::default(),
         })
     }
 
@@ -87,6 +91,8 @@ impl<'c> EventWriter<'c> {
             page_id: self.urls.optional_id(event.page.as_deref())?,
             referrer_id: self.urls.optional_id(event.referrer.as_deref())?,
         };
+        // Every event's day, stored or not: a day already in the calendar costs nothing.
+        self.days.note(event.ts_us);
         let values = row_values(event, &ids, self.ingest_id);
         let params = params_from_iter(values.iter().map(|v| ToSqlOutput::Borrowed(*v)));
         if self.known_new(event.id)? {
@@ -116,8 +122,9 @@ impl<'c> EventWriter<'c> {
         }
     }
 
-    /// Builds the indexes a bulk load deferred.
+    /// Writes the days of the calendar and builds the indexes a bulk load deferred.
     pub fn finish(self) -> Result<()> {
+        self.days.write(self.conn)?;
         if self.new_ids.is_some() {
             schema::create_index(self.conn, "events_by_id")?;
         }

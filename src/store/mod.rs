@@ -2,9 +2,10 @@
 //! (`identity`), damage (`damage`), the journal modes and the file at rest (`journal`),
 //! starting a write and why one failed (`writing`), the hardening of every connection
 //! (`harden`, `read_only`), and what the file holds, written by the modules below: events,
-//! rejects, the ingests ledger, meta facts. Its door is re-exported here.
+//! rejects, the ingests ledger, meta facts, the days of the calendar. Its door is re-exported here.
 
 pub mod blocks;
+pub mod calendar;
 pub mod codes;
 pub mod damage;
 pub mod events;

@@ -9,7 +9,7 @@ use super::meta::{self, TOOL_VERSION};
 
 /// The version `schema.sql` makes. Raised by one with every step appended to the list of
 /// migrations (`upgrade::steps`), which brings older files up to it.
-pub const SCHEMA_VERSION: i64 = 7;
+pub const SCHEMA_VERSION: i64 = 8;
 pub const DEFAULT_TIMEOUT_SECONDS: i64 = 30 * 60;
 
 /// The indexes on `events` that a load into an empty table builds afterwards in one pass.
@@ -76,8 +76,14 @@ pub fn create(conn: &Connection) -> Result<()> {
 
 /// The analyst views: `queries/views.sql`, and `v_metrics_orders` made from the query of
 /// `GET /metrics/orders`, so that the file and the API share one definition of the medians.
+/// Its last arm types its columns, as in every view that computes them (queries/views.sql);
+/// the API's query itself has none, since it also runs on files older than `column_types`.
 pub fn views_sql() -> String {
-    format!("{}\n-- The two medians of GET /metrics/orders, as one row (queries/orders.sql).\nCREATE VIEW v_metrics_orders AS\n{};\n", queries::schema::VIEWS, queries::metrics::ORDERS.trim_end().trim_end_matches(';'))
+    format!(
+        "{}\n-- The two medians of GET /metrics/orders, as one row (queries/orders.sql).\nCREATE VIEW v_metrics_orders AS\nSELECT * FROM (\n{}\nUNION ALL\nSELECT real_value, real_value FROM column_types WHERE 1 = 0\n) AS typed;\n",
+        queries::schema::VIEWS,
+        queries::metrics::ORDERS.trim_end().trim_end_matches(';')
+    )
 }
 
 /// Creates the analyst views.
@@ -183,6 +189,14 @@ mod tests {
                      VALUES (1, 1, 1, ?1, 1)",
                         [us],
                     )
+                    .unwrap();
+                    // The day's date from SQLite's own date(), not from xcc's calendar.
+                    conn.execute_batch(&format!(
+                        "DELETE FROM calendar;
+                         INSERT INTO calendar (day, date)
+                         SELECT day, date(day * 86400, 'unixepoch')
+                         FROM (SELECT ({us} - ({us} % 86400000000 + 86400000000) % 86400000000) / 86400000000 AS day);"
+                    ))
                     .unwrap();
                     let (started, ended, event) = read();
                     prop_assert_eq!(&started, &format_micros(us));

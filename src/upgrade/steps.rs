@@ -11,7 +11,7 @@ use rusqlite::Connection;
 use super::Migration;
 use crate::format::thousands;
 use crate::sessions::orders::OrderRows;
-use crate::sessions::rebuild;
+use crate::sessions::{rebuild, sensitivity};
 use crate::store::{ip, meta};
 
 pub const MIGRATIONS: &[Migration] = &[
@@ -38,6 +38,10 @@ pub const MIGRATIONS: &[Migration] = &[
     Migration {
         to: 7,
         apply: event_texts_once,
+    },
+    Migration {
+        to: 8,
+        apply: readable_everywhere,
     },
 ];
 
@@ -123,6 +127,19 @@ fn event_texts_once(conn: &Connection) -> Result<String> {
         done.push_str(&format!(", {} sessions rebuilt", thousands(rebuilt)));
     }
     Ok(done)
+}
+
+/// Version 7 → 8: every table with a rowid, the calendar of the events' days and the empty
+/// table of the views' column types, so that DuckDB's SQLite reader reads every table and view;
+/// legacy_alter_table on while the old tables are renamed aside, as in version 6's step. Then
+/// the rows of the sensitivity answer are carried, as every writer now carries them.
+fn readable_everywhere(conn: &Connection) -> Result<String> {
+    conn.pragma_update(None, "legacy_alter_table", true)?;
+    let step = conn.execute_batch(queries::migrations::READABLE_EVERYWHERE);
+    conn.pragma_update(None, "legacy_alter_table", false)?;
+    step?;
+    sensitivity::refresh(conn)?;
+    Ok("every table with a rowid, the calendar of the events' days made".to_string())
 }
 
 #[cfg(test)]

@@ -17,8 +17,9 @@ declare -A commit=(
     [4]=a7cb3ef
     [5]=7305f83
     [6]=f811269
+    [7]=e789cd2
 )
-versions=("${@:-1 2 3 4 5 6}")
+versions=("${@:-1 2 3 4 5 6 7}")
 for v in ${versions[*]}; do
     src=$(mktemp -d)
     git archive "${commit[$v]}" | tar -x -C "$src"

@@ -1,20 +1,24 @@
-//! A shared file opens in the tools analysts use, each run here: the sqlite3 shell, Python's
-//! sqlite3 with pandas' read_sql, and DuckDB (over the pandas frames: the DuckDB package reads
-//! SQLite files only through its sqlite extension, which is a download). Each gives the medians
-//! of `xcc metrics orders` and sees the session times that v_sessions renders from the stored
-//! microseconds (schema version 6 stores no text that only renders an integer). The Python comes from scripts/test (.venv-analysts) or
-//! XCC_ANALYSTS_PYTHON; without it the test fails and says how to get it.
+//! Every file xcc writes opens in the tools analysts use, each run here: the sqlite3 shell;
+//! DuckDB with its SQLite reader, through `ATTACH … (TYPE sqlite)` and through `sqlite_scan`,
+//! row for row as SQLite reads it, numbers as numbers; pandas, polars, DuckDB and SQLite's
+//! date functions parsing the views' times; and datasette serving every view of a 1M-line
+//! working file within its time limit. The Python comes from scripts/test (.venv-analysts,
+//! scripts/analysts-requirements.txt, pinned) or XCC_ANALYSTS_PYTHON; without it the tests
+//! fail and say how to get it.
 
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use xcc::format::calendar::format_micros;
 
 use crate::analysts::tool;
-use crate::util::{run, Workspace, REAL_HEAD};
+use crate::util::{raw_request, run, Workspace, REAL_HEAD};
 
-/// The Python with pandas and DuckDB: XCC_ANALYSTS_PYTHON, or the virtualenv scripts/test makes.
+/// The Python with the analysts' tools: XCC_ANALYSTS_PYTHON, or the virtualenv scripts/test
+/// makes.
 fn analysts_python() -> PathBuf {
     if let Ok(python) = std::env::var("XCC_ANALYSTS_PYTHON") {
         return PathBuf::from(python);
@@ -22,7 +26,7 @@ fn analysts_python() -> PathBuf {
     let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-analysts/bin/python");
     assert!(
         venv.exists(),
-        "the analysts' tools test needs pandas and DuckDB: run scripts/test, which makes {} (or `python3 -m venv .venv-analysts && .venv-analysts/bin/pip install -r scripts/analysts-requirements.txt`, or set XCC_ANALYSTS_PYTHON to a Python that has both)",
+        "the analysts' tools tests need pandas, polars, DuckDB and datasette: run scripts/test, which makes {} (or `python3 -m venv .venv-analysts && .venv-analysts/bin/pip install -r scripts/analysts-requirements.txt`, or set XCC_ANALYSTS_PYTHON to a Python that has them)",
         venv.display()
     );
     venv
@@ -116,51 +120,224 @@ fn the_sqlite3_shell_reads_the_medians_and_the_computed_times_of_a_shared_file()
     }
 }
 
+/// The three kinds of file an analyst gets: the working file, a shared file with the
+/// logged-in events, and one without events.
+fn three_files() -> (Workspace, Vec<PathBuf>) {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let mut files = vec![w.db()];
+    for (name, events) in [("logged-in.db", "logged-in"), ("no-events.db", "none")] {
+        let out = w.path(name);
+        let args = [
+            "share",
+            "--db",
+            &w.db_str(),
+            "--out",
+            out.to_str().unwrap(),
+            "--events",
+            events,
+        ];
+        let shared = run(&args, b"");
+        assert_eq!(shared.code, 0, "{}", shared.stderr);
+        files.push(out);
+    }
+    (w, files)
+}
+
 #[test]
-fn pandas_and_duckdb_give_the_medians_of_a_shared_file() {
-    let (w, out, xcc) = shared_sample();
+fn duckdb_reads_every_table_and_view_as_sqlite_does_and_every_tool_parses_the_times() {
+    let (_w, files) = three_files();
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/tests/integration/analyst_tools.py"
+        "/tests/integration/analyst_read.py"
     );
     let python = analysts_python();
-    let result = Command::new(&python)
-        .arg(script)
-        .arg(&out)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
-    assert!(
-        result.status.success(),
-        "{}",
-        String::from_utf8_lossy(&result.stderr)
-    );
-    let got: Value = serde_json::from_slice(&result.stdout).unwrap();
-    same_medians("the view read by pandas", &got["view"], &xcc);
-    // pandas and DuckDB take the medians themselves, over the rows of the two order views.
-    same_medians("pandas", &got["pandas"], &xcc);
-    same_medians("DuckDB", &got["duckdb"], &xcc);
-
-    let conn = w.conn();
-    let sessions: i64 = conn
-        .query_row("SELECT count(*) FROM sessions", [], |r| r.get(0))
-        .unwrap();
-    assert!(sessions > 0);
-    assert_eq!(got["pandas"]["sessions"], sessions);
-    assert_eq!(got["duckdb"]["sessions"], sessions);
-    let columns: Vec<&str> = got["pandas"]["columns"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| c.as_str().unwrap())
-        .collect();
-    for column in [
-        "started_at",
-        "ended_at",
-        "first_order_at",
-        "duration_minutes",
-    ] {
-        assert!(columns.contains(&column), "{columns:?}");
+    for file in &files {
+        let result = Command::new(&python)
+            .arg(script)
+            .arg(file)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", python.display()));
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert!(result.status.success(), "{}: {stderr}", file.display());
+        let got: Value = serde_json::from_slice(&result.stdout).unwrap();
+        let objects = got["objects"].as_object().unwrap();
+        // Every table and view of schema.sql and the shared file's own (at least these).
+        assert!(objects.len() >= 25, "{objects:?}");
+        for (name, read) in objects {
+            for how in ["attach", "scan"] {
+                assert_eq!(read[how], "ok", "{}: {name} through {how}", file.display());
+            }
+        }
+        let xcc = run(&["metrics", "orders", "--db", file.to_str().unwrap()], b"").json();
+        same_medians("DuckDB's v_metrics_orders", &got["medians"], &xcc);
+        let times = &got["times"];
+        assert!(times["sessions"].as_i64().unwrap() > 0);
+        assert_eq!(times["pandas_dtype"], "datetime64[us, UTC]");
+        let utc = "Datetime(time_unit='us', time_zone='UTC')";
+        assert_eq!(times["polars_dtype"], utc);
+        assert_eq!(times["polars_expr_dtype"], utc);
+        for wrong in [
+            "pandas_wrong",
+            "polars_wrong",
+            "duckdb_wrong",
+            "sqlite_wrong_seconds",
+        ] {
+            assert_eq!(times[wrong], 0, "{}: {wrong}", file.display());
+        }
     }
-    let first_us = got["pandas"]["first_started_us"].as_i64().unwrap();
-    assert_eq!(got["pandas"]["first_started_at"], format_micros(first_us));
+}
+
+/// datasette's default limit for one SQL query is 1 s (`sql_time_limit_ms`); past it a page
+/// is an error, not a 200.
+#[test]
+fn datasette_serves_every_table_and_view_of_a_million_line_file_within_its_time_limit() {
+    let python = analysts_python();
+    let w = Workspace::new();
+    // Real-shaped (an own user agent and address on every line), streamed from the
+    // generator into the ingest as a user would pipe them.
+    let xcc = env!("CARGO_BIN_EXE_xcc");
+    let made = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{xcc}' generate --events 1000000 --realistic | '{xcc}' ingest - --db '{}' --quiet",
+            w.db_str()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let names: Vec<String> = w
+        .conn()
+        .prepare("SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(names.len() >= 20, "{names:?}");
+    let port = free_port();
+    let mut datasette = Datasette(
+        Command::new(python)
+            .args([
+                "-m",
+                "datasette",
+                "serve",
+                "-i",
+                &w.db_str(),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &port.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start datasette"),
+    );
+    let base = format!("http://127.0.0.1:{port}");
+    datasette.wait_until_listening(port);
+    let db = w.db().file_stem().unwrap().to_str().unwrap().to_string();
+    for name in names {
+        let (status, _, body) = raw_request(&base, "GET", &format!("/{db}/{name}.json?_size=5"));
+        assert_eq!(status, 200, "{name}: {}", &body[..body.len().min(300)]);
+    }
+}
+
+/// A port no one listens on now (the kernel's pick; datasette takes it a moment later).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// datasette, stopped when the test ends.
+struct Datasette(Child);
+
+impl Datasette {
+    /// Waits until it accepts connections (evidence, not a sleep), at most 60 s.
+    fn wait_until_listening(&mut self, port: u16) {
+        let started = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                let mut stderr = String::new();
+                std::io::Read::read_to_string(self.0.stderr.as_mut().unwrap(), &mut stderr)
+                    .unwrap();
+                panic!("datasette ended ({status}): {stderr}");
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "datasette did not listen within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Datasette {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Each ```python block of docs/analysts.md and the ```text block under it, in order.
+fn python_examples(text: &str) -> Vec<(String, String)> {
+    let mut examples = Vec::new();
+    let mut blocks = text.split("```python\n").skip(1);
+    for block in blocks.by_ref() {
+        let (code, rest) = block.split_once("```").unwrap();
+        let shown = rest
+            .trim_start()
+            .strip_prefix("```text\n")
+            .and_then(|r| r.split_once("```"))
+            .map_or("", |(shown, _)| shown);
+        examples.push((code.to_string(), shown.to_string()));
+    }
+    examples
+}
+
+#[test]
+fn the_python_examples_of_the_analysts_guide_print_what_it_shows() {
+    let guide =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/analysts.md")).unwrap();
+    let examples = python_examples(&guide);
+    assert!(examples.len() >= 3, "{} Python examples", examples.len());
+    // The guide's files: the real sample (sessions.db) and its shared file (analysts.db).
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let shared = w.path("analysts.db");
+    let out = run(
+        &[
+            "share",
+            "--db",
+            &w.db_str(),
+            "--out",
+            shared.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dir = w.db().parent().unwrap().to_path_buf();
+    for (i, (code, shown)) in examples.iter().enumerate() {
+        let script = dir.join(format!("example{i}.py"));
+        std::fs::write(&script, code).unwrap();
+        let ran = Command::new(analysts_python())
+            .arg(&script)
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&ran.stderr);
+        assert!(ran.status.success(), "example {i}:\n{code}\n{stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&ran.stdout).trim_end(),
+            shown.trim_end(),
+            "example {i}:\n{code}"
+        );
+    }
 }

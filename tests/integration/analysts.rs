@@ -130,7 +130,7 @@ fn the_sqlite3_shell_reads_the_file() {
             "-separator",
             "|",
             &w.db_str(),
-            "SELECT value FROM about WHERE item = 'events stored';",
+            "SELECT value FROM about WHERE item = 'events stored by the ingests below';",
             "SELECT count(*) FROM dictionary WHERE kind = 'view';",
             "SELECT count(*) FROM v_sessions;",
             "SELECT count(*) FROM v_order_visits;",

@@ -19,7 +19,9 @@ fn sensitivity(w: &Workspace) -> Vec<Value> {
     out.json()["timeouts"].as_array().unwrap().clone()
 }
 
-/// The rows of the view v_sensitivity, as `xcc export` writes them.
+/// The rows of the view v_sensitivity, as `xcc export` writes them, each whole timeout as
+/// the endpoint writes it: the view's column is REAL (a file's own timeout may be 1.5
+/// minutes), so SQLite gives 10.0 where the JSON of the endpoint says 10.
 fn view(w: &Workspace) -> Vec<Value> {
     let out = run(
         &[
@@ -33,7 +35,14 @@ fn view(w: &Workspace) -> Vec<Value> {
         b"",
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    out.json().as_array().unwrap().clone()
+    let mut rows = out.json().as_array().unwrap().clone();
+    for row in &mut rows {
+        let minutes = row["timeout_minutes"].as_f64().unwrap();
+        if minutes.fract() == 0.0 {
+            row["timeout_minutes"] = json!(minutes as i64);
+        }
+    }
+    rows
 }
 
 fn sessionize(db: &str, timeout: &str) {
@@ -237,8 +246,12 @@ fn a_migrated_file_answers_as_a_new_one() {
         old.count("PRAGMA user_version"),
         xcc::store::schema::SCHEMA_VERSION
     );
-    // Nothing is kept per customer: the table of carried rows is there, empty.
-    assert_eq!(old.count("SELECT count(*) FROM sensitivity"), 0);
+    // Nothing is kept per customer; the answer's rows are carried, as a new file's are.
+    assert_eq!(
+        old.rows("SELECT * FROM sensitivity"),
+        fresh.rows("SELECT * FROM sensitivity")
+    );
+    assert_eq!(old.count("SELECT count(*) FROM sensitivity"), 8);
     assert_eq!(sensitivity(&old), sensitivity(&fresh));
     assert_eq!(view(&old), sensitivity(&fresh));
 }
