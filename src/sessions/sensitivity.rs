@@ -14,8 +14,13 @@ use super::sessionizer::SessionEvent;
 use super::sweep::{timeouts_seconds, Sensitivity, TimeoutRow};
 use crate::store::meta;
 
-/// The rows the file carries, else the rows swept from its events.
+/// The rows swept from the file's events; the rows it carries when it has no events (a
+/// shared file without them). Rows carried beside events are for the view v_sensitivity and
+/// for `verify`, which compares them with a sweep; the answer never takes them on trust.
 pub fn rows(conn: &Connection) -> Result<Vec<TimeoutRow>> {
+    if !crate::store::events_empty(conn)? {
+        return swept(conn);
+    }
     match carried(conn)? {
         Some(rows) => Ok(rows),
         None => swept(conn),
