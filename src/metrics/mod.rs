@@ -1,8 +1,12 @@
 //! The answers to the shop's questions: the raw SQL in `queries/`, run as written with the
 //! filter's bounds bound as parameters, each row turned into JSON without touching a number;
-//! and the sensitivity to the timeout, swept from the events (`sessions::sensitivity`).
+//! the rank tests and the medians' intervals beside them, computed in Rust from values SQL
+//! counts (`inference`, `stats`); and the sensitivity to the timeout, swept from the events
+//! (`sessions::sensitivity`).
 
 pub mod filter;
+mod inference;
+pub mod stats;
 
 use crate::queries;
 use anyhow::{Context, Result};
@@ -18,9 +22,10 @@ use crate::sessions::sensitivity;
 pub enum Metric {
     /// The two medians of GET /metrics/orders.
     Orders,
-    /// The spread of those two metrics: n, p25, p50, p75, p90, mean, min, max.
+    /// The spread of those two metrics: n, p25, p50, p75, p90, mean, min, max, and the
+    /// median's 95% interval.
     OrdersDetail,
-    /// Session duration by referrer host.
+    /// Session duration by referrer host, and whether it differs beyond chance.
     Referrers,
     /// What the file holds.
     Summary,
@@ -154,6 +159,12 @@ pub fn compute(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Val
             }
         }
     }
+    // The statistics beside the rows, over the same filter (see `inference`).
+    match metric {
+        Metric::Referrers => inference::add_referrer_tests(conn, filter, &mut answer)?,
+        Metric::OrdersDetail => inference::add_median_intervals(conn, filter, &mut answer)?,
+        _ => {}
+    }
     if let Some(note) = note {
         answer.insert("note".to_string(), note.into());
     }
@@ -239,6 +250,19 @@ mod tests {
                 assert!(compute(&conn, metric, &april).unwrap().is_object());
             }
         }
+        // No sessions: the statistics are there, and null where nothing can be computed.
+        let referrers = compute(&conn, Metric::Referrers, &Filter::default()).unwrap();
+        assert_eq!(
+            referrers["difference"],
+            serde_json::json!({"test": "kruskal-wallis", "groups": 0, "sessions": 0,
+                               "h": null, "df": null, "p_value": null})
+        );
+        let detail = compute(&conn, Metric::OrdersDetail, &april).unwrap();
+        assert_eq!(detail["visits_before_order"]["p50_ci95"], Value::Null);
+        assert_eq!(
+            detail["minutes_before_first_order"]["p50_ci95"],
+            Value::Null
+        );
         let orders = compute(&conn, Metric::Orders, &Filter::default()).unwrap();
         assert_eq!(orders["median_visits_before_order"], Value::Null);
         assert_eq!(

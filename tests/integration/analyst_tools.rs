@@ -3,9 +3,9 @@
 //! SQLite files only through its sqlite extension, which is a download). Each gives the medians
 //! of `xcc metrics orders` and sees the session times that v_sessions renders from the stored
 //! microseconds (schema version 6 stores no text that only renders an integer). The Python comes from scripts/test (.venv-analysts) or
-//! XCC_ANALYSTS_PYTHON; without it the test fails and says how to get it.
+//! XCC_ANALYSTS_PYTHON (`needs::analysts_python`); without it the test fails and says how to get it.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use serde_json::Value;
@@ -13,20 +13,6 @@ use xcc::format::calendar::format_micros;
 
 use crate::analysts::tool;
 use crate::util::{run, Workspace, REAL_HEAD};
-
-/// The Python with pandas and DuckDB: XCC_ANALYSTS_PYTHON, or the virtualenv scripts/test makes.
-fn analysts_python() -> PathBuf {
-    if let Ok(python) = std::env::var("XCC_ANALYSTS_PYTHON") {
-        return PathBuf::from(python);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-analysts/bin/python");
-    assert!(
-        venv.exists(),
-        "the analysts' tools test needs pandas and DuckDB: run scripts/test, which makes {} (or `python3 -m venv .venv-analysts && .venv-analysts/bin/pip install -r scripts/analysts-requirements.txt`, or set XCC_ANALYSTS_PYTHON to a Python that has both)",
-        venv.display()
-    );
-    venv
-}
 
 /// The real sample, shared with its logged-in events.
 fn shared_sample() -> (Workspace, PathBuf, Value) {
@@ -123,7 +109,10 @@ fn pandas_and_duckdb_give_the_medians_of_a_shared_file() {
         env!("CARGO_MANIFEST_DIR"),
         "/tests/integration/analyst_tools.py"
     );
-    let python = analysts_python();
+    let python = crate::needs::analysts_python(
+        "analyst_tools::pandas_and_duckdb_give_the_medians_of_a_shared_file",
+        &["pandas", "duckdb"],
+    );
     let result = Command::new(&python)
         .arg(script)
         .arg(&out)
