@@ -128,6 +128,26 @@ pub fn compute(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Val
         let rows = sensitivity::rows(conn).context("the sensitivity sweep")?;
         return Ok(sensitivity::to_json(&rows));
     }
+    in_one_read(conn, || answer_of(conn, metric, filter))
+}
+
+/// Runs `work` on one snapshot of the file. An answer of several statements (the referrers'
+/// rows and their statistics, the two histograms) must not mix the data before an ingest's
+/// commit with the data after it: in WAL mode a reader sees one snapshot for as long as its
+/// transaction lasts. Inside a caller's transaction, that one is the snapshot already.
+fn in_one_read<T>(conn: &Connection, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    if !conn.is_autocommit() {
+        return work();
+    }
+    let read = conn.unchecked_transaction()?;
+    let value = work()?;
+    // Nothing was written: the commit only ends the read.
+    read.commit()?;
+    Ok(value)
+}
+
+/// The answer of `compute`, but for the sensitivity sweep.
+fn answer_of(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Value> {
     let note = referrer_note(conn, filter)?;
     let mut answer = Map::new();
     for (shape, sql) in metric.parts(!filter.is_empty()) {
