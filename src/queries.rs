@@ -151,6 +151,8 @@ registry! {
         ORDERS_DETAIL = Statement "queries/orders_detail.sql";
         REFERRERS = Statement "queries/referrers.sql";
         REFERRERS_IN_RANGE = Statement "queries/referrers_in_range.sql";
+        REFERRER_DURATIONS = Statement "queries/referrer_durations.sql";
+        ORDERS_DETAIL_VALUES = Statement "queries/orders_detail_values.sql";
         SUMMARY = Statement "queries/summary.sql";
         DAILY = Statement "queries/daily.sql";
         HISTORY = Statement "queries/history.sql";

@@ -26,6 +26,9 @@ const ENDPOINTS = [
 ];
 const FILTER_KEYS = ["from", "to", "referrer"];
 const TOP_REFERRERS = 12;
+/** What a p-value must be under for the page to call a difference one. */
+const ALPHA = 0.05;
+const INTERVAL_LEGEND = "95% confidence interval of the median";
 const COUNT = new Intl.NumberFormat("en-US");
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
@@ -43,6 +46,16 @@ function decimal(x) {
 function percent(share) {
   if (share === null || share === undefined || !isFinite(share)) return "–";
   return (share * 100).toFixed(1) + "%";
+}
+
+/** A p-value as a reader meets it: "p < 0.001", else two significant digits, rounded down, so
+ *  that a value just under 0.05 (which the page calls a difference) never reads 0.050. */
+function pValue(p) {
+  if (p < 0.001) return "p < 0.001";
+  const places = 1 - Math.floor(Math.log10(p));
+  const scale = Math.pow(10, places);
+  // The factor keeps 0.29 · 100 = 28.999… from rounding down to 0.28.
+  return "p = " + (Math.floor(p * scale * (1 + 1e-12)) / scale).toFixed(places);
 }
 
 /** Minutes as an analyst reads them: "24 s", "47.5 min", "2 h 5 min". */
@@ -160,6 +173,7 @@ function legend(svg, x, y, items) {
     const w = t.getComputedTextLength ? t.getComputedTextLength() : label.length * 6;
     const sx = right - w - 18;
     if (kind === "tick") add(svg, "rect", { x: sx + 5, y: y - 6, width: 2.5, height: 14, fill: color });
+    else if (kind === "interval") whisker(svg, sx, sx + 12, y);
     else add(svg, "rect", { x: sx, y: y - 5, width: 12, height: 10, rx: 2, fill: color });
     right = sx - 14;
   }
@@ -283,6 +297,20 @@ function renderBasis(detail) {
     ["the orders", "took", (v) => (v === 1 ? " visit" : " visits")]));
   setText("minutes-spread", spread(detail.minutes_before_first_order, duration,
     ["these customers", "spent", () => ""]));
+  showInterval("visits-interval", detail.visits_before_order, decimal, (v) => (v === 1 ? " visit" : " visits"));
+  showInterval("minutes-interval", detail.minutes_before_first_order, duration, () => "");
+}
+
+/** A headline median's 95% confidence interval in words, its ends in data-ci95; nothing
+ *  without values, a sentence when they are too few for one. */
+function showInterval(id, d, shown, unit) {
+  const e = document.getElementById(id);
+  const ci = d && d.p50_ci95;
+  e.dataset.ci95 = ci ? ci.join(",") : "";
+  if (!d || !(d.n > 0)) return (e.textContent = "");
+  if (!ci) return (e.textContent = "Too few values for a 95% confidence interval of the median (it takes 6).");
+  e.textContent = "95% confidence interval of the median: " +
+    (ci[0] === ci[1] ? shown(ci[0]) + unit(ci[0]) : shown(ci[0]) + " to " + shown(ci[1]) + unit(ci[1])) + ".";
 }
 
 /** The spread in words: p25 and p75 as "half … between … and …", p90 as "9 in 10 … at most
@@ -411,6 +439,7 @@ function renderReferrers(data) {
   const container = document.getElementById("chart-referrers");
   const all = data.referrers || [];
   const note = document.getElementById("referrers-note");
+  showDifference(data.difference, all);
   if (all.length === 0) return emptyPlot(container, "No sessions yet.");
   const rows = all.slice(0, TOP_REFERRERS);
   // The wide layout's columns need about 960 px; below, each host takes two lines.
@@ -418,7 +447,8 @@ function renderReferrers(data) {
   else renderReferrersWide(container, rows);
   let text = "Each session counts under the site its first referrer came from (\u201c(direct)\u201d: none); " +
     "duration is first to last event, so a one-event session lasts 0 minutes. The dark bar ends at the median " +
-    "(half the sessions are shorter), the light bar where 9 in 10 are shorter, the orange mark at the average.";
+    "(half the sessions are shorter), the light bar where 9 in 10 are shorter, the orange mark at the average; " +
+    "the black line across the median's end spans its 95% confidence interval (none under 6 sessions).";
   if (all.length > rows.length) {
     const rest = all.slice(rows.length);
     const restSessions = rest.reduce((s, r) => s + r.sessions, 0);
@@ -429,20 +459,94 @@ function renderReferrers(data) {
 }
 
 function referrerTip(g, r) {
+  const ci = r.median_minutes_ci95;
+  const vs = r.vs_direct;
   tip(g, r.referrer_host + ": " + count(r.sessions) + " sessions, " + count(r.ordering_sessions) +
     " with an order (" + percent(r.ordering_share) + "); median " + duration(r.median_minutes || 0) +
-    ", mean " + duration(r.mean_minutes || 0) + ", 9 in 10 at most " + duration(r.p90_minutes || 0));
+    (ci ? " (95% confidence interval " + duration(ci[0]) + " to " + duration(ci[1]) + ")" : "") +
+    ", mean " + duration(r.mean_minutes || 0) + ", 9 in 10 at most " + duration(r.p90_minutes || 0) +
+    (vs && vs.p_value_holm !== null
+      ? "; against direct visits " + pValue(vs.p_value_holm) + " (Mann\u2013Whitney with Holm's correction)"
+      : ""));
+}
+
+/** The end of a row's marks: the longest of its bars, mean and interval. */
+function referrerEnd(r) {
+  const ci = r.median_minutes_ci95;
+  return Math.max(r.p90_minutes || 0, r.mean_minutes || 0, ci ? ci[1] : 0);
+}
+
+/** A 95% confidence interval from x0 to x1 at height y: a line with an end mark at each
+ *  side, outlined in white so that it shows on the dark bar and off it. */
+function whisker(parent, x0, x1, y) {
+  const g = add(parent, "g", {});
+  for (const [stroke, width] of [["#fff", 4], ["var(--ink)", 1.5]]) {
+    const line = { stroke, "stroke-width": width, "stroke-linecap": "square" };
+    add(g, "line", { x1: x0, x2: x1, y1: y, y2: y, ...line });
+    add(g, "line", { x1: x0, x2: x0, y1: y - 5, y2: y + 5, ...line });
+    add(g, "line", { x1: x1, x2: x1, y1: y - 5, y2: y + 5, ...line });
+  }
+  return g;
+}
+
+/** A row's median interval, when it has one, with its ends (in minutes) in data-ci95. */
+function medianInterval(g, r, x, y) {
+  const ci = r.median_minutes_ci95;
+  if (ci) whisker(g, x(ci[0]), x(ci[1]), y).setAttribute("data-ci95", ci.join(","));
+}
+
+/** Whether duration differs by referrer, in words: the Kruskal–Wallis test across the hosts,
+ *  then which hosts differ from direct visits (Mann–Whitney with Holm's correction); the
+ *  test's p-value in data-p-value, whether it found a difference in data-differs. */
+function showDifference(d, rows) {
+  const e = document.getElementById("referrers-difference");
+  e.dataset.pValue = d ? String(d.p_value) : "";
+  e.dataset.differs = d && d.p_value !== null ? String(d.p_value < ALPHA) : "";
+  e.textContent = differenceSentence(d, rows);
+}
+
+function differenceSentence(d, rows) {
+  if (!d || !(d.sessions > 0)) return "";
+  if (d.groups < 2) return "All these sessions come from one referrer, so there is nothing to compare their duration with.";
+  if (d.p_value === null) return "Every one of these sessions lasts as long as every other: no difference to test.";
+  const test = "(Kruskal\u2013Wallis, " + pValue(d.p_value) + ", over " + count(d.sessions) + " sessions from " +
+    count(d.groups) + " referrers)";
+  if (d.p_value >= ALPHA) return "Session duration does not differ by referrer beyond chance " + test + ".";
+  const said = "Session duration differs by referrer " + test;
+  const direct = rows.find((r) => r.referrer_host === "(direct)");
+  if (!direct) return said + ".";
+  const differs = rows
+    .filter((r) => r.vs_direct && r.vs_direct.p_value_holm !== null && r.vs_direct.p_value_holm < ALPHA)
+    .sort((a, b) => a.vs_direct.p_value_holm - b.vs_direct.p_value_holm);
+  if (differs.length === 0) {
+    return said + ", but no single referrer differs from direct visits beyond chance (Mann\u2013Whitney with Holm's correction).";
+  }
+  // U counts the pairs (a session of the host, a direct one) in which the host's is longer,
+  // ties half: above half of all pairs, the host's sessions tend to be longer.
+  const longer = differs.filter((r) => r.vs_direct.u > (r.sessions * direct.sessions) / 2);
+  const shorter = differs.filter((r) => !longer.includes(r));
+  const parts = [];
+  if (longer.length) parts.push("sessions from " + hostList(longer) + " are longer than direct ones");
+  if (shorter.length) parts.push((longer.length ? "those from " : "sessions from ") + hostList(shorter) + " are shorter");
+  return said + ": " + parts.join("; ") + " (Mann\u2013Whitney with Holm's correction).";
+}
+
+/** "a (p < 0.001), b (p = 0.01) and 3 more". */
+function hostList(rows) {
+  const named = rows.slice(0, 3).map((r) => r.referrer_host + " (" + pValue(r.vs_direct.p_value_holm) + ")");
+  if (rows.length > 3) named.push(count(rows.length - 3) + " more");
+  return named.length === 1 ? named[0] : named.slice(0, -1).join(", ") + " and " + named[named.length - 1];
 }
 
 function referrerTicks(rows) {
-  const max = Math.max(0, ...rows.map((r) => Math.max(r.p90_minutes || 0, r.mean_minutes || 0)));
+  const max = Math.max(0, ...rows.map(referrerEnd));
   return niceTicks(max, 5, [0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 180, 240, 360, 720]);
 }
 
 /** Narrow screens (phones): each host on two lines, its figures above a full-width bar. */
 function renderReferrersNarrow(container, rows) {
   const rowH = 46;
-  const m = { top: 30, bottom: 44, left: 8, right: 12 };
+  const m = { top: 48, bottom: 44, left: 8, right: 12 };
   const height = m.top + rows.length * rowH + m.bottom;
   const { svg, width } = newSvg(container, height);
   const ticks = referrerTicks(rows);
@@ -456,6 +560,7 @@ function renderReferrersNarrow(container, rows) {
     ["9 in 10 shorter", "var(--light)"],
     ["mean", "var(--accent)", "tick"],
   ]);
+  legend(svg, width - m.right, 30, [[INTERVAL_LEGEND, "var(--ink)", "interval"]]);
   for (const t of ticks) {
     add(svg, "line", { x1: x(t), x2: x(t), y1: m.top, y2: plotBottom, class: t === 0 ? "baseline" : "gridline" });
     const anchor = t === 0 ? "start" : t === top ? "end" : "middle";
@@ -475,6 +580,7 @@ function renderReferrersNarrow(container, rows) {
     add(g, "rect", { x: x0, y: bar, width: x(r.p90_minutes || 0) - x0, height: 14, fill: "var(--light)", rx: 1.5 });
     add(g, "rect", { x: x0, y: bar, width: x(r.median_minutes || 0) - x0, height: 14, fill: "var(--main)", rx: 1.5 });
     add(g, "rect", { x: x(r.mean_minutes || 0) - 1.25, y: bar - 2, width: 2.5, height: 18, fill: "var(--accent)" });
+    medianInterval(g, r, x, bar + 7);
   });
 }
 
@@ -505,6 +611,7 @@ function renderReferrersWide(container, rows) {
     ["median", "var(--main)"],
     ["9 in 10 shorter", "var(--light)"],
     ["mean", "var(--accent)", "tick"],
+    [INTERVAL_LEGEND, "var(--ink)", "interval"],
   ]);
   for (const t of ticks) {
     add(svg, "line", { x1: x(t), x2: x(t), y1: m.top - 4, y2: plotBottom, class: t === 0 ? "baseline" : "gridline" });
@@ -523,7 +630,8 @@ function renderReferrersWide(container, rows) {
     add(g, "rect", { x: x0, y: mid - 7, width: x(r.p90_minutes || 0) - x0, height: 14, fill: "var(--light)", rx: 1.5 });
     add(g, "rect", { x: x0, y: mid - 7, width: x(r.median_minutes || 0) - x0, height: 14, fill: "var(--main)", rx: 1.5 });
     add(g, "rect", { x: x(r.mean_minutes || 0) - 1.25, y: mid - 9, width: 2.5, height: 18, fill: "var(--accent)" });
-    const end = Math.max(x(r.p90_minutes || 0), x(r.mean_minutes || 0));
+    medianInterval(g, r, x, mid);
+    const end = x(referrerEnd(r));
     add(g, "text", { x: end + 8, y: mid + 4, class: "small" },
       "median " + duration(r.median_minutes || 0) + " \u00b7 mean " + duration(r.mean_minutes || 0) +
       " \u00b7 9 in 10 \u2264 " + duration(r.p90_minutes || 0));

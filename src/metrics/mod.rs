@@ -1,8 +1,12 @@
 //! The answers to the shop's questions: the raw SQL in `queries/`, run as written with the
 //! filter's bounds bound as parameters, each row turned into JSON without touching a number;
-//! and the sensitivity to the timeout, swept from the events (`sessions::sensitivity`).
+//! the rank tests and the medians' intervals beside them, computed in Rust from values SQL
+//! counts (`inference`, `stats`); and the sensitivity to the timeout, swept from the events
+//! (`sessions::sensitivity`).
 
 pub mod filter;
+mod inference;
+pub mod stats;
 
 use crate::queries;
 use anyhow::{Context, Result};
@@ -18,9 +22,10 @@ use crate::sessions::sensitivity;
 pub enum Metric {
     /// The two medians of GET /metrics/orders.
     Orders,
-    /// The spread of those two metrics: n, p25, p50, p75, p90, mean, min, max.
+    /// The spread of those two metrics: n, p25, p50, p75, p90, mean, min, max, and the
+    /// median's 95% interval.
     OrdersDetail,
-    /// Session duration by referrer host.
+    /// Session duration by referrer host, and whether it differs beyond chance.
     Referrers,
     /// What the file holds.
     Summary,
@@ -123,6 +128,26 @@ pub fn compute(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Val
         let rows = sensitivity::rows(conn).context("the sensitivity sweep")?;
         return Ok(sensitivity::to_json(&rows));
     }
+    in_one_read(conn, || answer_of(conn, metric, filter))
+}
+
+/// Runs `work` on one snapshot of the file. An answer of several statements (the referrers'
+/// rows and their statistics, the two histograms) must not mix the data before an ingest's
+/// commit with the data after it: in WAL mode a reader sees one snapshot for as long as its
+/// transaction lasts. Inside a caller's transaction, that one is the snapshot already.
+fn in_one_read<T>(conn: &Connection, work: impl FnOnce() -> Result<T>) -> Result<T> {
+    if !conn.is_autocommit() {
+        return work();
+    }
+    let read = conn.unchecked_transaction()?;
+    let value = work()?;
+    // Nothing was written: the commit only ends the read.
+    read.commit()?;
+    Ok(value)
+}
+
+/// The answer of `compute`, but for the sensitivity sweep.
+fn answer_of(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Value> {
     let note = referrer_note(conn, filter)?;
     let mut answer = Map::new();
     for (shape, sql) in metric.parts(!filter.is_empty()) {
@@ -153,6 +178,12 @@ pub fn compute(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Val
                 }
             }
         }
+    }
+    // The statistics beside the rows, over the same filter (see `inference`).
+    match metric {
+        Metric::Referrers => inference::add_referrer_tests(conn, filter, &mut answer)?,
+        Metric::OrdersDetail => inference::add_median_intervals(conn, filter, &mut answer)?,
+        _ => {}
     }
     if let Some(note) = note {
         answer.insert("note".to_string(), note.into());
@@ -239,6 +270,19 @@ mod tests {
                 assert!(compute(&conn, metric, &april).unwrap().is_object());
             }
         }
+        // No sessions: the statistics are there, and null where nothing can be computed.
+        let referrers = compute(&conn, Metric::Referrers, &Filter::default()).unwrap();
+        assert_eq!(
+            referrers["difference"],
+            serde_json::json!({"test": "kruskal-wallis", "groups": 0, "sessions": 0,
+                               "h": null, "df": null, "p_value": null})
+        );
+        let detail = compute(&conn, Metric::OrdersDetail, &april).unwrap();
+        assert_eq!(detail["visits_before_order"]["p50_ci95"], Value::Null);
+        assert_eq!(
+            detail["minutes_before_first_order"]["p50_ci95"],
+            Value::Null
+        );
         let orders = compute(&conn, Metric::Orders, &Filter::default()).unwrap();
         assert_eq!(orders["median_visits_before_order"], Value::Null);
         assert_eq!(

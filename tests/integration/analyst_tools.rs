@@ -7,7 +7,7 @@
 //! fail and say how to get it.
 
 use std::net::TcpStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,19 +17,18 @@ use xcc::format::calendar::format_micros;
 use crate::analysts::tool;
 use crate::util::{raw_request, run, Workspace, REAL_HEAD};
 
-/// The Python with the analysts' tools: XCC_ANALYSTS_PYTHON, or the virtualenv scripts/test
-/// makes.
+/// The Python with the analysts' tools (scripts/analysts-requirements.txt).
 fn analysts_python() -> PathBuf {
-    if let Ok(python) = std::env::var("XCC_ANALYSTS_PYTHON") {
-        return PathBuf::from(python);
-    }
-    let venv = Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-analysts/bin/python");
-    assert!(
-        venv.exists(),
-        "the analysts' tools tests need pandas, polars, DuckDB and datasette: run scripts/test, which makes {} (or `python3 -m venv .venv-analysts && .venv-analysts/bin/pip install -r scripts/analysts-requirements.txt`, or set XCC_ANALYSTS_PYTHON to a Python that has them)",
-        venv.display()
-    );
-    venv
+    crate::needs::analysts_python(
+        "the analysts' tools tests",
+        &[
+            "pandas",
+            "polars",
+            "duckdb",
+            "duckdb_extensions",
+            "datasette",
+        ],
+    )
 }
 
 /// The real sample, shared with its logged-in events.

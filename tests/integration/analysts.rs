@@ -351,8 +351,10 @@ fn referrers_of(hosts: &[Host]) -> Vec<Value> {
 }
 
 /// Every row and field of `got` against `want`: the same hosts in the same order, the same
-/// columns, counts exactly, minutes and shares to 1e-9 (SQLite sums in its own order).
-fn assert_same_referrers(what: &str, got: &[Value], want: &[Value]) {
+/// columns and then `statistics` (what the endpoint adds to the view's, checked against SciPy
+/// in tests/integration/statistics.rs), counts exactly, minutes and shares to 1e-9 (SQLite
+/// sums in its own order).
+fn assert_same_referrers(what: &str, got: &[Value], want: &[Value], statistics: &[&str]) {
     let hosts = |rows: &[Value]| -> Vec<String> {
         rows.iter()
             .map(|r| r["referrer_host"].as_str().unwrap_or("?").to_string())
@@ -362,7 +364,9 @@ fn assert_same_referrers(what: &str, got: &[Value], want: &[Value]) {
     for (g, r) in got.iter().zip(want) {
         let host = r["referrer_host"].as_str().unwrap();
         let columns = |v: &Value| v.as_object().unwrap().keys().cloned().collect::<Vec<_>>();
-        assert_eq!(columns(g), columns(r), "{what}, {host}: the columns");
+        let mut want_columns = columns(r);
+        want_columns.extend(statistics.iter().map(|c| c.to_string()));
+        assert_eq!(columns(g), want_columns, "{what}, {host}: the columns");
         for field in ["sessions", "ordering_sessions"] {
             assert_eq!(
                 g[field].as_i64(),
@@ -436,6 +440,7 @@ fn the_referrers_are_what_the_sessions_give_field_by_field() {
         "GET /metrics/referrers",
         api["referrers"].as_array().unwrap(),
         &want,
+        &["median_minutes_ci95", "vs_direct"],
     );
     // The view analysts read, as `xcc export` writes it.
     let view = run(
@@ -449,7 +454,7 @@ fn the_referrers_are_what_the_sessions_give_field_by_field() {
         ],
         b"",
     );
-    assert_same_referrers("v_referrers", &view.json_lines(), &want);
+    assert_same_referrers("v_referrers", &view.json_lines(), &want, &[]);
 }
 
 #[test]

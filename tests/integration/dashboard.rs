@@ -182,6 +182,20 @@ fn the_dashboard_shows_the_numbers_the_api_serves() {
     assert_eq!(partial_days, 1);
     assert_eq!(dom.matches("data-partial=\"true\"").count(), 1, "{dom}");
     assert!(dom.contains("a-rather-long-referrer-host-name.shop-partners.example.com"));
+    // The shop's few sessions show no difference; the sentence carries the API's p-value.
+    let difference = &server.get_json("/metrics/referrers")["difference"];
+    assert!(
+        difference["p_value"].as_f64().unwrap() >= 0.05,
+        "{difference}"
+    );
+    let verdict = attribute(&dom, "id=\"referrers-difference\"", "data-p-value");
+    assert_eq!(verdict.parse::<f64>().ok(), difference["p_value"].as_f64());
+    assert!(
+        dom.contains(
+            ">Session duration does not differ by referrer beyond chance (Kruskal–Wallis, p = "
+        ),
+        "{dom}"
+    );
     // One ingest: no line of one point over time, but a note that it comes with the next (a
     // report leaves the card out: see report::the_medians_over_time_are_shown_from_two_loads_on).
     assert_eq!(dom.matches("data-point=").count(), 0);
@@ -202,6 +216,97 @@ fn the_dashboard_shows_the_numbers_the_api_serves() {
     assert_eq!((width, height), (1280, 1600));
     // A blank or unstyled page compresses to a few KB; charts and text do not.
     assert!(bytes.len() > 40_000, "{} bytes only", bytes.len());
+}
+
+/// Two referrers whose sessions cannot be mistaken for each other: ten direct customers, one
+/// session each, of 1, 2, … 10 minutes, each ending in an order; ten from slow.example of
+/// 31, 32, … 40 minutes (a page view every 20 minutes keeps a session going).
+///
+/// By hand: all 20 durations differ, and the direct ones take ranks 1–10 (R = 55), the slow
+/// ones 11–20 (R = 155): Kruskal–Wallis H = 12 / (20 · 21) · (55² + 155²) / 10 − 3 · 21 =
+/// 100/7 = 14.29 on 1 degree of freedom, p = erfc(√(50/7)) = 0.00016 < 0.001. Mann–Whitney:
+/// slow.example is longer in all 10 · 10 = 100 pairs, U = 100 against a mean of 50,
+/// σ = √(100 · 21 / 12) = 13.23, z = 49.5 / 13.23 = 3.74, p = 0.00018 < 0.001 (Holm's
+/// correction of one test changes nothing). The medians' intervals of 10 values are
+/// [x(2), x(9)], since P(B ≤ 1) = 11/1024 ≤ 0.025 < P(B ≤ 2) = 56/1024: [2, 9] and
+/// [32, 39] minutes. The ten orders each take 1 visit ([1, 1]) and 1 to 10 minutes ([2, 9]).
+pub(crate) fn slow_referrer() -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut id = 0;
+    let mut add = |customer: i64, seconds: i64, kind: &str, referrer: Option<&str>| {
+        id += 1;
+        lines.push(event(id, customer, seconds, kind, referrer));
+    };
+    for i in 1..=10 {
+        let start = i * 3_600;
+        add(i, start, "page_view", None);
+        add(i, start + i * 60, "placed_order", None);
+        let slow = 100 + i;
+        add(slow, start, "page_view", Some("https://slow.example/a"));
+        add(slow, start + 20 * 60, "page_view", None);
+        add(slow, start + (30 + i) * 60, "page_view", None);
+    }
+    lines
+}
+
+/// The sentences the page gives for [`slow_referrer`], derived there by hand.
+pub(crate) const SLOW_VERDICT: &str = "Session duration differs by referrer (Kruskal–Wallis, \
+    p < 0.001, over 20 sessions from 2 referrers): sessions from slow.example (p < 0.001) are \
+    longer than direct ones (Mann–Whitney with Holm's correction).";
+/// The intervals drawn for [`slow_referrer`] (`data-ci95`, in minutes), in the page's order:
+/// the two headline medians' (visits, minutes), then the chart's rows, (direct) first.
+pub(crate) const SLOW_INTERVALS: [&str; 4] = ["1,1", "2,9", "2,9", "32,39"];
+
+#[test]
+fn a_difference_by_referrer_is_said_in_words_and_each_interval_drawn() {
+    let Some(chromium) =
+        browser("dashboard::a_difference_by_referrer_is_said_in_words_and_each_interval_drawn")
+    else {
+        return;
+    };
+    let w = Workspace::new();
+    let (out, _) = w.ingest("-", slow_referrer().join("\n").as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let server = Served::start(&w.db(), &["--quiet"]);
+    // With the layout check of every_chart_is_laid_out_cleanly_from_400_to_1280_pixels.
+    let url = format!("{}/", with_layout_check(&server.base));
+    for width in [400, 1280] {
+        let dom = chromium.dump_dom_at(&url, width);
+        assert_eq!(attribute(&dom, "<body ", "data-ready"), "true", "{dom}");
+        assert_eq!(attribute(&dom, "<body ", "data-layout-checked"), "true");
+        for check in ["data-overlaps", "data-outside"] {
+            let marker = "id=\"chart-referrers\"";
+            assert_eq!(attribute(&dom, marker, check), "0", "{check} at {width} px");
+        }
+        // The DOM as Chromium writes it escapes the text's "<".
+        let shown = SLOW_VERDICT.replace('<', "&lt;");
+        assert!(dom.contains(&format!(">{shown}<")), "at {width} px: {dom}");
+        assert_eq!(
+            attribute(&dom, "id=\"referrers-difference\"", "data-differs"),
+            "true"
+        );
+        // One interval per referrer row, in the order of the rows: (direct) has more sessions.
+        assert_eq!(intervals(&dom), SLOW_INTERVALS, "at {width} px");
+        assert!(
+            dom.contains(">95% confidence interval of the median: 1 visit.<"),
+            "{dom}"
+        );
+        assert!(
+            dom.contains(">95% confidence interval of the median: 2 min to 9 min.<"),
+            "{dom}"
+        );
+    }
+    let png = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/dashboard-slow-referrer.png");
+    chromium.screenshot_sized(&format!("{}/", server.base), &png, "1280,2300");
+}
+
+/// Every interval the page shows, as its `data-ci95` (empty ones, for a median without an
+/// interval, left out), in the order of the page.
+pub(crate) fn intervals(dom: &str) -> Vec<String> {
+    dom.match_indices("data-ci95=\"")
+        .map(|(at, m)| dom[at + m.len()..].split('"').next().unwrap().to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
 }
 
 /// What a browser asks for once it has the page, each fetch on a connection of its own.

@@ -29,4 +29,5 @@ mod server_guard;
 mod sessions;
 mod share;
 mod spark;
+mod statistics;
 mod wrong_input;

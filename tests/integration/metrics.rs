@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use std::thread;
 
 use crate::util::{
-    brief_picture, close, event, generated, median, percentile, raw_request, run, Rng, Served,
-    Workspace, REAL_HEAD,
+    brief_picture, close, event, generated, median, median_ci95, percentile, raw_request, run, Rng,
+    Served, Workspace, REAL_HEAD,
 };
 use serde_json::{json, Value};
 
@@ -534,17 +534,18 @@ fn orders_detail_gives_the_spread_of_the_brief_picture() {
     let detail = server.get_json("/metrics/orders/detail");
     // Visits per ordering session: 2 (user-1), 1 and 2 (user-2), sorted 1, 2, 2.
     // p25: h = 0.5 → 1 + 0.5 · (2 - 1) = 1.5; p50: h = 1 → 2; p75: h = 1.5 → 2; p90: h = 1.8 → 2.
+    // Under 6 values no interval of the median: P(B ≤ 0) = 2⁻³ > 0.025.
     assert_eq!(
         detail["visits_before_order"],
         serde_json::json!({"n": 3, "p25": 1.5, "p50": 2.0, "p75": 2.0, "p90": 2.0,
-                           "mean": 5.0 / 3.0, "min": 1, "max": 2})
+                           "mean": 5.0 / 3.0, "min": 1, "max": 2, "p50_ci95": null})
     );
     // Minutes before the first order: 45 (user-2) and 50 (user-1).
     // p25: h = 0.25 → 45 + 0.25 · 5 = 46.25; p50 47.5; p75 48.75; p90: h = 0.9 → 49.5.
     assert_eq!(
         detail["minutes_before_first_order"],
         serde_json::json!({"n": 2, "p25": 46.25, "p50": 47.5, "p75": 48.75, "p90": 49.5,
-                           "mean": 47.5, "min": 45.0, "max": 50.0})
+                           "mean": 47.5, "min": 45.0, "max": 50.0, "p50_ci95": null})
     );
 }
 
@@ -591,6 +592,8 @@ fn orders_detail_equals_percentiles_computed_here_and_p50_is_the_median() {
         assert_eq!(got["min"].as_f64().unwrap(), values[0]);
         assert_eq!(got["max"].as_f64().unwrap(), *values.last().unwrap());
         assert_eq!(got["p50"].as_f64(), orders[median].as_f64(), "{key}");
+        let (low, high) = median_ci95(&values).unwrap();
+        assert_eq!(got["p50_ci95"], json!([low, high]), "{key}");
     }
     // No orders at all: n 0, every other field null.
     let empty = Workspace::new();
@@ -599,7 +602,7 @@ fn orders_detail_equals_percentiles_computed_here_and_p50_is_the_median() {
     assert_eq!(
         detail["visits_before_order"],
         serde_json::json!({"n": 0, "p25": null, "p50": null, "p75": null, "p90": null,
-                           "mean": null, "min": null, "max": null})
+                           "mean": null, "min": null, "max": null, "p50_ci95": null})
     );
 }
 

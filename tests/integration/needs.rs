@@ -1,5 +1,5 @@
 //! What some checks need from the machine (a browser, PostgreSQL's server programs,
-//! Schemathesis, root for a tmpfs), found the same way on Linux and macOS; and the one way to
+//! Schemathesis, the analysts' Python, root for a tmpfs), found the same way on Linux and macOS; and the one way to
 //! skip such a check.
 //!
 //! A check whose tool is missing fails, naming the command that installs it. Only its skip
@@ -142,6 +142,38 @@ pub fn schemathesis(check: &str) -> PathBuf {
          .venv-schemathesis has another: {install}"
     );
     venv
+}
+
+/// The analysts' Python, with the packages pinned in scripts/analysts-requirements.txt
+/// (pandas, DuckDB, SciPy): `XCC_ANALYSTS_PYTHON`, else the virtualenv `.venv-analysts` that
+/// scripts/test makes. A failure naming how to get it when it is missing or cannot import
+/// every one of `modules` (never a skip).
+pub fn analysts_python(check: &str, modules: &[&str]) -> PathBuf {
+    let install =
+        "run scripts/test (it makes .venv-analysts), or `python3 -m venv .venv-analysts && \
+                   .venv-analysts/bin/pip install -r scripts/analysts-requirements.txt` in the \
+                   project's folder, or set XCC_ANALYSTS_PYTHON to a Python that has them";
+    let python = std::env::var_os("XCC_ANALYSTS_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv-analysts/bin/python"));
+    let imports = format!("import {}", modules.join(", "));
+    let tried = Command::new(&python).args(["-c", &imports]).output();
+    match tried {
+        Ok(out) if out.status.success() => python,
+        Ok(out) => {
+            panic!(
+            "{check} needs the Python packages {} in {}, which cannot `{imports}` ({}): {install}",
+            modules.join(", "),
+            python.display(),
+            String::from_utf8_lossy(&out.stderr).trim().lines().last().unwrap_or("")
+        )
+        }
+        Err(e) => panic!(
+            "{check} needs the analysts' Python with {}, and there is none at {} ({e}): {install}",
+            modules.join(", "),
+            python.display()
+        ),
+    }
 }
 
 /// The folder of PostgreSQL's server programs (initdb, pg_ctl, postgres, psql):

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::util::{close, generated, iso, median, run, Rng, Served, Workspace};
+use crate::util::{close, generated, iso, median, median_ci95, run, Rng, Served, Workspace};
 
 /// An event at `minutes` after 2022-05-01T00:00:00Z.
 fn at(id: i64, customer: i64, minutes: i64, kind: &str, referrer: Option<&str>) -> String {
@@ -447,6 +447,17 @@ fn filtered_metrics_equal_a_plain_computation_on_random_data() {
             let detail = metric(&w, "orders-detail", &args);
             assert_eq!(detail["visits_before_order"]["n"], visits.len());
             assert_eq!(detail["minutes_before_first_order"]["n"], minutes.len());
+            // The medians' intervals over the same values (computed in util, not by xcc).
+            for (key, values) in [
+                ("visits_before_order", &visits),
+                ("minutes_before_first_order", &minutes),
+            ] {
+                assert_eq!(
+                    detail[key]["p50_ci95"],
+                    json!(median_ci95(values)),
+                    "seed {seed} {args:?} {key}"
+                );
+            }
 
             let started: Vec<&PlainSession> = sessions
                 .iter()
@@ -472,7 +483,27 @@ fn filtered_metrics_equal_a_plain_computation_on_random_data() {
                     close(&row["median_minutes"], &json!(median(durations.clone()))),
                     "{row}"
                 );
+                // To 1e-9: the file's durations are seconds over 60, these the same from
+                // whole seconds.
+                let interval = json!(median_ci95(durations));
+                let got = &row["median_minutes_ci95"];
+                assert_eq!(got.is_null(), interval.is_null(), "{row}");
+                for end in 0..2 {
+                    assert!(close(&got[end], &interval[end]), "{row} vs {interval}");
+                }
             }
+            // The test across hosts counts the sessions the rows count.
+            let difference = &referrers["difference"];
+            assert_eq!(
+                difference["sessions"],
+                started.len(),
+                "seed {seed} {args:?}"
+            );
+            assert_eq!(
+                difference["groups"],
+                want_referrers.len(),
+                "seed {seed} {args:?}"
+            );
 
             let daily = metric(&w, "daily", &args);
             let total: i64 = daily["days"]

@@ -13,7 +13,10 @@ use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::dashboard::{attribute, browser, shop, svg_rects, tag, Chromium};
+use crate::dashboard::{
+    attribute, browser, intervals, shop, slow_referrer, svg_rects, tag, Chromium, SLOW_INTERVALS,
+    SLOW_VERDICT,
+};
 use crate::util::{event, run, Workspace};
 
 /// The layout check of the dashboard tests, added by these tests to a copy of the page.
@@ -641,24 +644,34 @@ fn the_report_holds_aggregates_only_and_stays_small() {
     assert!(rows(&data["sensitivity"]["timeouts"]) <= 9);
     assert!(rows(&data["distributions"]["minutes_before_first_order"]) <= 13);
     assert!(rows(&data["distributions"]["visits_before_order"]) <= 30);
-    // No other arrays anywhere: every value is a number, a short text, or one of those rows.
-    fn leaves(v: &Value, longest_text: &mut usize, arrays: &mut usize) {
+    // No other arrays anywhere: every value is a number, a short text, one of those rows, or
+    // a median's interval of two numbers.
+    fn leaves(v: &Value, longest_text: &mut usize, arrays: &mut usize, intervals: &mut usize) {
         match v {
+            Value::Array(ends) if ends.len() == 2 && ends.iter().all(Value::is_number) => {
+                *intervals += 1;
+            }
             Value::Array(items) => {
                 *arrays += 1;
-                items.iter().for_each(|i| leaves(i, longest_text, arrays));
+                items
+                    .iter()
+                    .for_each(|i| leaves(i, longest_text, arrays, intervals));
             }
-            Value::Object(map) => map.values().for_each(|i| leaves(i, longest_text, arrays)),
+            Value::Object(map) => map
+                .values()
+                .for_each(|i| leaves(i, longest_text, arrays, intervals)),
             Value::String(s) => *longest_text = (*longest_text).max(s.len()),
             _ => {}
         }
     }
-    let (mut longest, mut arrays) = (0, 0);
-    leaves(&data, &mut longest, &mut arrays);
+    let (mut longest, mut arrays, mut intervals) = (0, 0, 0);
+    leaves(&data, &mut longest, &mut arrays, &mut intervals);
     assert_eq!(
         arrays, 6,
         "days, referrers, history, timeouts, two histograms: {json}"
     );
+    // The four hosts' (7 or 8 sessions each) and the two headline medians' (10 values each).
+    assert_eq!(intervals, 6, "{json}");
     assert!(longest < 100, "a text of {longest} bytes");
 
     // Ten times the events over the same days and hosts: the same page, but for its digits.
@@ -1028,6 +1041,50 @@ fn the_report_says_the_quartiles_and_the_90th_percentile_in_words() {
         "{seen}"
     );
     assert!(seen.contains("9 in 10 shorter"), "the referrers' legend");
+}
+
+/// The report says in words whether session duration differs by referrer, on the shop's few
+/// sessions (it does not) and on two referrers that differ (the sentence derived by hand in
+/// `dashboard::slow_referrer`), and draws each median's interval.
+#[test]
+fn the_report_says_whether_duration_differs_by_referrer_and_draws_each_interval() {
+    let Some(chromium) = browser(
+        "report::the_report_says_whether_duration_differs_by_referrer_and_draws_each_interval",
+    ) else {
+        return;
+    };
+    let shop = shop_workspace();
+    report(&shop, "shop.html", &[]);
+    let seen = seen_text(&chromium, &shop, "shop.html", 1280);
+    let p = metric(&shop, "referrers", &[])["difference"]["p_value"]
+        .as_f64()
+        .unwrap();
+    assert!(p >= 0.05, "{p}");
+    assert!(
+        seen.contains(
+            "Session duration does not differ by referrer beyond chance (Kruskal–Wallis, p = "
+        ),
+        "{seen}"
+    );
+
+    let slow = Workspace::new();
+    let (out, _) = slow.ingest("-", slow_referrer().join("\n").as_bytes());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    report(&slow, "slow.html", &[]);
+    for width in [400, 1280] {
+        let seen = seen_text(&chromium, &slow, "slow.html", width);
+        assert!(seen.contains(SLOW_VERDICT), "at {width} px:\n{seen}");
+        assert!(seen.contains("95% confidence interval of the median: 2 min to 9 min."));
+        let (dom, _) = open_from_file(&chromium, &slow.path("slow.html"), &Trap::new(), width);
+        assert_eq!(intervals(&dom), SLOW_INTERVALS, "at {width} px");
+    }
+    // Over one referrer there is nothing to compare; the sentence says so.
+    report(&slow, "one.html", &["--referrer", "slow.example"]);
+    let seen = seen_text(&chromium, &slow, "one.html", 1280);
+    assert!(
+        seen.contains("All these sessions come from one referrer, so there is nothing to compare their duration with."),
+        "{seen}"
+    );
 }
 
 #[test]

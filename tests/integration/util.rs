@@ -582,6 +582,28 @@ pub fn percentile(values: &[f64], q: f64) -> f64 {
     sorted[k] + (h - h.floor()) * (next - sorted[k])
 }
 
+/// The exact, distribution-free 95% confidence interval of the median of `values` (any
+/// order), computed here apart from xcc's statrs: [x(k), x(n + 1 − k)] of the sorted values
+/// with k the largest integer such that P(B ≤ k − 1) ≤ 0.025 for B ~ Binomial(n, ½), the
+/// binomial's terms summed in logarithms (C(n, i + 1) = C(n, i) · (n − i) / (i + 1)); None
+/// when there is no such k (n < 6).
+pub fn median_ci95(values: &[f64]) -> Option<(f64, f64)> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let (mut log_choose, mut below, mut k) = (0.0f64, 0.0f64, 0);
+    // P(B ≤ k) for k = 0, 1, …: while it is at most 0.025, k + 1 qualifies.
+    while k < n {
+        below += (log_choose - n as f64 * std::f64::consts::LN_2).exp();
+        if below > 0.025 {
+            break;
+        }
+        log_choose += ((n - k) as f64).ln() - ((k + 1) as f64).ln();
+        k += 1;
+    }
+    (k > 0).then(|| (sorted[k - 1], sorted[n - k]))
+}
+
 /// Whether two JSON values agree: numbers to within 1e-9 (engines sum in their own order),
 /// anything else (null, text) exactly.
 pub fn close(a: &serde_json::Value, b: &serde_json::Value) -> bool {
