@@ -31,24 +31,28 @@ fn analysts_python() -> PathBuf {
     )
 }
 
+/// `xcc share` of the workspace's file into `name`, with `events` (logged-in or none).
+fn share(w: &Workspace, name: &str, events: &str) -> PathBuf {
+    let out = w.path(name);
+    let args = [
+        "share",
+        "--db",
+        &w.db_str(),
+        "--out",
+        out.to_str().unwrap(),
+        "--events",
+        events,
+    ];
+    let shared = run(&args, b"");
+    assert_eq!(shared.code, 0, "{}", shared.stderr);
+    out
+}
+
 /// The real sample, shared with its logged-in events.
 fn shared_sample() -> (Workspace, PathBuf, Value) {
     let w = Workspace::new();
     w.ingest(REAL_HEAD, b"");
-    let out = w.path("analysts.db");
-    let shared = run(
-        &[
-            "share",
-            "--db",
-            &w.db_str(),
-            "--out",
-            out.to_str().unwrap(),
-            "--events",
-            "logged-in",
-        ],
-        b"",
-    );
-    assert_eq!(shared.code, 0, "{}", shared.stderr);
+    let out = share(&w, "analysts.db", "logged-in");
     let metrics = run(&["metrics", "orders", "--db", out.to_str().unwrap()], b"");
     assert_eq!(metrics.code, 0, "{}", metrics.stderr);
     (w, out, metrics.json())
@@ -124,22 +128,11 @@ fn the_sqlite3_shell_reads_the_medians_and_the_computed_times_of_a_shared_file()
 fn three_files() -> (Workspace, Vec<PathBuf>) {
     let w = Workspace::new();
     w.ingest(REAL_HEAD, b"");
-    let mut files = vec![w.db()];
-    for (name, events) in [("logged-in.db", "logged-in"), ("no-events.db", "none")] {
-        let out = w.path(name);
-        let args = [
-            "share",
-            "--db",
-            &w.db_str(),
-            "--out",
-            out.to_str().unwrap(),
-            "--events",
-            events,
-        ];
-        let shared = run(&args, b"");
-        assert_eq!(shared.code, 0, "{}", shared.stderr);
-        files.push(out);
-    }
+    let files = vec![
+        w.db(),
+        share(&w, "logged-in.db", "logged-in"),
+        share(&w, "no-events.db", "none"),
+    ];
     (w, files)
 }
 
@@ -310,18 +303,7 @@ fn the_python_examples_of_the_analysts_guide_print_what_it_shows() {
     // The guide's files: the real sample (sessions.db) and its shared file (analysts.db).
     let w = Workspace::new();
     w.ingest(REAL_HEAD, b"");
-    let shared = w.path("analysts.db");
-    let out = run(
-        &[
-            "share",
-            "--db",
-            &w.db_str(),
-            "--out",
-            shared.to_str().unwrap(),
-        ],
-        b"",
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    share(&w, "analysts.db", "none");
     let dir = w.db().parent().unwrap().to_path_buf();
     for (i, (code, shown)) in examples.iter().enumerate() {
         let script = dir.join(format!("example{i}.py"));
