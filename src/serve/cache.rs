@@ -2,8 +2,9 @@
 //! `store::meta::bump_generation`): the first request after an ingest pays for the query,
 //! the rest are served from memory. Only a 200 is kept: a 503 (the time limit) or a 500 is
 //! computed again by the next request. Each kept answer, and each copy of one handed out,
-//! holds its size of the process's memory budget (`store::memory`): an answer that does not
-//! fit is not kept, and is computed again by the next request.
+//! holds its size of the process's memory budget (`store::memory`), and all kept answers
+//! together are at most [`CACHE_BYTES`]: an answer that does not fit is not kept, and is
+//! computed again by the next request.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +14,11 @@ use crate::store::memory::{OutOfMemory, Reservation};
 
 /// A kept answer: its generation, its body and what the body holds of the budget.
 type Kept = (i64, String, Reservation);
+
+/// The most the cache keeps in all: far above the answers of a real file (kilobytes each),
+/// far below the budget, so that kept answers never leave too little of it to compute the
+/// next one (a file may make one answer of any size).
+pub const CACHE_BYTES: usize = 32 << 20;
 
 #[derive(Clone, Default)]
 pub struct Cache {
@@ -42,18 +48,26 @@ impl Cache {
     }
 
     /// Keeps `body` as the answer of `metric` for `generation`, if its status is 200 and a
-    /// copy fits the memory budget.
+    /// copy fits beside the other answers kept ([`CACHE_BYTES`]) and in the memory budget.
+    /// Otherwise an answer of `metric` kept for an older generation is let go.
     pub fn keep(&self, metric: Metric, generation: i64, status: u16, body: &str) {
         if status != 200 {
             return;
         }
+        let Ok(mut answers) = self.answers.lock() else {
+            return;
+        };
+        let others: usize = answers
+            .iter()
+            .filter(|(kept, _)| **kept != metric)
+            .map(|(_, (_, kept, _))| kept.len())
+            .sum();
         let mut held = Reservation::default();
-        if held.grow(body.len()).is_err() {
+        if others + body.len() > CACHE_BYTES || held.grow(body.len()).is_err() {
+            answers.retain(|kept, (at, _, _)| *kept != metric || *at >= generation);
             return;
         }
-        if let Ok(mut answers) = self.answers.lock() {
-            answers.insert(metric, (generation, body.to_string(), held));
-        }
+        answers.insert(metric, (generation, body.to_string(), held));
     }
 }
 
@@ -93,6 +107,28 @@ mod tests {
         cache.keep(Metric::Sensitivity, 1, 200, "b");
         cache.keep(Metric::Sensitivity, 1, 503, r#"{"error":"x"}"#);
         assert_eq!(get(&cache, Metric::Sensitivity, 1).as_deref(), Some("b"));
+    }
+
+    /// The answers kept are at most CACHE_BYTES in all: one that would pass it is not kept,
+    /// and the older answer of its metric is let go.
+    #[test]
+    fn the_answers_kept_are_at_most_the_cache_s_bytes() {
+        let cache = Cache::default();
+        let half = "x".repeat(CACHE_BYTES / 2);
+        cache.keep(Metric::Daily, 1, 200, &half);
+        cache.keep(Metric::Referrers, 1, 200, "old");
+        cache.keep(Metric::Referrers, 2, 200, &format!("{half}y"));
+        assert_eq!(get(&cache, Metric::Referrers, 2), None);
+        assert_eq!(get(&cache, Metric::Referrers, 1), None);
+        assert_eq!(
+            get(&cache, Metric::Daily, 1).map(|b| b.len()),
+            Some(half.len())
+        );
+        cache.keep(Metric::Referrers, 2, 200, &half);
+        assert_eq!(
+            get(&cache, Metric::Referrers, 2).map(|b| b.len()),
+            Some(half.len())
+        );
     }
 
     /// A kept answer and each copy handed out hold their size of the budget.
