@@ -422,3 +422,49 @@ fn check_huge_referrers(body: &str) {
     numbers.sort_unstable();
     assert_eq!(numbers, (1..=20).collect::<Vec<u32>>());
 }
+
+/// A shared file rebuilt with UTF-16 text (`PRAGMA encoding = 'UTF-16le'` and sqlite3's
+/// `.dump`). SQLite converts each of its values as xcc reads it, and a conversion that failed
+/// at the memory budget made rusqlite panic: 22 values of 8,000,000 characters gave
+/// `internal error: … unexpected SQLITE_TEXT column type with NULL data`, exit 101. xcc
+/// writes UTF-8 only, and a file keeps its encoding: such a file is refused as it is opened.
+#[test]
+fn a_file_of_utf16_text_is_refused_before_a_value_is_read() {
+    use std::io::Write;
+    let (w, shared) = shared_sample();
+    let version: i64 = Connection::open(&shared)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    let dump = crate::analysts::tool("sqlite3")
+        .args([&shared, ".dump"])
+        .output()
+        .unwrap();
+    assert!(dump.status.success());
+    let copy = w.path("utf16.db").display().to_string();
+    let mut rebuild = crate::analysts::tool("sqlite3")
+        .arg(&copy)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut script = rebuild.stdin.take().unwrap();
+    script
+        .write_all(b"PRAGMA encoding = 'UTF-16le';\n")
+        .unwrap();
+    script.write_all(&dump.stdout).unwrap();
+    writeln!(script, "PRAGMA user_version = {version};").unwrap();
+    drop(script);
+    assert!(rebuild.wait().unwrap().success());
+    let columns: Vec<String> = (0..22)
+        .map(|i| format!("printf('%.*c', 8000000 + abs(random() % 2), 'x') AS c{i}"))
+        .collect();
+    let sql = format!("SELECT {}", columns.join(", "));
+    let (run, stdout) = peak(&["query", &sql, "--format", "csv", "--db", &copy]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!("xcc: {copy} was changed after xcc wrote it: its text is UTF-16le, and xcc writes UTF-8\n")
+    );
+    assert!(stdout.is_empty());
+    assert!(run.peak_kb < PEAK_KB, "peak RSS {} KB", run.peak_kb);
+}
