@@ -100,7 +100,6 @@ registry! {
         TABLE_COUNT = Statement "queries/store/table_count.sql";
         EVENTS_EMPTY = Statement "queries/store/events_empty.sql";
         TABLES_AND_VIEWS = Statement "queries/store/tables_and_views.sql";
-        LONGEST_LINE = Statement "queries/store/longest_line.sql";
         QUICK_CHECK = Statement "queries/store/quick_check.sql";
         OBJECTS = Statement "queries/store/objects.sql";
         META_GET = Statement "queries/store/meta_get.sql";

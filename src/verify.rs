@@ -144,7 +144,8 @@ fn sensitivity_against_sessions(conn: &Connection, label: &str, sweep: bool) -> 
         None => return Ok(()),
     };
     let own = meta::session_timeout_seconds(conn)?;
-    let orders = metrics::compute(conn, Metric::Orders, &Filter::default())?;
+    let held = &mut store::memory::Reservation::default();
+    let orders = metrics::compute(conn, Metric::Orders, &Filter::default(), held)?;
     let (sessions, ordering): (i64, i64) =
         conn.query_row(queries::verify::SESSION_COUNTS, [], |r| {
             Ok((r.get(0)?, r.get(1)?))

@@ -8,6 +8,7 @@ use anyhow::Result;
 use crate::cli::{Dialect, DumpArgs};
 use crate::dump::{self, DumpOptions};
 use crate::format::thousands;
+use crate::store;
 
 pub fn run(args: DumpArgs) -> Result<ExitCode> {
     let Dialect::Postgres = args.dialect;
@@ -19,7 +20,9 @@ pub fn run(args: DumpArgs) -> Result<ExitCode> {
     widen_stdout_pipe();
     yield_to_the_server();
     let mut out = BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
-    let dumped = dump::dump(&opts, &mut out)?;
+    // A value over a reader's length limit (a reject kept by an ingest with a larger
+    // --max-line-bytes) or the memory budget is said in xcc's words, not SQLite's code.
+    let dumped = dump::dump(&opts, &mut out).map_err(store::memory::explain)?;
     if !args.quiet {
         let rows: Vec<String> = dumped
             .rows

@@ -42,5 +42,5 @@ fn export(
     // The name was checked against the schema above, so quoting it cannot change the query.
     let sql = format!("SELECT * FROM \"{}\"", name.replace('"', "\"\""));
     let mut stmt = budget.run(|| Ok(conn.prepare(&sql)?))?;
-    rows::write(&mut stmt, format, out, budget)
+    rows::write(&conn, &mut stmt, format, out, budget)
 }

@@ -12,9 +12,11 @@ use crate::store;
 pub fn run(args: MetricsArgs) -> Result<ExitCode> {
     let filter = filter(&args)?;
     crate::interrupt::install();
+    // What the answer holds of the memory budget, until the process ends.
+    let mut held = store::memory::Reservation::default();
     let value = store::harden::within(args.time_limit, || {
         let conn = crate::verify::open_checked(&args.db.db)?;
-        metrics::compute(&conn, args.metric, &filter)
+        metrics::compute(&conn, args.metric, &filter, &mut held)
     })?;
     say_note(&value["note"]);
     let mut out = std::io::stdout().lock();

@@ -30,7 +30,7 @@ pub fn run(args: QueryArgs) -> Result<ExitCode> {
         return Err(read_only::refusal(&read_only::leading_keyword(&args.sql)));
     }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    if let Err(e) = rows::write(&mut stmt, args.format, &mut out, &mut budget) {
+    if let Err(e) = rows::write(&conn, &mut stmt, args.format, &mut out, &mut budget) {
         if refused.what(&args.sql).is_some() {
             // Refused at the first step: the header held in the buffer is dropped unwritten.
             let _ = out.into_parts();

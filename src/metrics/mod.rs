@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 pub use filter::Filter;
 
 use crate::sessions::sensitivity;
+use crate::store::memory::Reservation;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Metric {
@@ -122,13 +123,20 @@ impl Metric {
 
 /// Runs a metric's queries over the data `filter` selects (see [`Metric::takes_filter`]). A
 /// one-row query is the answer itself; multi-row queries become arrays under their keys,
-/// e.g. `{"referrers": [...]}`.
-pub fn compute(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Value> {
+/// e.g. `{"referrers": [...]}`. `held` reserves what the answer takes in memory, the JSON
+/// text made of it included (see [`answer_bytes`]): keep it as long as either lives.
+pub fn compute(
+    conn: &Connection,
+    metric: Metric,
+    filter: &Filter,
+    held: &mut Reservation,
+) -> Result<Value> {
     if metric == Metric::Sensitivity {
+        // A dozen rows of numbers, one per timeout swept: nothing that grows with the file.
         let rows = sensitivity::rows(conn).context("the sensitivity sweep")?;
         return Ok(sensitivity::to_json(&rows));
     }
-    in_one_read(conn, || answer_of(conn, metric, filter))
+    in_one_read(conn, || answer_of(conn, metric, filter, held))
 }
 
 /// Runs `work` on one snapshot of the file. An answer of several statements (the referrers'
@@ -147,11 +155,16 @@ fn in_one_read<T>(conn: &Connection, work: impl FnOnce() -> Result<T>) -> Result
 }
 
 /// The answer of `compute`, but for the sensitivity sweep.
-fn answer_of(conn: &Connection, metric: Metric, filter: &Filter) -> Result<Value> {
+fn answer_of(
+    conn: &Connection,
+    metric: Metric,
+    filter: &Filter,
+    held: &mut Reservation,
+) -> Result<Value> {
     let note = referrer_note(conn, filter)?;
     let mut answer = Map::new();
     for (shape, sql) in metric.parts(!filter.is_empty()) {
-        let rows = query_objects(conn, sql, filter).with_context(|| queries::path_of(sql))?;
+        let rows = query_objects(conn, sql, filter, held).with_context(|| queries::path_of(sql))?;
         match shape {
             Shape::Row => return Ok(rows.into_iter().next().unwrap_or(Value::Null)),
             Shape::Rows(key) => {
@@ -199,7 +212,9 @@ pub fn referrer_note(conn: &Connection, filter: &Filter) -> Result<Option<String
         return Ok(None);
     };
     let sql = queries::metrics::REFERRER_SEEN;
-    let rows = query_objects(conn, sql, filter).with_context(|| queries::path_of(sql))?;
+    let mut held = Reservation::default();
+    let rows =
+        query_objects(conn, sql, filter, &mut held).with_context(|| queries::path_of(sql))?;
     if rows.first().and_then(|r| r["seen"].as_i64()) == Some(1) {
         return Ok(None);
     }
@@ -212,14 +227,23 @@ pub fn referrer_note(conn: &Connection, filter: &Filter) -> Result<Option<String
 
 /// Every row of `sql` as a JSON object keyed by column name, values as SQLite typed them;
 /// the filter's bounds are bound to the parameters `:from_us`, `:to_us` and `:referrer`
-/// that the statement has (NULL for a bound not asked for).
-pub fn query_objects(conn: &Connection, sql: &str, filter: &Filter) -> Result<Vec<Value>> {
+/// that the statement has (NULL for a bound not asked for). Each row is reserved in `held`
+/// before it is made: an answer that would not fit the memory budget is refused with its
+/// sentence instead of growing (a file may hold any number of referrer hosts, each up to
+/// the length limit).
+pub fn query_objects(
+    conn: &Connection,
+    sql: &str,
+    filter: &Filter,
+    held: &mut Reservation,
+) -> Result<Vec<Value>> {
     let mut stmt = conn.prepare_cached(sql)?;
     bind_filter(&mut stmt, filter)?;
     let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
     let mut rows = stmt.raw_query();
     let mut objects = Vec::new();
     while let Some(row) = rows.next()? {
+        held.grow(answer_bytes(row, &names)?)?;
         let mut object = Map::new();
         for (i, name) in names.iter().enumerate() {
             object.insert(name.clone(), json_of(row.get_ref(i)?));
@@ -227,6 +251,52 @@ pub fn query_objects(conn: &Connection, sql: &str, filter: &Filter) -> Result<Ve
         objects.push(Value::Object(object));
     }
     Ok(objects)
+}
+
+/// What a row takes in the array of an answer: its `Value` (72 bytes, the header of
+/// indexmap's ordered map inside it), doubled while the array grows, and room to spare.
+const ROW_BYTES: usize = 256;
+/// What a field takes in its object: indexmap's entry (hash, name, `Value`: 104 bytes) and
+/// its index (9 bytes), doubled while the object grows.
+const FIELD_BYTES: usize = 256;
+
+/// Memory an answer row takes, at most, with the JSON text made of it (the body the server
+/// sends and caches, or the page of `xcc report`): the row; each field with its name (in the
+/// object, and in the JSON text); each value's text as the `Value` holds it and its JSON,
+/// counted twice because the JSON text doubles its buffer while it grows. A number's JSON is
+/// at most 24 characters.
+fn answer_bytes(row: &rusqlite::Row, names: &[String]) -> Result<usize> {
+    let mut bytes = ROW_BYTES;
+    for (i, name) in names.iter().enumerate() {
+        let (text, json) = match row.get_ref(i)? {
+            ValueRef::Text(t) | ValueRef::Blob(t) => text_and_json_bytes(t),
+            _ => (0, 24),
+        };
+        bytes += FIELD_BYTES + 3 * name.len() + text + 2 * json;
+    }
+    Ok(bytes)
+}
+
+/// The bytes of `value` as [`json_of`] makes it into text (an invalid sequence becomes
+/// U+FFFD, 3 bytes) and as serde_json writes that text: between quotes, `"` and `\` and the
+/// controls with a short escape (`\n`) in 2 bytes, any other control as `\u00XX` in 6.
+fn text_and_json_bytes(value: &[u8]) -> (usize, usize) {
+    let (mut text, mut json) = (0, 2);
+    for chunk in value.utf8_chunks() {
+        text += chunk.valid().len();
+        for &b in chunk.valid().as_bytes() {
+            json += match b {
+                b'"' | b'\\' | b'\n' | b'\r' | b'\t' | 0x08 | 0x0c => 2,
+                0..=0x1f => 6,
+                _ => 1,
+            };
+        }
+        if !chunk.invalid().is_empty() {
+            text += 3;
+            json += 3;
+        }
+    }
+    (text, json)
 }
 
 fn bind_filter(stmt: &mut Statement, filter: &Filter) -> Result<()> {
@@ -257,6 +327,35 @@ pub fn json_of(value: ValueRef) -> Value {
 mod tests {
     use super::*;
 
+    /// The reservation of an answer row covers serde_json's layout, measured here.
+    #[test]
+    fn an_answer_row_reserves_at_least_its_layout() {
+        use std::mem::size_of;
+        let entry = size_of::<(u64, String, Value)>() + size_of::<usize>() + 1;
+        assert!(2 * entry <= FIELD_BYTES, "{entry}");
+        // A row's object is a Value in the array, its map's header inside it.
+        assert!(2 * size_of::<Value>() <= ROW_BYTES);
+    }
+
+    proptest::proptest! {
+        /// The text and JSON sizes counted are those of json_of's text and serde_json's JSON.
+        #[test]
+        fn text_and_json_bytes_are_counted_as_made(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::any::<u8>(),
+                    proptest::sample::select(vec![0u8, 8, 9, 10, 12, 13, 31, b'"', b'\\', 0x7f, 0xc3, 0xa9]),
+                ],
+                0..100,
+            )
+        ) {
+            let value = json_of(ValueRef::Blob(&bytes));
+            let text = value.as_str().unwrap().len();
+            let json = serde_json::to_string(&value).unwrap().len();
+            proptest::prop_assert_eq!(text_and_json_bytes(&bytes), (text, json));
+        }
+    }
+
     /// Every query prepares against a fresh schema, so a typo fails here and not for a user.
     #[test]
     fn every_query_prepares_on_a_fresh_database() {
@@ -264,26 +363,29 @@ mod tests {
         crate::store::schema::create(&conn).unwrap();
         let april = Filter::from_pairs([("from", "2022-04-01"), ("to", "2022-04-30")]).unwrap();
         for metric in Metric::ALL {
-            let v = compute(&conn, metric, &Filter::default()).unwrap();
+            let held = &mut Reservation::default();
+            let v = compute(&conn, metric, &Filter::default(), held).unwrap();
             assert!(v.is_object(), "{}", metric.name());
             if metric.takes_filter() {
-                assert!(compute(&conn, metric, &april).unwrap().is_object());
+                assert!(compute(&conn, metric, &april, held).unwrap().is_object());
             }
         }
         // No sessions: the statistics are there, and null where nothing can be computed.
-        let referrers = compute(&conn, Metric::Referrers, &Filter::default()).unwrap();
+        let held = &mut Reservation::default();
+        let referrers = compute(&conn, Metric::Referrers, &Filter::default(), held).unwrap();
         assert_eq!(
             referrers["difference"],
             serde_json::json!({"test": "kruskal-wallis", "groups": 0, "sessions": 0,
                                "h": null, "df": null, "p_value": null})
         );
-        let detail = compute(&conn, Metric::OrdersDetail, &april).unwrap();
+        let detail = compute(&conn, Metric::OrdersDetail, &april, held).unwrap();
         assert_eq!(detail["visits_before_order"]["p50_ci95"], Value::Null);
         assert_eq!(
             detail["minutes_before_first_order"]["p50_ci95"],
             Value::Null
         );
-        let orders = compute(&conn, Metric::Orders, &Filter::default()).unwrap();
+        let held = &mut Reservation::default();
+        let orders = compute(&conn, Metric::Orders, &Filter::default(), held).unwrap();
         assert_eq!(orders["median_visits_before_order"], Value::Null);
         assert_eq!(
             orders["median_session_duration_minutes_before_order"],

@@ -22,6 +22,7 @@ use crate::format::calendar;
 use crate::format::thousands;
 use crate::metrics::{self, Filter, Metric};
 use crate::out_file;
+use crate::store::memory::Reservation;
 use crate::store::meta::TOOL_VERSION;
 
 /// The report's additions to the dashboard's style sheet: its header, and print on A4.
@@ -54,6 +55,8 @@ pub struct ReportOptions {
 pub struct Written {
     pub bytes: u64,
     pub data: Value,
+    /// What `data` holds of the memory budget (see `metrics::compute`).
+    _held: Reservation,
 }
 
 /// Writes the report of `opts.db` to `opts.out`: a new file, or with `force` any file but the
@@ -61,13 +64,18 @@ pub struct Written {
 pub fn write(opts: &ReportOptions) -> Result<Written> {
     out_file::check_target(&opts.out, &opts.db, "the database", opts.force)?;
     let conn = crate::verify::open_checked(&opts.db)?;
-    let data = data(&conn, &opts.filter)?;
+    let mut held = Reservation::default();
+    let data = data(&conn, &opts.filter, &mut held)?;
     let ledger = ledger(&conn)?;
     drop(conn);
     let name = opts.db.file_name().map_or_else(
         || opts.db.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
+    // The page holds the answers' JSON text (J bytes, reserved twice in `held` already)
+    // three times more while it is made, each buffer up to twice its length: as JSON (2J),
+    // escaped for HTML (a `<` becomes six bytes: 12J) and in the page (12J), 26J in all.
+    held.grow(13 * held.bytes())?;
     let html = page(&name, &data, &ledger, opts.now_us);
     let temporary = out_file::temporary_path(&opts.out);
     let written = std::fs::write(&temporary, &html)
@@ -80,12 +88,14 @@ pub fn write(opts: &ReportOptions) -> Result<Written> {
     Ok(Written {
         bytes: html.len() as u64,
         data,
+        _held: held,
     })
 }
 
 /// The data the page draws from: each endpoint's answer for `filter` (the metrics that take
-/// none over all the data, as the dashboard asks for them), and the filter itself.
-pub fn data(conn: &Connection, filter: &Filter) -> Result<Value> {
+/// none over all the data, as the dashboard asks for them), and the filter itself; `held`
+/// reserves what they take.
+pub fn data(conn: &Connection, filter: &Filter, held: &mut Reservation) -> Result<Value> {
     let mut data = Map::new();
     data.insert("filter".into(), filter_json(filter));
     for (key, metric) in PARTS {
@@ -94,7 +104,7 @@ pub fn data(conn: &Connection, filter: &Filter) -> Result<Value> {
         } else {
             Filter::default()
         };
-        data.insert(key.into(), metrics::compute(conn, metric, &given)?);
+        data.insert(key.into(), metrics::compute(conn, metric, &given, held)?);
     }
     Ok(Value::Object(data))
 }

@@ -314,11 +314,14 @@ impl Front {
     }
 
     /// Writes `answer` and logs the request (method, path, status, milliseconds).
-    fn respond(&self, request: Request, answer: Answer, started: Instant) {
+    fn respond(&self, request: Request, mut answer: Answer, started: Instant) {
         let method = request.method().clone();
         let url = request.url().to_string();
         let status = answer.status;
+        // What the body holds of the memory budget is given back once it has been written.
+        let held = std::mem::take(&mut answer.held);
         let sent = request.respond(response(answer));
+        drop(held);
         if !self.quiet {
             // The path is logged shortened: a 100 KB URL should not flood the log.
             eprintln!(

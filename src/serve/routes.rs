@@ -15,6 +15,7 @@ use super::cache::Cache;
 use crate::dashboard;
 use crate::metrics::{self, Filter, Metric};
 use crate::store::harden::{self, Stopped, TimedOut};
+use crate::store::memory::{OutOfMemory, Reservation};
 use crate::store::{meta, meta::TOOL_VERSION};
 
 /// The OpenAPI document of every endpoint.
@@ -37,6 +38,8 @@ pub struct Answer {
     pub body: String,
     /// Headers beside Content-Type and those every answer has (see `super::respond`).
     pub headers: &'static [(&'static str, &'static str)],
+    /// What a metric's body holds of the memory budget, until it has been written.
+    pub held: Reservation,
 }
 
 impl Answer {
@@ -48,12 +51,17 @@ impl Answer {
         Answer::json(status, json!({ "error": message }).to_string())
     }
 
+    fn holding(self, held: Reservation) -> Answer {
+        Answer { held, ..self }
+    }
+
     fn of(status: u16, content_type: &'static str, body: String) -> Answer {
         Answer {
             status,
             content_type,
             body,
             headers: &[],
+            held: Reservation::default(),
         }
     }
 }
@@ -169,6 +177,9 @@ impl Queries {
                 eprintln!("xcc: {}: {e:#}", metric.path());
                 if e.downcast_ref::<TimedOut>().is_some() || e.downcast_ref::<Stopped>().is_some() {
                     Answer::error(503, &e.to_string())
+                } else if let Some(over) = e.chain().find_map(|c| c.downcast_ref::<OutOfMemory>()) {
+                    // The budget's sentence alone, whichever of the metric's queries reached it.
+                    Answer::error(500, &format!("the database could not answer: {over}"))
                 } else {
                     Answer::error(500, &format!("the database could not answer: {e:#}"))
                 }
@@ -177,21 +188,22 @@ impl Queries {
     }
 
     fn metric(&self, metric: Metric, filter: &Filter) -> Result<Answer> {
+        let mut held = Reservation::default();
         // Only the whole data's answers are kept: filters are endless, and cheap enough.
         if !filter.is_empty() {
-            let body = metrics::compute(&self.conn, metric, filter)?.to_string();
-            return Ok(Answer::json(200, body));
+            let body = metrics::compute(&self.conn, metric, filter, &mut held)?.to_string();
+            return Ok(Answer::json(200, body).holding(held));
         }
         let generation = meta::generation(&self.conn)?;
-        if let Some(body) = self.cache.get(metric, generation) {
-            return Ok(Answer::json(200, body));
+        if let Some(body) = self.cache.get(metric, generation, &mut held)? {
+            return Ok(Answer::json(200, body).holding(held));
         }
         let answer = Answer::json(
             200,
-            metrics::compute(&self.conn, metric, filter)?.to_string(),
+            metrics::compute(&self.conn, metric, filter, &mut held)?.to_string(),
         );
         self.cache
             .keep(metric, generation, answer.status, &answer.body);
-        Ok(answer)
+        Ok(answer.holding(held))
     }
 }

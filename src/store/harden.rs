@@ -1,7 +1,8 @@
 //! Every connection xcc opens treats the file as someone else's, as SQLite's security page
 //! ("Defense Against the Dark Arts") advises for database files from elsewhere: defensive
-//! mode, an untrusted schema, cell size checks, lowered limits, a heap limit for the process,
-//! and a deadline for every statement, checked by a progress handler that Ctrl-C ends too.
+//! mode, an untrusted schema, cell size checks, lowered limits, a memory budget for the process
+//! (`memory`), and a deadline for every statement, checked by a progress handler that Ctrl-C
+//! ends too.
 //! The .db travels by e-mail; a view in it can be made to loop or to eat memory.
 
 use std::cell::Cell;
@@ -13,15 +14,8 @@ use rusqlite::config::DbConfig;
 use rusqlite::limits::Limit;
 use rusqlite::Connection;
 
-/// What SQLite may allocate in a process that only reads: far above what xcc's statements
-/// need (a few MiB of page cache per connection, sorts that spill to temporary files), far
-/// below a machine's memory, so that a statement that wants more (a view in a hostile file)
-/// fails with one sentence instead of taking the machine.
-pub const READER_HEAP_LIMIT_BYTES: i64 = 512 << 20;
-
-/// A writer's: room for its 32 MiB page cache and a raw line of the largest
-/// `--max-line-bytes` (1 GiB) held twice while it is stored.
-pub const WRITER_HEAP_LIMIT_BYTES: i64 = 3 << 30;
+use super::memory;
+use crate::input::records::DEFAULT_MAX_RECORD_BYTES;
 
 /// The progress handler runs every this many virtual machine steps: about every 10 µs to
 /// 100 µs of work, so a deadline or a Ctrl-C is noticed at once, for a cost lost in noise.
@@ -31,9 +25,16 @@ const STEPS_PER_CHECK: i32 = 1000;
 /// what xcc stores around a raw line (its JSON of unknown fields, reasons).
 const VALUE_MARGIN_BYTES: usize = 64 << 10;
 
+/// The longest value a connection that reads may make or read: the default `--max-line-bytes`
+/// and the margin. A constant, never a number in the file: a planted ledger value
+/// (`max_line_bytes`) once raised it to 1 GiB for every reader. A reject kept by an ingest
+/// with a larger `--max-line-bytes` is then too long to read here (`memory::TooLong` says so).
+pub const READER_LENGTH_LIMIT: usize = DEFAULT_MAX_RECORD_BYTES + VALUE_MARGIN_BYTES;
+
 /// The limits every connection gets, below SQLite's defaults and above what xcc's own
 /// statements need (the analyst views are the largest: about 15 terms in a UNION, expressions
-/// a few levels deep). `LENGTH` is set per connection from the longest value it may read.
+/// a few levels deep). `LENGTH` is set per connection: a writer's from the largest
+/// `--max-line-bytes`, a reader's is [`READER_LENGTH_LIMIT`].
 const LIMITS: [(Limit, i32); 9] = [
     (Limit::SQLITE_LIMIT_SQL_LENGTH, 1_000_000),
     (Limit::SQLITE_LIMIT_COLUMN, 200),
@@ -45,18 +46,6 @@ const LIMITS: [(Limit, i32); 9] = [
     (Limit::SQLITE_LIMIT_VARIABLE_NUMBER, 100),
     (Limit::SQLITE_LIMIT_TRIGGER_DEPTH, 10),
 ];
-
-/// Sets SQLite's hard heap limit for the process to `bytes`, unless a higher one is set
-/// (a command that both reads and writes, like `xcc share`, keeps the writer's).
-pub fn raise_heap_limit(bytes: i64) {
-    // SAFETY: sqlite3_hard_heap_limit64 only reads (with -1) or sets a process-wide number.
-    unsafe {
-        let current = rusqlite::ffi::sqlite3_hard_heap_limit64(-1);
-        if current == 0 || current < bytes {
-            rusqlite::ffi::sqlite3_hard_heap_limit64(bytes);
-        }
-    }
-}
 
 /// Hardens a new connection: defensive mode, no trust in the file's schema (its views and
 /// defaults may call only innocuous functions), cell size checks on every page read, the
@@ -91,7 +80,8 @@ fn should_stop() -> bool {
 
 /// Runs `work` with a deadline of `limit` on every statement this thread runs meanwhile.
 /// A statement stopped by it makes the result an error whose cause is [`TimedOut`] (the
-/// server answers 503 for it); one stopped by Ctrl-C, [`Stopped`].
+/// server answers 503 for it); one stopped by Ctrl-C, [`Stopped`]; one stopped at the
+/// memory budget or the length limit, `memory`'s sentences.
 pub fn within<T>(limit: Duration, work: impl FnOnce() -> Result<T>) -> Result<T> {
     let at = Instant::now() + limit;
     let outer = DEADLINE.with(|d| d.replace(Some(at)));
@@ -99,7 +89,7 @@ pub fn within<T>(limit: Duration, work: impl FnOnce() -> Result<T>) -> Result<T>
     DEADLINE.with(|d| d.set(outer));
     result.map_err(|e| {
         if !was_interrupted(&e) {
-            e
+            memory::explain(e)
         } else if crate::interrupt::requested() {
             anyhow::Error::new(Stopped)
         } else {

@@ -77,6 +77,18 @@ pub(crate) fn check_version(conn: &Connection, label: &str) -> Result<i64> {
             "{label} was written by a newer xcc (schema version {version}; this xcc {TOOL_VERSION} reads version {SCHEMA_VERSION})"
         );
     }
+    // xcc makes every file in UTF-8, SQLite's default, and a file keeps its encoding for
+    // good: one of UTF-16 text was rebuilt elsewhere. SQLite would convert each of its values
+    // as it is read, a copy that can fail at the memory budget where rusqlite cannot return
+    // an error (it panics).
+    let encoding: String = conn
+        .pragma_query_value(None, "encoding", |r| r.get(0))
+        .map_err(|e| not_ours(label, e))?;
+    if encoding != "UTF-8" {
+        bail!(
+            "{label} was changed after xcc wrote it: its text is {encoding}, and xcc writes UTF-8"
+        );
+    }
     // Older versions are read as they are (their tables and views read the same) and
     // migrated by the first writer.
     Ok(version)

@@ -1,8 +1,9 @@
 //! The SQLite file: opening it to read or to write (`open`), telling foreign files apart
 //! (`identity`), damage (`damage`), the journal modes and the file at rest (`journal`),
 //! starting a write and why one failed (`writing`), the hardening of every connection
-//! (`harden`, `read_only`), and what the file holds, written by the modules below: events,
-//! rejects, the ingests ledger, meta facts, the days of the calendar. Its door is re-exported here.
+//! (`harden`, `read_only`), the process's memory budget (`memory`), and what the file holds,
+//! written by the modules below: events, rejects, the ingests ledger, meta facts, the days of
+//! the calendar. Its door is re-exported here.
 
 pub mod blocks;
 pub mod calendar;
@@ -16,6 +17,7 @@ pub mod identity;
 pub mod ingests;
 pub mod ip;
 pub mod journal;
+pub mod memory;
 pub mod meta;
 pub mod objects;
 pub mod open;

@@ -13,9 +13,8 @@ use super::identity::user_version;
 use super::identity::{check_version, identify, not_ours};
 use super::journal::use_wal;
 use super::schema::{self, SCHEMA_VERSION};
-use super::{harden, meta, objects};
+use super::{harden, memory, meta, objects};
 use crate::input::records::DEFAULT_MAX_RECORD_BYTES;
-use crate::queries;
 
 /// The largest `--max-line-bytes`: no value xcc writes is longer.
 pub const MAX_LINE_BYTES: usize = 1 << 30;
@@ -51,9 +50,9 @@ pub fn trust_own_references(conn: &Connection) -> Result<()> {
 }
 
 /// A writer runs only xcc's own statements on the file, which may store a raw line of up to
-/// the largest `--max-line-bytes` (1 GiB): its heap limit leaves room for that.
+/// the largest `--max-line-bytes` (1 GiB): its memory budget leaves room for that.
 pub fn harden_writer(conn: &mut Connection) -> Result<()> {
-    harden::raise_heap_limit(harden::WRITER_HEAP_LIMIT_BYTES);
+    memory::raise_budget(memory::WRITER_BUDGET_BYTES);
     harden::harden(conn, MAX_LINE_BYTES, 1)
 }
 
@@ -227,26 +226,11 @@ fn open_read_only(path: &Path, label: &str, immutable: bool) -> Result<Connectio
         Connection::open_with_flags(path, flags)
     }
     .with_context(|| format!("cannot open {label}"))?;
-    harden::raise_heap_limit(harden::READER_HEAP_LIMIT_BYTES);
-    // Values as long as the longest line an ingest of the file kept (a reject), no longer.
+    memory::raise_budget(memory::READER_BUDGET_BYTES);
+    // Values of at most harden::READER_LENGTH_LIMIT, whatever the file says of its ingests.
     harden::harden(&mut conn, DEFAULT_MAX_RECORD_BYTES, 0)?;
-    let longest = longest_line(&conn);
-    if longest > DEFAULT_MAX_RECORD_BYTES {
-        harden::harden(&mut conn, longest.min(MAX_LINE_BYTES), 0)?;
-    }
     conn.busy_timeout(Duration::from_secs(5))?;
     Ok(conn)
-}
-
-/// The longest `--max-line-bytes` the file's ingests used; the default when it has none (or
-/// cannot say: a file before schema version 3, or not ours, which is refused next).
-pub(crate) fn longest_line(conn: &Connection) -> usize {
-    conn.query_row(queries::store::LONGEST_LINE, [], |r| {
-        r.get::<_, Option<i64>>(0)
-    })
-    .ok()
-    .flatten()
-    .map_or(DEFAULT_MAX_RECORD_BYTES, |n| n.max(0) as usize)
 }
 
 /// What the first read of a read-only connection says about the file's state.

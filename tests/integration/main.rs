@@ -16,6 +16,7 @@ mod flags;
 mod hostile_file;
 mod hostile_input;
 mod ingest;
+mod memory_bound;
 mod metrics;
 mod openapi;
 mod postgres;

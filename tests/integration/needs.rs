@@ -218,7 +218,9 @@ pub fn rss_kb(pid: u32) -> u64 {
 }
 
 /// Waits for the child `pid`; its exit status and its peak resident memory in KB, from
-/// wait4's rusage (in KB on Linux, in bytes on macOS).
+/// wait4's rusage (in KB on Linux, in bytes on macOS). On Linux that peak starts from the
+/// test process's own resident memory when it spawned the child (the child shares or copies
+/// it until it execs), so no test may hold large buffers while others measure.
 pub fn wait_with_peak_rss(pid: i32) -> (i32, i64) {
     let mut status = 0;
     // SAFETY: rusage is plain data; wait4 writes it for a child of ours that we wait for once.
