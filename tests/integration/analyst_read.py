@@ -65,10 +65,14 @@ objects = {}
 for name in names:
     want = rows_of(lite.execute(f'SELECT * FROM "{name}"').fetchall())
     result = {}
-    for how, sql in [("attach", f'SELECT * FROM f."{name}"'),
-                     ("scan", f"SELECT * FROM sqlite_scan('{path}', '{name}')")]:
+    for how, source in [("attach", f'f."{name}"'),
+                        ("scan", f"sqlite_scan('{path}', '{name}')")]:
         try:
-            result[how] = same(want, rows_of(duck.execute(sql).fetchall()))
+            result[how] = same(want, rows_of(duck.execute(f"SELECT * FROM {source}").fetchall()))
+            # A count takes another path in DuckDB's reader (by rowid, for a table).
+            counted = duck.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
+            if result[how] == "ok" and counted != len(want):
+                result[how] = f"count(*) says {counted}, SQLite reads {len(want)} rows"
         except Exception as e:  # the tool's own words, for the test's message
             result[how] = f"error: {str(e).splitlines()[0]}"
     objects[name] = result
