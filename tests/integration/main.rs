@@ -25,6 +25,7 @@ mod reingest;
 mod reliability;
 mod report;
 mod sensitivity;
+mod server_bounds;
 mod server_guard;
 mod sessions;
 mod share;
