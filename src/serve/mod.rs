@@ -18,7 +18,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Context, Result};
-use tiny_http::{HTTPVersion, Header, Request, Response, Server, StatusCode};
+use tiny_http::{ConnectionLimits, HTTPVersion, Header, Request, Response, Server, StatusCode};
 
 use crate::format::shorten;
 use crate::metrics::{Filter, Metric};
@@ -63,6 +63,7 @@ pub fn run(opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
 
 /// Serves on a socket bound already.
 pub fn serve(bound: Bound, opts: &ServeOptions, banner: impl Fn(&str) -> String) -> Result<()> {
+    no_huge_pages();
     let connections = open_connections(opts)?;
     let schema_version = store::user_version(&connections[0])?;
     let max_connections = bound.max_connections;
@@ -172,12 +173,37 @@ fn wait_for_interrupt(workers: Vec<thread::JoinHandle<()>>) {
     }
 }
 
+/// Connections the system may hold, complete, until the server accepts them (std listens
+/// with 128). Past it the system drops a new connection's first packet, and the client tries
+/// again only a second later: under a burst of connections (a flood, or a page's fetches) a
+/// larger queue keeps `/health` from waiting that second. nginx and Apache listen with 511;
+/// the system caps it (Linux `net.core.somaxconn`, 4,096 since 5.4; macOS `kern.ipc.somaxconn`).
+const LISTEN_BACKLOG: i32 = 1024;
+
 /// File descriptors kept for all but the connections: the database connections and their
 /// journals, the listener, stdio.
 const RESERVED_DESCRIPTORS: u64 = 64;
-/// More connections than this would mean as many threads (tiny_http reads each connection on
-/// a thread of its own).
-const MOST_CONNECTIONS: u64 = 10_000;
+/// At most this many connections at once, whatever the descriptor limit: each has a thread of
+/// its own (tiny_http reads each connection on one), which costs about 50 KB while it waits
+/// for a head and up to about 120 KB with a whole head of 100 fields (measured, docs/http.md),
+/// so that even at the cap the server stays near 300 MB; and 2,000 clients that never finish
+/// their request leave room for `/health` and a browser.
+const MOST_CONNECTIONS: u64 = 2_500;
+
+/// A request's head must have arrived whole this long after the connection opened (its first
+/// request) or after its first byte (a later one), however slowly it trickles in; else 408 and
+/// the connection is closed. Each connection holds a thread, so this bounds how long a client
+/// that never finishes can hold one. A head is a packet or two, so any real client is done in
+/// well under a second; Apache's mod_reqtimeout gives 20 s (nginx 60 s, for an event loop).
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
+/// A kept-alive connection with no next request begun within this is closed, without an
+/// answer: Apache's `KeepAliveTimeout` (nginx's 75 s suits an event loop, not a thread each).
+/// A browser opens a new connection when it needs one.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Each 64 KiB of a response must be taken by the client within this, else the connection is
+/// closed. Responses are written by the connection's own thread, so a client that does not
+/// read holds only that thread, and only for this long.
+pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How many connections may be open at once: each takes two descriptors (tiny_http reads and
 /// writes through two handles), the rest is reserved, and there are at most
@@ -236,6 +262,23 @@ fn raise_descriptor_limit() -> u64 {
     MOST_CONNECTIONS * 2 + RESERVED_DESCRIPTORS
 }
 
+/// Transparent huge pages off for the rest of this process. mimalloc asks for them on its
+/// arenas (`MADV_HUGEPAGE`), and each connection's thread touches small pages of its own
+/// there: the kernel then backs each touched 2 MiB range with a whole huge page, which made an
+/// idle connection cost about 170 KB instead of 50 KB. A server's memory is many small
+/// scattered pieces, where huge pages only waste; the ingest keeps them. macOS has none.
+#[cfg(target_os = "linux")]
+fn no_huge_pages() {
+    // SAFETY: PR_SET_THP_DISABLE only sets a flag of this process; a failure (an old kernel)
+    // leaves things as they were, which is no worse.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn no_huge_pages() {}
+
 fn listen(addr: &str, max_connections: usize) -> Result<Server> {
     let listener = std::net::TcpListener::bind(addr).map_err(|e| match e.kind() {
         std::io::ErrorKind::AddrInUse => anyhow!(
@@ -245,10 +288,18 @@ fn listen(addr: &str, max_connections: usize) -> Result<Server> {
     })?;
     // tiny_http writes headers and a body over 1 KiB in two segments; with Nagle's algorithm
     // the second waits for the client's delayed ACK (40 ms). Accepted sockets inherit this.
-    socket2::SockRef::from(&listener)
+    let socket = socket2::SockRef::from(&listener);
+    socket
         .set_nodelay(true)
+        .and_then(|()| socket.listen(LISTEN_BACKLOG))
         .with_context(|| format!("cannot configure the socket on {addr}"))?;
-    Server::from_listener_capped(listener, None, max_connections)
+    let limits = ConnectionLimits {
+        max_connections,
+        head_timeout: Some(HEAD_TIMEOUT),
+        idle_timeout: Some(IDLE_TIMEOUT),
+        write_timeout: Some(WRITE_TIMEOUT),
+    };
+    Server::from_listener_capped(listener, None, limits)
         .map_err(|e| anyhow!("cannot listen on {addr}: {e}"))
 }
 
@@ -386,14 +437,18 @@ mod tests {
 
     #[test]
     fn the_descriptor_limit_asked_for_is_one_the_system_grants() {
-        // Linux: a hard limit of 1,048,576 is more than 10,000 connections need (2 × 10,000
-        // + 64 reserved = 20,064); a hard limit of 4,096 is taken whole.
-        assert_eq!(descriptor_target(1024, 1_048_576, None), 20_064);
+        // Linux: a hard limit of 1,048,576 is more than 2,500 connections need (2 × 2,500
+        // + 64 reserved = 5,064); a hard limit of 4,096 is taken whole, and serves
+        // (4,096 − 64) / 2 = 2,016 connections.
+        assert_eq!(descriptor_target(1024, 1_048_576, None), 5_064);
+        assert_eq!(max_connections(5_064), 2_500);
         assert_eq!(descriptor_target(1024, 4096, None), 4096);
+        assert_eq!(max_connections(4096), 2_016);
         // macOS: the hard limit is RLIM_INFINITY (u64::MAX) and the soft 256; setrlimit
-        // takes at most OPEN_MAX, 10,240, which serves (10,240 − 64) / 2 = 5,088 connections.
-        assert_eq!(descriptor_target(256, u64::MAX, Some(10_240)), 10_240);
-        assert_eq!(max_connections(10_240), 5_088);
+        // takes at most OPEN_MAX (10,240), more than the 5,064 asked for; were it less, it
+        // would be what is asked for.
+        assert_eq!(descriptor_target(256, u64::MAX, Some(10_240)), 5_064);
+        assert_eq!(descriptor_target(256, u64::MAX, Some(4_000)), 4_000);
         // A soft limit already higher is never lowered.
         assert_eq!(descriptor_target(30_000, u64::MAX, Some(10_240)), 30_000);
     }

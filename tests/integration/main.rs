@@ -26,6 +26,7 @@ mod reingest;
 mod reliability;
 mod report;
 mod sensitivity;
+mod server_bounds;
 mod server_guard;
 mod sessions;
 mod share;

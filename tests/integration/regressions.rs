@@ -7,8 +7,8 @@ use rusqlite::Connection;
 
 use crate::needs::{rss_kb, wait_with_peak_rss};
 use crate::util::{
-    as_nobody, generated, http_server, run, thousands, with_read_only_folder, Reply, Served,
-    Workspace, REAL_HEAD,
+    as_nobody, generated, http_server, raise_own_descriptor_limit, run, thousands,
+    with_read_only_folder, Reply, Served, Workspace, REAL_HEAD,
 };
 
 /// Regression: `xcc ingest` set the page size and WAL mode on another program's SQLite file
@@ -285,7 +285,7 @@ fn a_300_mb_line_is_rejected_without_being_held() {
 const PREFIX: &str = r#"{"id": 1, "type": "page_view", "event": {"page": ""#;
 
 /// Regression: tiny_http buffered a request head without limit: a 400 MB header took the
-/// server from 131 MB to 731 MB, for good. Now the head is cut at 64 KiB with a 431.
+/// server from 131 MB to 731 MB, for good. Now the head is cut at 16 KiB with a 431.
 #[test]
 fn a_100_mb_header_gets_431_and_grows_the_server_by_under_20_mb() {
     use std::io::{Read, Write};
@@ -304,7 +304,7 @@ fn a_100_mb_header_gets_431_and_grows_the_server_by_under_20_mb() {
         .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: ")
         .unwrap();
     let chunk = vec![b'h'; 1 << 20];
-    // The server stops reading and closes after 64 KiB: sending fails somewhere on the way.
+    // The server stops reading and closes after 16 KiB: sending fails somewhere on the way.
     for _ in 0..100 {
         if stream.write_all(&chunk).is_err() {
             break;
@@ -353,16 +353,6 @@ fn running_out_of_descriptors_never_stops_the_server_accepting() {
         "took {:?}",
         started.elapsed()
     );
-}
-
-fn raise_own_descriptor_limit() {
-    // SAFETY: getrlimit and setrlimit only read and write the struct given.
-    unsafe {
-        let mut limit: libc::rlimit = std::mem::zeroed();
-        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
-        limit.rlim_cur = limit.rlim_max.min(65_536).max(limit.rlim_cur);
-        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-    }
 }
 
 /// Regression: unknown fields were stored through f64: `123456789012345678901234567890`

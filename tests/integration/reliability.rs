@@ -680,13 +680,13 @@ fn hostile_http_gets_the_right_status_and_everyone_else_is_still_served() {
         "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\nConnection: close\r\n\r\n",
         "h".repeat(1 << 20)
     );
-    // The README: a request head over 64 KiB gets 431, and the server lingers before it
+    // docs/http.md: a request head over 16 KiB gets 431, and the server lingers before it
     // closes, so that the client's write of the rest succeeds and the answer can be read.
     let status = raw_status(base, big_header.as_bytes());
     assert_eq!(
         status,
         Some(431),
-        "a 1 MiB header: the request head is capped at 64 KiB with 431 Request Header Fields Too Large"
+        "a 1 MiB header: the request head is capped at 16 KiB with 431 Request Header Fields Too Large"
     );
     assert_still_answering(base, bound);
 
@@ -695,7 +695,7 @@ fn hostile_http_gets_the_right_status_and_everyone_else_is_still_served() {
     let (status, _, body) = raw_request(base, "GET", &long_url);
     assert_eq!(
         status, 414,
-        "a 100 KiB URL: a request line over 64 KiB gets 414 URI Too Long: {body}"
+        "a 100 KiB URL: a request line over 16 KiB gets 414 URI Too Long: {body}"
     );
     assert_still_answering(base, bound);
 

@@ -431,6 +431,19 @@ pub fn raw_request(base: &str, method: &str, path: &str) -> (u16, Vec<(String, S
     (status, headers, body.to_string())
 }
 
+/// Raises this test process's soft limit of open files towards the hard one (at most 65,536),
+/// so that a test's own hundreds or thousands of sockets fit, whatever the rest of the suite
+/// holds open.
+pub fn raise_own_descriptor_limit() {
+    // SAFETY: getrlimit and setrlimit only read and write the struct given.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        limit.rlim_cur = limit.rlim_max.min(65_536).max(limit.rlim_cur);
+        libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+    }
+}
+
 /// A small deterministic random generator for the property tests (xorshift64*).
 pub struct Rng(pub u64);
 

@@ -103,12 +103,20 @@ impl Connection {
         }
     }
 
-    /// Patched: for the lingering close of `ClientConnection`.
-    pub(crate) fn set_read_timeout(&self, timeout: Option<std::time::Duration>) -> std::io::Result<()> {
-        match self {
-            Self::Tcp(s) => s.set_read_timeout(timeout),
+    /// Patched: the socket's timeout for reads (`reading`) or writes, for the deadlines of
+    /// `ClientConnection`.
+    pub(crate) fn set_timeout(
+        &self,
+        reading: bool,
+        timeout: Option<std::time::Duration>,
+    ) -> std::io::Result<()> {
+        match (self, reading) {
+            (Self::Tcp(s), true) => s.set_read_timeout(timeout),
+            (Self::Tcp(s), false) => s.set_write_timeout(timeout),
             #[cfg(unix)]
-            Self::Unix(s) => s.set_read_timeout(timeout),
+            (Self::Unix(s), true) => s.set_read_timeout(timeout),
+            #[cfg(unix)]
+            (Self::Unix(s), false) => s.set_write_timeout(timeout),
         }
     }
 }

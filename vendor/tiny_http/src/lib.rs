@@ -242,16 +242,15 @@ impl Server {
         listener: L,
         ssl_config: Option<SslConfig>,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
-        Self::from_listener_capped(listener, ssl_config, usize::MAX)
+        Self::from_listener_capped(listener, ssl_config, ConnectionLimits::NONE)
     }
 
-    /// Patched in: as `from_listener`, with at most `max_connections` connections open at
-    /// once; one accepted beyond that is closed at once, so that the server keeps the file
-    /// descriptors it needs to go on.
+    /// Patched in: as `from_listener`, with connections bounded in number and in time by
+    /// `limits`.
     pub fn from_listener_capped<L: Into<Listener>>(
         listener: L,
         ssl_config: Option<SslConfig>,
-        max_connections: usize,
+        limits: ConnectionLimits,
     ) -> Result<Server, Box<dyn Error + Send + Sync + 'static>> {
         let listener = listener.into();
         // building the "close" variable
@@ -304,7 +303,7 @@ impl Server {
             log::debug!("Running accept thread");
             while !inside_close_trigger.load(Relaxed) {
                 let new_client = match server.accept() {
-                    Ok((sock, _)) if open.load(Relaxed) >= max_connections => {
+                    Ok((sock, _)) if open.load(Relaxed) >= limits.max_connections => {
                         drop(sock); // over the cap: closed at once
                         continue;
                     }
@@ -337,7 +336,7 @@ impl Server {
                             Some(ref _ssl) => unreachable!(),
                         };
 
-                        Ok(ClientConnection::new(write_closable, read_closable))
+                        Ok(ClientConnection::new(write_closable, read_closable, limits))
                     }
                     Err(e) => Err(e),
                 };
@@ -348,7 +347,7 @@ impl Server {
                         let mut client = Some(client);
                         open.fetch_add(1, Relaxed);
                         let counted = ConnectionCounted(open.clone());
-                        tasks_pool.spawn(Box::new(move || {
+                        let spawned = tasks_pool.spawn(Box::new(move || {
                             let _counted = &counted;
                             if let Some(client) = client.take() {
                                 // Synchronization is needed for HTTPS requests to avoid a deadlock
@@ -365,6 +364,12 @@ impl Server {
                                 }
                             }
                         }));
+                        // Patched: no thread for it (EAGAIN: a limit on threads or memory):
+                        // the connection is closed and accepting goes on, after a pause.
+                        if let Err(e) = spawned {
+                            log::error!("Cannot start a thread for a new client: {}", e);
+                            thread::sleep(std::time::Duration::from_millis(50));
+                        }
                     }
 
                     // Patched: an accept error (EMFILE, ENFILE, ECONNABORTED, ...) never
@@ -473,6 +478,33 @@ impl Drop for Server {
             }
         }
     }
+}
+
+/// Patched in: how many connections, and how long each may take. `None` is no limit.
+#[derive(Clone, Copy, Debug)]
+pub struct ConnectionLimits {
+    /// At most this many connections open at once: one accepted beyond it is closed at once,
+    /// so that the server keeps the file descriptors and threads it needs to go on.
+    pub max_connections: usize,
+    /// A request's head (and a body of up to 1 KiB, read with it) must have arrived within this
+    /// time: from the connection's start for its first request, from its first byte for each
+    /// later one. Past it, a head begun gets `408` and the connection is closed.
+    pub head_timeout: Option<Duration>,
+    /// A kept-alive connection on which no next request begins within this time is closed.
+    pub idle_timeout: Option<Duration>,
+    /// Each piece of a response (up to 64 KiB) must be taken by the client within this time,
+    /// else the connection is closed.
+    pub write_timeout: Option<Duration>,
+}
+
+impl ConnectionLimits {
+    /// Upstream's behaviour: no limit on either.
+    pub const NONE: ConnectionLimits = ConnectionLimits {
+        max_connections: usize::MAX,
+        head_timeout: None,
+        idle_timeout: None,
+        write_timeout: None,
+    };
 }
 
 /// Patched in: counts a connection down when its task ends, however it ends.
