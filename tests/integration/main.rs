@@ -20,6 +20,7 @@ mod metrics;
 mod openapi;
 mod postgres;
 mod ranges;
+mod refresh;
 mod regressions;
 mod reingest;
 mod reliability;
