@@ -1,4 +1,4 @@
--- xcc database schema, version 8 (older files are migrated in place: see src/upgrade/).
+-- xcc database schema, version 9 (older files are migrated in place: see src/upgrade/).
 -- Applied once to a new file; `PRAGMA user_version` records the version so that a
 -- database written by another xcc version is refused instead of misread.
 -- Times: `*_us` columns are microseconds since 1970-01-01T00:00:00Z (sortable integers),
@@ -19,8 +19,12 @@ CREATE TABLE meta (
 
 -- One row per `xcc ingest` run that committed. lines_read = stored + duplicates + rejected.
 -- max_line_bytes is the --max-line-bytes the input was read with (NULL before schema version
--- 3); it sits where `ALTER TABLE … ADD COLUMN` put it in files made by older versions, so
--- that a migrated file's schema reads exactly like a new one's.
+-- 3). etag and last_modified are the validators a server sent with the body of a download
+-- (NULL when it sent none, for a file or stdin, and before schema version 9): the next
+-- ingest of the same URL sends them back, and a server that answers 304 Not Modified sends
+-- no body. That ingest reads nothing, and unchanged_since names the ingest whose body is
+-- unchanged. The columns sit where `ALTER TABLE … ADD COLUMN` put them in files made by older
+-- versions, so that a migrated file's schema reads exactly like a new one's.
 CREATE TABLE ingests (
     id           INTEGER PRIMARY KEY,
     source       TEXT    NOT NULL,
@@ -34,7 +38,7 @@ CREATE TABLE ingests (
     bytes        INTEGER NOT NULL,
     -- the earliest and latest timestamp among the events this ingest stored
     first_event_at TEXT,
-    last_event_at  TEXT, max_line_bytes INTEGER,
+    last_event_at  TEXT, max_line_bytes INTEGER, etag TEXT, last_modified TEXT, unchanged_since INTEGER REFERENCES ingests(id),
     CHECK (lines_read = stored + duplicates + rejected)
 );
 

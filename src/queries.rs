@@ -82,6 +82,7 @@ registry! {
         V5 = Frozen "queries/schemas/v5.sql";
         V6 = Frozen "queries/schemas/v6.sql";
         V7 = Frozen "queries/schemas/v7.sql";
+        V8 = Frozen "queries/schemas/v8.sql";
     }
     /// The steps of the schema's history (`upgrade`).
     migrations {
@@ -93,6 +94,7 @@ registry! {
         EVENT_TEXTS_ONCE = Migration "queries/migrations/0007_event_texts_once.sql";
         EVENT_TEXTS_COUNTS = Statement "queries/migrations/0007_counts.sql";
         READABLE_EVERYWHERE = Migration "queries/migrations/0008_readable_everywhere.sql";
+        DOWNLOAD_VALIDATORS = Migration "queries/migrations/0009_download_validators.sql";
         CLEAR_DICTIONARY = Statement "queries/store/clear_dictionary.sql";
     }
     /// What the file holds, read and written by `store`.
@@ -117,6 +119,8 @@ registry! {
         INGEST_STARTED = Statement "queries/store/ingest_started.sql";
         INGEST_FINISHED = Statement "queries/store/ingest_finished.sql";
         INGESTED_FROM = Statement "queries/store/ingested_from.sql";
+        INGEST_UNCHANGED = Statement "queries/store/ingest_unchanged.sql";
+        LATEST_DOWNLOAD = Statement "queries/store/latest_download.sql";
         EARLIER_BLOCKS = Statement "queries/store/earlier_blocks.sql";
         INSERT_BLOCK = Statement "queries/store/insert_block.sql";
         COPY_REJECTS = Statement "queries/store/copy_rejects.sql";

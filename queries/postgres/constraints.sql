@@ -12,3 +12,4 @@ ALTER TABLE ingest_blocks ADD FOREIGN KEY (ingest_id) REFERENCES ingests (id);
 ALTER TABLE events ADD FOREIGN KEY (ingest_id) REFERENCES ingests (id);
 ALTER TABLE rejects ADD FOREIGN KEY (ingest_id) REFERENCES ingests (id);
 ALTER TABLE history ADD FOREIGN KEY (ingest_id) REFERENCES ingests (id);
+ALTER TABLE ingests ADD FOREIGN KEY (unchanged_since) REFERENCES ingests (id);

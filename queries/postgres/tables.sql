@@ -26,6 +26,9 @@ CREATE TABLE ingests (
     first_event_at timestamptz,
     last_event_at  timestamptz,
     max_line_bytes bigint,
+    etag           text,
+    last_modified  text,
+    unchanged_since bigint,
     CHECK (lines_read = stored + duplicates + rejected)
 );
 

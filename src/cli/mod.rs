@@ -40,9 +40,11 @@ pub enum Command {
     ///
     /// Every input line ends up stored, counted as a duplicate (same id, same content) or
     /// recorded in the `rejects` table with its line number and reason; the ingest goes on
-    /// past bad lines. Re-ingesting the same input stores nothing new.
+    /// past bad lines. Re-ingesting the same input stores nothing new. A URL ingested before
+    /// is asked for only if it changed (the ledger keeps the ETag and Last-Modified its server
+    /// sent): when the server says it is unchanged, nothing is downloaded or read.
     #[command(
-        after_help = "Examples:\n  xcc ingest                                   # the public events.json\n  xcc ingest events.json --db sessions.db\n  zcat events.json.gz | xcc ingest - --db sessions.db\n  xcc ingest http://127.0.0.1:9000/events.json --read-timeout 10s\n  xcc ingest events.json --db sessions.db      # again, grown: only the new end is parsed\n\nExit status: 0 when the ingest committed, 1 when nothing could be read or written (the\ndatabase is left as it was), 3 when lines were read but every one was rejected."
+        after_help = "Examples:\n  xcc ingest                                   # the public events.json\n  xcc ingest events.json --db sessions.db\n  zcat events.json.gz | xcc ingest - --db sessions.db\n  xcc ingest http://127.0.0.1:9000/events.json --read-timeout 10s\n  xcc ingest events.json --db sessions.db      # again, grown: only the new end is parsed\n  xcc ingest --db sessions.db                  # a refresh: nothing downloaded if unchanged\n  xcc ingest --db sessions.db --parse-all      # download and parse every line anyway\n\nExit status: 0 when the ingest committed, 1 when nothing could be read or written (the\ndatabase is left as it was), 3 when lines were read but every one was rejected."
     )]
     Ingest(IngestArgs),
 
@@ -228,7 +230,9 @@ pub struct IngestArgs {
     #[arg(long, default_value_t = crate::input::records::DEFAULT_MAX_RECORD_BYTES, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=1 << 30).map(|n| n as usize))]
     pub max_line_bytes: usize,
     /// Parse every line, even where the input starts with the same bytes as an earlier
-    /// ingest's (which are otherwise recognised by their hashes and not parsed again).
+    /// ingest's (which are otherwise recognised by their hashes and not parsed again); a URL
+    /// is then downloaded whole, even if its server would say it is unchanged since the last
+    /// ingest of it.
     #[arg(long)]
     pub parse_all: bool,
     /// Extra attempts for a download that fails to connect or answers 5xx.

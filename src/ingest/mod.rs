@@ -3,12 +3,14 @@
 //!
 //! Reading and parsing run on their own thread (`parse`) and hand batches to the writer
 //! (`load`), so the two overlap on two cores; the bounded channel keeps memory flat whatever
-//! the input size.
+//! the input size. A URL downloaded before is asked for conditionally (`refresh`), and a
+//! server that says it is unchanged sends nothing to read.
 
 mod load;
 mod parse;
 mod progress;
 pub mod reasons;
+mod refresh;
 pub mod sessionize;
 mod stop;
 
@@ -19,7 +21,7 @@ use anyhow::{Context, Result};
 use rusqlite::Connection;
 use serde::Serialize;
 
-use crate::format::{calendar::format_micros, thousands};
+use crate::format::{calendar::format_micros, escape_controls, thousands};
 use crate::input::source::{self, HttpPolicy, Source};
 use crate::sessions::{rebuild, sensitivity};
 use crate::store::{self, history, ingests, meta};
@@ -40,7 +42,8 @@ pub struct IngestOptions {
     pub wait: Duration,
     /// The longest line (or array element) held and parsed; longer ones are rejected.
     pub max_record_bytes: usize,
-    /// Parse every line, even in blocks an earlier ingest read byte for byte.
+    /// Parse every line, even in blocks an earlier ingest read byte for byte; and so download
+    /// a URL whole, even when its server would say it is unchanged since an earlier ingest.
     pub parse_all: bool,
 }
 
@@ -68,6 +71,17 @@ pub struct IngestReport {
     pub load_seconds: f64,
     pub sessionize_seconds: f64,
     pub commit_seconds: f64,
+    /// For a URL whose server answered 304 Not Modified: the ingest whose download is
+    /// unchanged, and nothing was read (every count 0). None when a body was read.
+    pub unchanged_since: Option<Unchanged>,
+}
+
+/// The earlier ingest that a refresh of a URL found unchanged.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Unchanged {
+    pub ingest_id: i64,
+    /// When it committed, as the ledger has it (UTC text).
+    pub finished_at: String,
 }
 
 pub fn run(source: Source, opts: &IngestOptions) -> Result<IngestReport> {
@@ -78,9 +92,17 @@ pub fn run(source: Source, opts: &IngestOptions) -> Result<IngestReport> {
         Source::Url(url) => Some(url.clone()),
         _ => None,
     };
+    let earlier = refresh::earlier_download(opts, url.as_deref());
     // The source is opened before the database is touched, so a 404 or a missing file
     // leaves no trace.
-    let opened = source::open(source, &opts.http)?;
+    let known = earlier.as_ref().map(|e| &e.validators);
+    let Some(opened) = source::open(source, &opts.http, known)? else {
+        // Only a conditional GET is answered as unchanged (input::http), and only an
+        // earlier download makes one.
+        let earlier = earlier.context("a download was unchanged since no earlier one")?;
+        return refresh::record_unchanged(opts, &label, &earlier, started)
+            .map_err(|e| not_committed(opts, e));
+    };
     if let (false, Some(url)) = (opts.quiet, &url) {
         eprintln!("{}", announce_download(url, opened.total_bytes));
     }
@@ -92,12 +114,7 @@ pub fn run(source: Source, opts: &IngestOptions) -> Result<IngestReport> {
             if !existed {
                 store::remove_database_files(&opts.db);
             }
-            // Ctrl-C also stops a running statement (the store's progress handler): the
-            // ingest says it stopped, whichever step it was in.
-            if crate::interrupt::requested() {
-                return Err(anyhow::anyhow!("{}", stop::STOPPED));
-            }
-            return Err(store::explain(&opts.db, e));
+            return Err(not_committed(opts, e));
         }
     };
     report.gzip = gzip;
@@ -106,6 +123,16 @@ pub fn run(source: Source, opts: &IngestOptions) -> Result<IngestReport> {
     store::leave_at_rest(&conn, &opts.db)?;
     report.commit_seconds += resting.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// The error of an ingest that did not commit, as the user reads it. Ctrl-C also stops a
+/// running statement (the store's progress handler): the ingest says it stopped, whichever
+/// step it was in.
+fn not_committed(opts: &IngestOptions, e: anyhow::Error) -> anyhow::Error {
+    if crate::interrupt::requested() {
+        return anyhow::anyhow!("{}", stop::STOPPED);
+    }
+    store::explain(&opts.db, e)
 }
 
 /// What a download is, said before it starts (on a terminal and in a log alike): its URL and
@@ -177,7 +204,13 @@ fn write(
         .transpose()
         .map_err(|e| anyhow::anyhow!("the ledger's latest event time cannot be read: {e:?}"))?;
     let started_at = format_micros(opts.started_us);
-    let ingest_id = ingests::start(tx, label, &started_at, opts.max_record_bytes)?;
+    let ingest_id = ingests::start(
+        tx,
+        label,
+        &started_at,
+        opts.max_record_bytes,
+        &parser.validators,
+    )?;
     let load_started = Instant::now();
     let loaded = load::load(tx, ingest_id, label, parser, progress, latest_before)?;
     if let Some(blocks) = &loaded.blocks {
@@ -255,6 +288,7 @@ impl IngestReport {
             load_seconds: 0.0,
             sessionize_seconds: 0.0,
             commit_seconds: 0.0,
+            unchanged_since: None,
         }
     }
 }
@@ -290,6 +324,9 @@ fn ledger(loaded: &Loaded, finished_us: i64) -> ingests::Finished {
 impl IngestReport {
     /// The one-line summary printed after an ingest.
     pub fn describe(&self, elapsed: Duration) -> String {
+        if let Some(since) = &self.unchanged_since {
+            return unchanged_sentence(&self.source, since);
+        }
         let secs = elapsed.as_secs_f64().max(1e-9);
         let recognised = if self.recognised > 0 {
             format!(
@@ -336,6 +373,16 @@ impl IngestReport {
             reasons.join("; ")
         )
     }
+}
+
+/// What an ingest of a URL whose server answered 304 Not Modified says. The time comes from
+/// the file, which anyone may have written: it is shown escaped.
+pub fn unchanged_sentence(source: &str, since: &Unchanged) -> String {
+    format!(
+        "xcc: {source} is unchanged since ingest {}, finished {} (the server answered 304 Not Modified): nothing to ingest",
+        since.ingest_id,
+        escape_controls(&since.finished_at)
+    )
 }
 
 #[cfg(test)]

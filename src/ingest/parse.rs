@@ -25,6 +25,7 @@ use crate::input::blocks::{self, CountedBlock, Cutter, CuttingReader, EarlierInp
 use crate::input::event::{parse_event, Event};
 use crate::input::records::RecordReader;
 use crate::input::source::Opened;
+use crate::input::validators::Validators;
 
 const BATCH: usize = 1024;
 /// Batches in flight between the parser and the writer: enough to smooth out pauses,
@@ -70,6 +71,9 @@ pub struct Parser {
     bytes_read: Arc<AtomicU64>,
     /// The blocks of the parsed part of the input, once it has ended.
     blocks: Option<Vec<CountedBlock>>,
+    /// What the server of a URL said identifies the body read (none for other sources), for
+    /// the ledger.
+    pub validators: Validators,
 }
 
 impl Parser {
@@ -85,6 +89,7 @@ impl Parser {
         let (sender, messages) = sync_channel(BATCHES_IN_FLIGHT);
         let (done, to_free) = sync_channel(BATCHES_IN_FLIGHT);
         let bytes_read = opened.bytes_read.clone();
+        let validators = opened.validators.clone();
         let context = format!("reading {label}");
         let thread = thread::Builder::new()
             .name("xcc-parse".into())
@@ -108,6 +113,7 @@ impl Parser {
             thread: Some(thread),
             bytes_read,
             blocks: None,
+            validators,
         })
     }
 

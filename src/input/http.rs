@@ -1,6 +1,7 @@
 //! Downloads: one GET with a connect and read timeout, retries with backoff on connection
 //! errors and 5xx answers, redirects within http and https, and a body that must be as long
-//! as its Content-Length says.
+//! as its Content-Length says. Given the validators of an earlier download of the URL, the
+//! GET is conditional, and a 304 Not Modified means the body is that download's, unsent.
 //!
 //! Redirects are followed here rather than by ureq, so that each Location is checked before
 //! it is requested: one to another scheme (`file:///etc/passwd`) is refused with a sentence
@@ -11,8 +12,9 @@ use std::io::{self, Read};
 use std::thread;
 use std::time::Duration;
 
-use anyhow::{anyhow, Result};
+use anyhow::{anyhow, bail, Result};
 
+use super::validators::Validators;
 use crate::format::shorten;
 
 /// Redirects a download follows before it gives up (a loop, most likely).
@@ -49,12 +51,17 @@ enum Failure {
 
 /// GET `url`, following up to [`MAX_REDIRECTS`] redirects (301, 302, 303, 307 and 308 with a
 /// Location, as ureq did) within http and https; any other answer is returned as it is.
-fn get_following_redirects(agent: &ureq::Agent, url: &str) -> Result<ureq::Response, Failure> {
+/// With `known` validators every request is conditional, the redirected ones too: they are
+/// the validators of the body that `url` led to last time, wherever it was served from.
+fn get_following_redirects(
+    agent: &ureq::Agent,
+    url: &str,
+    known: Option<&Validators>,
+) -> Result<ureq::Response, Failure> {
     let mut current = url.to_string();
     let mut redirects = 0;
     loop {
-        let response = agent
-            .get(&current)
+        let response = conditional(agent.get(&current), known)
             .call()
             .map_err(|e| Failure::Http(Box::new(e)))?;
         if !matches!(response.status(), 301 | 302 | 303 | 307 | 308) {
@@ -88,16 +95,52 @@ fn get_following_redirects(agent: &ureq::Agent, url: &str) -> Result<ureq::Respo
     }
 }
 
-/// The body of `url` as a stream, and its length when the server gives it.
-pub fn download(url: &str, policy: &HttpPolicy) -> Result<(Box<dyn Read + Send>, Option<u64>)> {
+/// `request` with the validators a server sent last time: both when both are known, as RFC
+/// 9110 §13.1.3 advises (a server that has ETags weighs If-None-Match and ignores the date).
+fn conditional(mut request: ureq::Request, known: Option<&Validators>) -> ureq::Request {
+    let Some(known) = known else {
+        return request;
+    };
+    if let Some(etag) = &known.etag {
+        request = request.set("If-None-Match", etag);
+    }
+    if let Some(date) = &known.last_modified {
+        request = request.set("If-Modified-Since", date);
+    }
+    request
+}
+
+/// What a GET of a URL gave.
+pub enum Download {
+    /// A body to read, its length when the server gives it, and its validators.
+    Body {
+        reader: Box<dyn Read + Send>,
+        length: Option<u64>,
+        validators: Validators,
+    },
+    /// 304 Not Modified: the body is still the one the validators sent came with.
+    Unchanged,
+}
+
+/// GET `url`, conditional when the validators of an earlier download of it are `known`.
+pub fn download(url: &str, policy: &HttpPolicy, known: Option<&Validators>) -> Result<Download> {
     let agent = ureq::AgentBuilder::new()
         // Followed by get_following_redirects, which checks each Location first.
         .redirects(0)
         .timeout_connect(policy.connect_timeout)
         .timeout_read(policy.read_timeout)
         .build();
-    let (outcome, attempts) = get_with_retries(&agent, url, policy);
+    let known = known.filter(|v| !v.is_empty());
+    let (outcome, attempts) = get_with_retries(&agent, url, policy, known);
     let response = outcome.map_err(|failure| failed(url, failure, attempts))?;
+    if response.status() == 304 {
+        if known.is_none() {
+            // No body, and none named: nothing an ingest could stand on.
+            bail!("download of {url} failed: the server answered 304 Not Modified to a request that asked for the whole body");
+        }
+        return Ok(Download::Unchanged);
+    }
+    let validators = Validators::new(response.header("ETag"), response.header("Last-Modified"));
     // With a content encoding the header counts compressed bytes, which we never see.
     let length = if response.header("Content-Encoding").is_some() {
         None
@@ -111,7 +154,11 @@ pub fn download(url: &str, policy: &HttpPolicy) -> Result<(Box<dyn Read + Send>,
         expected: length,
         seen: 0,
     };
-    Ok((Box::new(reader), length))
+    Ok(Download::Body {
+        reader: Box::new(reader),
+        length,
+        validators,
+    })
 }
 
 /// The outcome of the last attempt, retried with backoff on connection errors and 5xx
@@ -120,10 +167,11 @@ fn get_with_retries(
     agent: &ureq::Agent,
     url: &str,
     policy: &HttpPolicy,
+    known: Option<&Validators>,
 ) -> (Result<ureq::Response, Failure>, u32) {
     let mut attempt = 0;
     loop {
-        let outcome = get_following_redirects(agent, url);
+        let outcome = get_following_redirects(agent, url, known);
         let retryable = match &outcome {
             Ok(_) => false,
             Err(Failure::Http(e)) => match e.as_ref() {

@@ -10,7 +10,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 
 use super::gzip;
+use super::http::Download;
 pub use super::http::HttpPolicy;
+use super::validators::Validators;
 
 pub const DEFAULT_URL: &str = "https://storage.googleapis.com/xcc-de-assessment/events.json";
 
@@ -57,10 +59,20 @@ pub struct Opened {
     pub bytes_read: Arc<AtomicU64>,
     /// Whether the bytes are gzip, read decompressed.
     pub gzip: bool,
+    /// What the server of a URL said identifies the body (none for any other source).
+    pub validators: Validators,
 }
 
-pub fn open(source: Source, policy: &HttpPolicy) -> Result<Opened> {
+/// Opens `source`; a URL is downloaded, conditionally when the validators of an earlier
+/// download of it are `known`. `None`: the server answered that the body is unchanged since
+/// that download (304 Not Modified), and sent none.
+pub fn open(
+    source: Source,
+    policy: &HttpPolicy,
+    known: Option<&Validators>,
+) -> Result<Option<Opened>> {
     let label = source.label();
+    let mut validators = Validators::default();
     let (reader, total_bytes): (Box<dyn Read + Send>, Option<u64>) = match source {
         Source::Stdin => (Box::new(io::stdin()), None),
         Source::File(path) => {
@@ -73,7 +85,17 @@ pub fn open(source: Source, policy: &HttpPolicy) -> Result<Opened> {
                 .map(|m| m.len());
             (Box::new(file), size)
         }
-        Source::Url(url) => super::http::download(&url, policy)?,
+        Source::Url(url) => match super::http::download(&url, policy, known)? {
+            Download::Unchanged => return Ok(None),
+            Download::Body {
+                reader,
+                length,
+                validators: sent,
+            } => {
+                validators = sent;
+                (reader, length)
+            }
+        },
         Source::Stream { reader, .. } => (reader, None),
     };
     // Debug builds (the ones the tests run) only: a fault a test can ask for (see `fault`).
@@ -87,12 +109,13 @@ pub fn open(source: Source, policy: &HttpPolicy) -> Result<Opened> {
     });
     let (reader, gzip) =
         gzip::transparent(counted).with_context(|| format!("cannot read {label}"))?;
-    Ok(Opened {
+    Ok(Some(Opened {
         reader,
         total_bytes,
         bytes_read,
         gzip,
-    })
+        validators,
+    }))
 }
 
 struct CountingReader<R> {

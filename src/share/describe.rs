@@ -42,6 +42,13 @@ pub fn describe(conn: &Connection, opts: &ShareOptions) -> Result<()> {
         None,
         "In this shared file it has no rows: they serve later ingests, and a shared file takes none.",
     )?;
+    for validator in ["etag", "last_modified"] {
+        note(
+            Some("ingests"),
+            Some(validator),
+            "In this shared file it is empty: it serves later ingests, and a shared file takes none.",
+        )?;
+    }
     Ok(())
 }
 

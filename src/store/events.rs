@@ -263,7 +263,14 @@ mod tests {
     /// A new file with one ingest row, and one event already stored in it.
     fn store_with_one_event(conn: &Connection) -> i64 {
         schema::create(conn).unwrap();
-        let ingest = ingests::start(conn, "test", "2026-01-01T00:00:00.000000Z", 1 << 20).unwrap();
+        let ingest = ingests::start(
+            conn,
+            "test",
+            "2026-01-01T00:00:00.000000Z",
+            1 << 20,
+            &Default::default(),
+        )
+        .unwrap();
         let mut writer = EventWriter::new(conn, ingest).unwrap();
         assert!(writer.is_bulk_load());
         assert_eq!(writer.write(&event(1)).unwrap(), Written::Stored);
@@ -435,7 +442,14 @@ mod tests {
     fn a_repeat_within_a_bulk_load_is_recognised() {
         let conn = Connection::open_in_memory().unwrap();
         schema::create(&conn).unwrap();
-        let ingest = ingests::start(&conn, "test", "2026-01-01T00:00:00.000000Z", 1 << 20).unwrap();
+        let ingest = ingests::start(
+            &conn,
+            "test",
+            "2026-01-01T00:00:00.000000Z",
+            1 << 20,
+            &Default::default(),
+        )
+        .unwrap();
         let mut writer = EventWriter::new(&conn, ingest).unwrap();
         assert_eq!(writer.write(&event(5)).unwrap(), Written::Stored);
         assert_eq!(writer.write(&event(5)).unwrap(), Written::Duplicate);

@@ -15,10 +15,10 @@ use rusqlite::Connection;
 
 use super::schema::{self, SCHEMA_VERSION, SHARED_LEAVES_OUT};
 use crate::queries;
-use crate::queries::schemas::{V1, V2, V3, V4, V5, V6, V7};
+use crate::queries::schemas::{V1, V2, V3, V4, V5, V6, V7, V8};
 
 /// The frozen schema of each older version, version 1 first.
-const FROZEN: [&str; 7] = [V1, V2, V3, V4, V5, V6, V7];
+const FROZEN: [&str; 8] = [V1, V2, V3, V4, V5, V6, V7, V8];
 
 /// One entry of `sqlite_schema`.
 #[derive(Debug, Clone, PartialEq)]

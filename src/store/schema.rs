@@ -9,7 +9,7 @@ use super::meta::{self, TOOL_VERSION};
 
 /// The version `schema.sql` makes. Raised by one with every step appended to the list of
 /// migrations (`upgrade::steps`), which brings older files up to it.
-pub const SCHEMA_VERSION: i64 = 8;
+pub const SCHEMA_VERSION: i64 = 9;
 pub const DEFAULT_TIMEOUT_SECONDS: i64 = 30 * 60;
 
 /// The indexes on `events` that a load into an empty table builds afterwards in one pass.

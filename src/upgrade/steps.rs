@@ -43,6 +43,10 @@ pub const MIGRATIONS: &[Migration] = &[
         to: 8,
         apply: readable_everywhere,
     },
+    Migration {
+        to: 9,
+        apply: download_validators,
+    },
 ];
 
 /// Version 1 → 2: the sessions table made anew in (customer_id, session_number) order. As
@@ -140,6 +144,14 @@ fn readable_everywhere(conn: &Connection) -> Result<String> {
     step?;
     sensitivity::refresh(conn)?;
     Ok("every table with a rowid, the calendar of the events' days made".to_string())
+}
+
+/// Version 8 → 9: the ledger keeps the validators of each download (ETag, Last-Modified), for
+/// the conditional GET of the next ingest of the same URL, and names the ingest whose body a
+/// 304 Not Modified stands for. Columns added, NULL in every row already there.
+fn download_validators(conn: &Connection) -> Result<String> {
+    conn.execute_batch(queries::migrations::DOWNLOAD_VALIDATORS)?;
+    Ok("the ledger keeps each download's ETag and Last-Modified".to_string())
 }
 
 #[cfg(test)]

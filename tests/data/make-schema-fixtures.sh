@@ -18,8 +18,9 @@ declare -A commit=(
     [5]=7305f83
     [6]=f811269
     [7]=e789cd2
+    [8]=d61ca39
 )
-versions=("${@:-1 2 3 4 5 6 7}")
+versions=("${@:-1 2 3 4 5 6 7 8}")
 for v in ${versions[*]}; do
     src=$(mktemp -d)
     git archive "${commit[$v]}" | tar -x -C "$src"

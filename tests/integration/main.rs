@@ -21,6 +21,7 @@ mod metrics;
 mod openapi;
 mod postgres;
 mod ranges;
+mod refresh;
 mod regressions;
 mod reingest;
 mod reliability;

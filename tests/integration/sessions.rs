@@ -348,7 +348,7 @@ fn a_version_1_file_is_read_as_it_is_and_upgraded_by_the_first_writer() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         out.stderr.contains(&format!(
-            "xcc: upgraded {db} from schema version 1 to 8 (sessions in customer order; order rows filled from the sessions; tables of the figures at other session timeouts made; per-customer figures at other session timeouts dropped; times that only render their integers no longer stored; event types and URLs stored once: 9 types, 232 URLs, 308 sessions rebuilt; every table with a rowid, the calendar of the events' days made)"
+            "xcc: upgraded {db} from schema version 1 to 9 (sessions in customer order; order rows filled from the sessions; tables of the figures at other session timeouts made; per-customer figures at other session timeouts dropped; times that only render their integers no longer stored; event types and URLs stored once: 9 types, 232 URLs, 308 sessions rebuilt; every table with a rowid, the calendar of the events' days made; the ledger keeps each download's ETag and Last-Modified)"
         )),
         "{}",
         out.stderr

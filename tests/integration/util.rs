@@ -6,7 +6,7 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -263,6 +263,123 @@ pub enum Reply {
     Stall(Vec<u8>, usize, u64),
     /// 302 to the same URL again: a redirect loop.
     RedirectToSelf,
+    /// 302 to this URL.
+    RedirectTo(String),
+    /// The file a [`Resource`] is, answered as it is when the request comes.
+    Resource(Arc<Resource>),
+}
+
+/// A file behind the test server, served as a static file server or a bucket serves one: with
+/// its ETag and Last-Modified when it has them, and with 304 Not Modified and no body to a GET
+/// whose validators it meets (RFC 9110 §13.2.2: If-None-Match, weakly compared, decides when
+/// it is sent; If-Modified-Since only when it is not). It counts the body bytes it sends and
+/// notes each request's conditions; the test changes it between ingests.
+pub struct Resource(Mutex<ResourceState>);
+
+#[derive(Clone, Debug, Default)]
+pub struct ResourceState {
+    pub body: Vec<u8>,
+    pub etag: Option<String>,
+    /// An HTTP date (`Wed, 25 May 2022 05:44:03 GMT`).
+    pub last_modified: Option<String>,
+    /// Whether If-None-Match and If-Modified-Since are looked at: a server that ignores them
+    /// answers 200 with the body every time.
+    pub honours_conditions: bool,
+    /// The body bytes sent so far, every answer's.
+    pub body_bytes_sent: usize,
+    /// Each request's If-None-Match and If-Modified-Since, in order.
+    pub conditions: Vec<(Option<String>, Option<String>)>,
+    /// Each answer's status, in order.
+    pub statuses: Vec<u16>,
+}
+
+impl Resource {
+    pub fn new(state: ResourceState) -> Arc<Resource> {
+        Arc::new(Resource(Mutex::new(state)))
+    }
+
+    /// What the resource is and has done so far.
+    pub fn state(&self) -> ResourceState {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// Changes the resource, as a new file published in its place.
+    pub fn change(&self, change: impl FnOnce(&mut ResourceState)) {
+        change(&mut self.0.lock().unwrap());
+    }
+
+    fn answer(&self, headers: &[String], stream: &mut TcpStream) -> std::io::Result<()> {
+        let mut state = self.0.lock().unwrap();
+        let header = |name: &str| {
+            headers.iter().find_map(|line| {
+                let (key, value) = line.split_once(':')?;
+                key.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| value.trim().to_string())
+            })
+        };
+        let asked = (header("If-None-Match"), header("If-Modified-Since"));
+        let unchanged = state.honours_conditions && state.unchanged_for(&asked);
+        state.conditions.push(asked);
+        let mut head = String::new();
+        for (name, value) in [
+            ("ETag", &state.etag),
+            ("Last-Modified", &state.last_modified),
+        ] {
+            if let Some(value) = value {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+        }
+        if unchanged {
+            state.statuses.push(304);
+            return stream.write_all(
+                format!("HTTP/1.1 304 Not Modified\r\n{head}Connection: close\r\n\r\n").as_bytes(),
+            );
+        }
+        state.statuses.push(200);
+        stream.write_all(
+            format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n{head}Connection: close\r\n\r\n",
+                state.body.len()
+            )
+            .as_bytes(),
+        )?;
+        stream.write_all(&state.body)?;
+        state.body_bytes_sent += state.body.len();
+        Ok(())
+    }
+}
+
+impl ResourceState {
+    /// Whether a GET with these If-None-Match and If-Modified-Since gets 304.
+    fn unchanged_for(
+        &self,
+        (if_none_match, if_modified_since): &(Option<String>, Option<String>),
+    ) -> bool {
+        if let Some(tags) = if_none_match {
+            let weak = |tag: &str| tag.trim().trim_start_matches("W/").to_string();
+            return self.etag.as_ref().is_some_and(|etag| {
+                tags.split(',')
+                    .any(|tag| tag.trim() == "*" || weak(tag) == weak(etag))
+            });
+        }
+        match (if_modified_since, &self.last_modified) {
+            (Some(since), Some(modified)) => match (http_date(since), http_date(modified)) {
+                (Some(since), Some(modified)) => modified <= since,
+                // A date that is not one is ignored (RFC 9110 §13.1.3).
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+}
+
+/// An HTTP date (IMF-fixdate: `Wed, 25 May 2022 05:44:03 GMT`), read by `time`.
+pub fn http_date(text: &str) -> Option<time::PrimitiveDateTime> {
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    time::PrimitiveDateTime::parse(text, format).ok()
 }
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 answering requests with `replies` in turn (the last
@@ -285,12 +402,13 @@ pub fn http_server(replies: Vec<Reply>) -> (String, Arc<AtomicUsize>) {
 
 fn answer(mut stream: TcpStream, reply: Reply) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut headers = Vec::new();
     let mut line = String::new();
     while reader.read_line(&mut line).unwrap_or(0) > 0 {
         if line == "\r\n" {
             break;
         }
-        line.clear();
+        headers.push(std::mem::take(&mut line));
     }
     let head = |status: &str, len: usize| {
         format!("HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {len}\r\nConnection: close\r\n\r\n")
@@ -311,6 +429,10 @@ fn answer(mut stream: TcpStream, reply: Reply) {
         Reply::RedirectToSelf => stream.write_all(
             b"HTTP/1.1 302 Found\r\nLocation: /events.json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
         ),
+        Reply::RedirectTo(url) => stream.write_all(
+            format!("HTTP/1.1 302 Found\r\nLocation: {url}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").as_bytes(),
+        ),
+        Reply::Resource(resource) => resource.answer(&headers, &mut stream),
         Reply::CutAfter(body, sent) => stream
             .write_all(head("200 OK", body.len()).as_bytes())
             .and_then(|_| stream.write_all(&body[..sent])),

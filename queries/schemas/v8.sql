@@ -1,0 +1,438 @@
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE ingests (
+    id           INTEGER PRIMARY KEY,
+    source       TEXT    NOT NULL,
+    started_at   TEXT    NOT NULL,
+    finished_at  TEXT    NOT NULL,
+    tool_version TEXT    NOT NULL,
+    lines_read   INTEGER NOT NULL,
+    stored       INTEGER NOT NULL,
+    duplicates   INTEGER NOT NULL,
+    rejected     INTEGER NOT NULL,
+    bytes        INTEGER NOT NULL,
+    -- the earliest and latest timestamp among the events this ingest stored
+    first_event_at TEXT,
+    last_event_at  TEXT, max_line_bytes INTEGER,
+    CHECK (lines_read = stored + duplicates + rejected)
+);
+CREATE TABLE ingest_blocks (
+    ingest_id  INTEGER NOT NULL REFERENCES ingests(id),
+    block      INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL,
+    end_line   INTEGER NOT NULL,
+    records    INTEGER NOT NULL,
+    hash       BLOB    NOT NULL,
+    PRIMARY KEY (ingest_id, block)
+);
+CREATE TABLE event_types (
+    id   INTEGER PRIMARY KEY,
+    name TEXT    NOT NULL UNIQUE
+);
+CREATE TABLE urls (
+    id  INTEGER PRIMARY KEY,
+    url TEXT    NOT NULL UNIQUE
+);
+CREATE TABLE events (
+    id          INTEGER NOT NULL,
+    type_id     INTEGER NOT NULL REFERENCES event_types(id),
+    customer_id INTEGER,
+    timestamp_given TEXT,
+    ts_us       INTEGER NOT NULL,
+    user_agent  TEXT,
+    ip_v4       INTEGER,
+    ip          TEXT,
+    page_id     INTEGER REFERENCES urls(id),
+    referrer_id INTEGER REFERENCES urls(id),
+    query       TEXT,
+    product     INTEGER,
+    position    INTEGER,
+    extra       TEXT,
+    ingest_id   INTEGER NOT NULL REFERENCES ingests(id)
+);
+CREATE TABLE rejects (
+    id          INTEGER PRIMARY KEY,
+    ingest_id   INTEGER NOT NULL REFERENCES ingests(id),
+    source      TEXT    NOT NULL,
+    line_number INTEGER NOT NULL,
+    reason      TEXT    NOT NULL,
+    raw         BLOB    NOT NULL
+);
+CREATE INDEX rejects_by_ingest_line ON rejects (ingest_id, line_number);
+CREATE TABLE sessions (
+    id               INTEGER NOT NULL,
+    customer_id      INTEGER NOT NULL,
+    session_number   INTEGER NOT NULL,
+    started_us       INTEGER NOT NULL,
+    ended_us         INTEGER NOT NULL,
+    duration_seconds REAL    NOT NULL,
+    event_count      INTEGER NOT NULL,
+    page_view_count  INTEGER NOT NULL,
+    order_count      INTEGER NOT NULL,
+    first_order_us   INTEGER,
+    referrer         TEXT,
+    referrer_host    TEXT,
+    landing_page     TEXT
+);
+CREATE TABLE order_visits (
+    customer_id         INTEGER NOT NULL,
+    order_number        INTEGER NOT NULL,
+    session_id          INTEGER NOT NULL,
+    session_number      INTEGER NOT NULL,
+    visits_before_order INTEGER NOT NULL,
+    PRIMARY KEY (customer_id, order_number)
+);
+CREATE INDEX order_visits_by_visits ON order_visits (visits_before_order);
+CREATE TABLE first_orders (
+    customer_id                INTEGER PRIMARY KEY,
+    session_id                 INTEGER NOT NULL,
+    sessions_until_first_order INTEGER NOT NULL,
+    minutes_before_first_order REAL    NOT NULL
+);
+CREATE INDEX first_orders_by_minutes ON first_orders (minutes_before_first_order);
+CREATE TABLE history (
+    id                        INTEGER PRIMARY KEY,
+    command                   TEXT    NOT NULL CHECK (command IN ('ingest', 'sessionize')),
+    ingest_id                 INTEGER REFERENCES ingests(id),
+    finished_at               TEXT    NOT NULL,
+    timeout_seconds           INTEGER NOT NULL,
+    median_visits_before      REAL,
+    median_visits_after       REAL,
+    median_minutes_before     REAL,
+    median_minutes_after      REAL,
+    sessions_before           INTEGER NOT NULL,
+    sessions_after            INTEGER NOT NULL,
+    ordering_sessions_before  INTEGER NOT NULL,
+    ordering_sessions_after   INTEGER NOT NULL,
+    customers_before          INTEGER NOT NULL,
+    customers_after           INTEGER NOT NULL,
+    events_before             INTEGER NOT NULL,
+    events_after              INTEGER NOT NULL,
+    new_events                INTEGER NOT NULL,
+    late_events               INTEGER NOT NULL,
+    customers_touched         INTEGER NOT NULL,
+    sessions_rebuilt          INTEGER NOT NULL
+);
+CREATE TABLE sensitivity (
+    timeout_seconds                              INTEGER PRIMARY KEY,
+    sessions                                     INTEGER NOT NULL,
+    ordering_sessions                            INTEGER NOT NULL,
+    median_visits_before_order                   REAL,
+    median_session_duration_minutes_before_order REAL
+);
+CREATE TABLE dictionary (
+    name        TEXT NOT NULL,
+    column_name TEXT,
+    kind        TEXT NOT NULL CHECK (kind IN ('table', 'view', 'column')),
+    description TEXT NOT NULL,
+    UNIQUE (name, column_name)
+);
+CREATE TABLE calendar (
+    day  INTEGER PRIMARY KEY,
+    date TEXT    NOT NULL
+);
+CREATE TABLE column_types (
+    integer_value BIGINT,
+    real_value    DOUBLE,
+    text_value    TEXT
+);
+CREATE VIEW v_sessions AS
+SELECT * FROM (
+SELECT s.id AS session_id,
+       s.customer_id,
+       s.session_number,
+       sd.date || printf('T%02d:%02d:%02d.%06dZ',
+           CAST(((s.started_us % 86400000000 + 86400000000) % 86400000000 - (s.started_us % 3600000000 + 3600000000) % 3600000000) / 3600000000 AS BIGINT),
+           CAST(((s.started_us % 3600000000 + 3600000000) % 3600000000 - (s.started_us % 60000000 + 60000000) % 60000000) / 60000000 AS BIGINT),
+           CAST(((s.started_us % 60000000 + 60000000) % 60000000 - (s.started_us % 1000000 + 1000000) % 1000000) / 1000000 AS BIGINT),
+           CAST((s.started_us % 1000000 + 1000000) % 1000000 AS BIGINT)) AS started_at,
+       ed.date || printf('T%02d:%02d:%02d.%06dZ',
+           CAST(((s.ended_us % 86400000000 + 86400000000) % 86400000000 - (s.ended_us % 3600000000 + 3600000000) % 3600000000) / 3600000000 AS BIGINT),
+           CAST(((s.ended_us % 3600000000 + 3600000000) % 3600000000 - (s.ended_us % 60000000 + 60000000) % 60000000) / 60000000 AS BIGINT),
+           CAST(((s.ended_us % 60000000 + 60000000) % 60000000 - (s.ended_us % 1000000 + 1000000) % 1000000) / 1000000 AS BIGINT),
+           CAST((s.ended_us % 1000000 + 1000000) % 1000000 AS BIGINT)) AS ended_at,
+       s.duration_seconds / 60.0 AS duration_minutes,
+       s.event_count,
+       s.page_view_count,
+       s.order_count,
+       CASE WHEN s.order_count > 0 THEN 1 ELSE 0 END AS is_ordering,
+       fd.date || printf('T%02d:%02d:%02d.%06dZ',
+           CAST(((s.first_order_us % 86400000000 + 86400000000) % 86400000000 - (s.first_order_us % 3600000000 + 3600000000) % 3600000000) / 3600000000 AS BIGINT),
+           CAST(((s.first_order_us % 3600000000 + 3600000000) % 3600000000 - (s.first_order_us % 60000000 + 60000000) % 60000000) / 60000000 AS BIGINT),
+           CAST(((s.first_order_us % 60000000 + 60000000) % 60000000 - (s.first_order_us % 1000000 + 1000000) % 1000000) / 1000000 AS BIGINT),
+           CAST((s.first_order_us % 1000000 + 1000000) % 1000000 AS BIGINT)) AS first_order_at,
+       s.referrer,
+       COALESCE(s.referrer_host, '(direct)') AS referrer_host,
+       s.landing_page
+FROM sessions AS s
+LEFT JOIN calendar AS sd ON sd.day = (s.started_us - (s.started_us % 86400000000 + 86400000000) % 86400000000) / 86400000000
+LEFT JOIN calendar AS ed ON ed.day = (s.ended_us - (s.ended_us % 86400000000 + 86400000000) % 86400000000) / 86400000000
+LEFT JOIN calendar AS fd ON fd.day = (s.first_order_us - (s.first_order_us % 86400000000 + 86400000000) % 86400000000) / 86400000000
+UNION ALL
+SELECT integer_value, integer_value, integer_value, text_value, text_value, real_value,
+       integer_value, integer_value, integer_value, integer_value, text_value, text_value,
+       text_value, text_value
+FROM column_types WHERE 1 = 0
+) AS typed;
+CREATE VIEW v_events AS
+SELECT * FROM (
+SELECT e.id, t.name AS type, e.customer_id,
+       coalesce(e.timestamp_given, c.date || printf('T%02d:%02d:%02d.%06dZ',
+           CAST(((e.ts_us % 86400000000 + 86400000000) % 86400000000 - (e.ts_us % 3600000000 + 3600000000) % 3600000000) / 3600000000 AS BIGINT),
+           CAST(((e.ts_us % 3600000000 + 3600000000) % 3600000000 - (e.ts_us % 60000000 + 60000000) % 60000000) / 60000000 AS BIGINT),
+           CAST(((e.ts_us % 60000000 + 60000000) % 60000000 - (e.ts_us % 1000000 + 1000000) % 1000000) / 1000000 AS BIGINT),
+           CAST((e.ts_us % 1000000 + 1000000) % 1000000 AS BIGINT))) AS "timestamp",
+       e.ts_us, e.user_agent,
+       coalesce(e.ip, (e.ip_v4 >> 24) || '.' || ((e.ip_v4 >> 16) & 255) || '.' || ((e.ip_v4 >> 8) & 255) || '.' || (e.ip_v4 & 255)) AS ip,
+       p.url AS page, r.url AS referrer, e.query, e.product,
+       e.position, e.extra, e.ingest_id
+FROM events AS e
+LEFT JOIN event_types AS t ON t.id = e.type_id
+LEFT JOIN urls AS p ON p.id = e.page_id
+LEFT JOIN urls AS r ON r.id = e.referrer_id
+LEFT JOIN calendar AS c ON c.day = (e.ts_us - (e.ts_us % 86400000000 + 86400000000) % 86400000000) / 86400000000
+UNION ALL
+SELECT integer_value, text_value, integer_value, text_value, integer_value, text_value,
+       text_value, text_value, text_value, text_value, integer_value, integer_value,
+       text_value, integer_value
+FROM column_types WHERE 1 = 0
+) AS typed;
+CREATE VIEW v_order_visits AS
+SELECT customer_id, session_id, session_number, order_number, visits_before_order
+FROM order_visits;
+CREATE VIEW v_first_order AS
+SELECT customer_id, session_id, sessions_until_first_order, minutes_before_first_order
+FROM first_orders;
+CREATE VIEW v_referrers AS
+WITH ranked AS (
+    SELECT COALESCE(referrer_host, '(direct)') AS referrer_host,
+           duration_seconds / 60.0 AS minutes,
+           CASE WHEN order_count > 0 THEN 1 ELSE 0 END AS ordering,
+           ROW_NUMBER() OVER (PARTITION BY referrer_host ORDER BY duration_seconds) AS rn,
+           COUNT(*) OVER (PARTITION BY referrer_host) AS n
+    FROM sessions
+)
+SELECT * FROM (
+SELECT referrer_host,
+       COUNT(*) AS sessions,
+       SUM(ordering) AS ordering_sessions,
+       1.0 * SUM(ordering) / COUNT(*) AS ordering_share,
+       -- the middle row (n odd) or the two middle rows (n even): 2·rn in [n, n + 2]
+       AVG(minutes) FILTER (WHERE 2 * rn BETWEEN n AND n + 2) AS median_minutes,
+       AVG(minutes) AS mean_minutes,
+       -- rank h = (n - 1) · 0.9 interpolated between rows k + 1 and k + 2, k = floor(h):
+       -- row rn is k + 1 when 10 (rn - 1) <= 9 (n - 1) < 10 rn, all in integers
+       SUM(CASE
+               WHEN 10 * (rn - 1) <= 9 * (n - 1) AND 9 * (n - 1) < 10 * rn
+                   THEN minutes * (1 - (9 * (n - 1) - 10 * (rn - 1)) / 10.0)
+               WHEN 10 * (rn - 2) <= 9 * (n - 1) AND 9 * (n - 1) < 10 * (rn - 1)
+                   THEN minutes * ((9 * (n - 1) - 10 * (rn - 2)) / 10.0)
+               ELSE 0
+           END) AS p90_minutes
+FROM ranked
+GROUP BY referrer_host
+UNION ALL
+SELECT text_value, integer_value, integer_value, real_value, real_value, real_value, real_value
+FROM column_types WHERE 1 = 0
+) AS typed
+ORDER BY sessions DESC, referrer_host;
+CREATE VIEW v_sensitivity AS
+WITH timeouts (seconds) AS (
+    VALUES (600), (900), (1200), (1800), (2700), (3600), (5400), (7200)
+    UNION
+    SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'session_timeout_seconds'
+),
+gaps AS (
+    SELECT t.seconds, e.customer_id, e.ts_us, e.id,
+           CASE WHEN e.type_id = (SELECT id FROM event_types WHERE name = 'placed_order')
+                THEN 1 ELSE 0 END AS is_order,
+           -- the first event (no previous one) and a gap of the timeout or more start one
+           CASE WHEN e.ts_us - LAG(e.ts_us) OVER w < CAST(t.seconds AS BIGINT) * 1000000
+                THEN 0 ELSE 1 END AS starts
+    FROM timeouts AS t
+    CROSS JOIN events AS e
+    WHERE e.customer_id IS NOT NULL
+    WINDOW w AS (PARTITION BY t.seconds, e.customer_id ORDER BY e.ts_us, e.id)
+),
+numbered AS (
+    SELECT seconds, customer_id, ts_us, is_order,
+           SUM(starts) OVER (PARTITION BY seconds, customer_id ORDER BY ts_us, id
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS session_number
+    FROM gaps
+),
+sessions_at AS (
+    SELECT seconds, customer_id, session_number,
+           MIN(ts_us) AS started_us,
+           MAX(ts_us) AS ended_us,
+           MIN(CASE WHEN is_order = 1 THEN ts_us END) AS first_order_us
+    FROM numbered
+    GROUP BY seconds, customer_id, session_number
+),
+ordering_at AS (
+    SELECT seconds, customer_id, session_number,
+           session_number - COALESCE(LAG(session_number) OVER c, 0) AS visits,
+           ROW_NUMBER() OVER c AS order_number,
+           (COALESCE(earlier_us, 0) + (first_order_us - started_us)) / 60000000.0 AS minutes
+    FROM (SELECT s.*,
+                 SUM(ended_us - started_us) OVER (
+                     PARTITION BY seconds, customer_id ORDER BY session_number
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_us
+          FROM sessions_at AS s) AS s
+    WHERE first_order_us IS NOT NULL
+    WINDOW c AS (PARTITION BY seconds, customer_id ORDER BY session_number)
+),
+counts AS (
+    SELECT seconds, COUNT(*) AS sessions,
+           SUM(CASE WHEN first_order_us IS NOT NULL THEN 1 ELSE 0 END) AS ordering_sessions
+    FROM sessions_at
+    GROUP BY seconds
+),
+visits_ranked AS (
+    SELECT seconds, visits AS x,
+           ROW_NUMBER() OVER (PARTITION BY seconds ORDER BY visits) AS rn,
+           COUNT(*) OVER (PARTITION BY seconds) AS n
+    FROM ordering_at
+),
+minutes_ranked AS (
+    SELECT seconds, minutes AS x,
+           ROW_NUMBER() OVER (PARTITION BY seconds ORDER BY minutes) AS rn,
+           COUNT(*) OVER (PARTITION BY seconds) AS n
+    FROM ordering_at
+    WHERE order_number = 1
+),
+medians AS (
+    SELECT t.seconds,
+           (SELECT AVG(x) FROM visits_ranked AS v
+            WHERE v.seconds = t.seconds AND 2 * v.rn BETWEEN v.n AND v.n + 2) AS visits,
+           (SELECT AVG(x) FROM minutes_ranked AS m
+            WHERE m.seconds = t.seconds AND 2 * m.rn BETWEEN m.n AND m.n + 2) AS minutes
+    FROM timeouts AS t
+),
+answer AS (
+    SELECT timeout_seconds AS seconds, sessions, ordering_sessions, median_visits_before_order,
+           median_session_duration_minutes_before_order
+    FROM sensitivity
+    UNION ALL
+    SELECT t.seconds, COALESCE(c.sessions, 0), COALESCE(c.ordering_sessions, 0), m.visits,
+           m.minutes
+    FROM timeouts AS t
+    LEFT JOIN counts AS c ON c.seconds = t.seconds
+    JOIN medians AS m ON m.seconds = t.seconds
+    WHERE NOT EXISTS (SELECT 1 FROM sensitivity)
+)
+SELECT * FROM (
+SELECT CASE WHEN seconds % 60 = 0 THEN CAST((seconds - seconds % 60) / 60 AS INTEGER)
+            ELSE seconds / 60.0 END AS timeout_minutes,
+       sessions,
+       ordering_sessions,
+       median_visits_before_order,
+       median_session_duration_minutes_before_order
+FROM answer
+UNION ALL
+SELECT real_value, integer_value, integer_value, real_value, real_value
+FROM column_types WHERE 1 = 0
+) AS typed
+ORDER BY timeout_minutes;
+CREATE VIEW v_history AS
+SELECT id, command, ingest_id, finished_at, timeout_seconds,
+       median_visits_before, median_visits_after,
+       median_minutes_before, median_minutes_after,
+       sessions_before, sessions_after, ordering_sessions_before, ordering_sessions_after,
+       customers_before, customers_after, events_before, events_after,
+       new_events, late_events, customers_touched, sessions_rebuilt
+FROM history
+ORDER BY id;
+CREATE VIEW v_dictionary AS
+SELECT d.name, d.column_name, d.kind, d.description
+FROM dictionary AS d
+JOIN (SELECT name,
+             CASE name
+                 WHEN 'about' THEN 0
+                 WHEN 'v_metrics_orders' THEN 1
+                 WHEN 'v_order_visits' THEN 2
+                 WHEN 'v_first_order' THEN 3
+                 WHEN 'v_referrers' THEN 4
+                 WHEN 'v_sensitivity' THEN 5
+                 WHEN 'v_sessions' THEN 6
+                 WHEN 'v_history' THEN 7
+                 WHEN 'sessions' THEN 10
+                 WHEN 'events' THEN 11
+                 WHEN 'event_types' THEN 12
+                 WHEN 'urls' THEN 13
+                 WHEN 'meta' THEN 31
+                 WHEN 'ingests' THEN 32
+                 WHEN 'rejects' THEN 33
+                 WHEN 'ingest_blocks' THEN 34
+                 WHEN 'dictionary' THEN 35
+                 ELSE CASE WHEN kind = 'view' THEN 8 ELSE 20 END
+             END AS position
+      FROM dictionary
+      WHERE column_name IS NULL) AS named ON named.name = d.name
+ORDER BY named.position,
+         d.name,
+         CASE WHEN d.column_name IS NULL THEN 0 ELSE 1 END,
+         d.column_name;
+CREATE VIEW about AS
+SELECT * FROM (
+SELECT 'read me first' AS item,
+       'Sessions of a webshop''s clickstream, made by xcc. Start with v_metrics_orders: the two order metrics of the brief in one row. v_order_visits and v_first_order hold them per ordering session and per customer, v_referrers and v_sensitivity the session durations by referrer and the metrics at other session timeouts. v_dictionary explains every table, view and column.' AS value
+UNION ALL SELECT key, value FROM meta
+UNION ALL SELECT 'events in this file', CAST((SELECT COUNT(*) FROM events) AS TEXT)
+UNION ALL SELECT 'events stored by the ingests below', CAST((SELECT COALESCE(SUM(stored), 0) FROM ingests) AS TEXT)
+UNION ALL SELECT 'lines rejected by the ingests below (why: table rejects, or reject_reasons in a shared file)', CAST((SELECT COALESCE(SUM(rejected), 0) FROM ingests) AS TEXT)
+UNION ALL SELECT 'customers with sessions', CAST((SELECT COUNT(*) FROM sessions WHERE session_number = 1) AS TEXT)
+UNION ALL SELECT 'sessions', CAST((SELECT COUNT(*) FROM sessions) AS TEXT)
+UNION ALL SELECT 'ordering sessions', CAST((SELECT COUNT(*) FROM sessions WHERE order_count > 0) AS TEXT)
+UNION ALL SELECT 'first event', CAST((SELECT MIN(first_event_at) FROM ingests) AS TEXT)
+UNION ALL SELECT 'last event', CAST((SELECT MAX(last_event_at) FROM ingests) AS TEXT)
+UNION ALL
+SELECT 'ingest ' || CAST(id AS TEXT),
+       source || ', finished ' || CAST(finished_at AS TEXT) || ' by xcc ' || tool_version
+           || ': ' || CAST(lines_read AS TEXT) || ' lines read, ' || CAST(stored AS TEXT)
+           || ' stored, ' || CAST(duplicates AS TEXT) || ' duplicates, '
+           || CAST(rejected AS TEXT) || ' rejected'
+FROM ingests
+UNION ALL
+SELECT text_value, text_value FROM column_types WHERE 1 = 0
+) AS typed;
+CREATE VIEW v_metrics_orders AS
+SELECT * FROM (
+-- GET /metrics/orders, and the view v_metrics_orders (made from this file): the two medians
+-- of the brief, over the rows of v_order_visits and v_first_order. Of n values in order, the
+-- median is the middle one (n odd) or the mean of the two middle ones (n even): the rows
+-- after the first (n - 1) div 2, one of them for odd n, two for even n. Read in the order of
+-- the value indexes of order_visits and first_orders, so only the lower half is read.
+-- With from, to or referrer, GET /metrics/orders gives the p50 values of orders_detail.sql.
+-- Portable: (m - m % 2) / 2 divides an even number, which every engine does exactly, and the
+-- CAST makes the result an integer where `/` gives a float. No ordering session gives NULL.
+WITH counts AS (
+    SELECT (SELECT COUNT(*) FROM v_order_visits) AS visits,
+           (SELECT COUNT(*) FROM v_first_order) AS customers
+)
+SELECT
+    (SELECT AVG(visits_before_order)
+     FROM (SELECT visits_before_order
+           FROM v_order_visits
+           ORDER BY visits_before_order
+           LIMIT (SELECT 2 - visits % 2 FROM counts)
+           OFFSET (SELECT CAST((visits - 1 - (visits - 1) % 2) / 2 AS INTEGER) FROM counts)
+          ) AS middle) AS median_visits_before_order,
+    (SELECT AVG(minutes_before_first_order)
+     FROM (SELECT minutes_before_first_order
+           FROM v_first_order
+           ORDER BY minutes_before_first_order
+           LIMIT (SELECT 2 - customers % 2 FROM counts)
+           OFFSET (SELECT CAST((customers - 1 - (customers - 1) % 2) / 2 AS INTEGER) FROM counts)
+          ) AS middle) AS median_session_duration_minutes_before_order
+UNION ALL
+SELECT real_value, real_value FROM column_types WHERE 1 = 0
+) AS typed;
+CREATE UNIQUE INDEX events_by_id ON events (id);
+CREATE INDEX events_by_customer_time ON events
+    (customer_id, ts_us, id, type_id, page_id, referrer_id)
+    WHERE customer_id IS NOT NULL;
+CREATE UNIQUE INDEX sessions_by_customer ON sessions (customer_id, session_number);
+CREATE INDEX sessions_ordering ON sessions (customer_id, session_number) WHERE order_count > 0;
+CREATE INDEX sessions_by_referrer_host ON sessions (referrer_host, duration_seconds, order_count);
