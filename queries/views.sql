@@ -309,9 +309,13 @@ UNION ALL SELECT 'last event', CAST((SELECT MAX(last_event_at) FROM ingests) AS 
 UNION ALL
 SELECT 'ingest ' || CAST(id AS TEXT),
        source || ', finished ' || CAST(finished_at AS TEXT) || ' by xcc ' || tool_version
-           || ': ' || CAST(lines_read AS TEXT) || ' lines read, ' || CAST(stored AS TEXT)
-           || ' stored, ' || CAST(duplicates AS TEXT) || ' duplicates, '
-           || CAST(rejected AS TEXT) || ' rejected'
+           || CASE WHEN unchanged_since IS NULL
+                   THEN ': ' || CAST(lines_read AS TEXT) || ' lines read, ' || CAST(stored AS TEXT)
+                        || ' stored, ' || CAST(duplicates AS TEXT) || ' duplicates, '
+                        || CAST(rejected AS TEXT) || ' rejected'
+                   ELSE ': unchanged since ingest ' || CAST(unchanged_since AS TEXT)
+                        || ' (the server answered 304 Not Modified), nothing read'
+              END
 FROM ingests
 UNION ALL
 SELECT text_value, text_value FROM column_types WHERE 1 = 0

@@ -168,6 +168,14 @@ fn a_refresh_of_an_unchanged_url_sends_no_body_and_changes_no_row() {
         ))
     );
     assert_eq!(offered_rows(&w), offered);
+    // The file at a glance says what each refresh was.
+    let about = w.rows("SELECT value FROM about WHERE item = 'ingest 2'");
+    assert!(
+        about[0].ends_with(
+            ": unchanged since ingest 1 (the server answered 304 Not Modified), nothing read\")"
+        ),
+        "{about:?}"
+    );
     let verified = run(&["verify", "--db", &w.db_str()], b"");
     assert_eq!(verified.code, 0, "{}", verified.stderr);
 }
