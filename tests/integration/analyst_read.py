@@ -47,11 +47,19 @@ def rows_of(rows):
     return sorted((tuple(kind(v) for v in row) for row in rows), key=repr)
 
 
-def same(a, b):
+# The one exception, said in queries/views.sql and docs/analysts.md: v_events has no arm of
+# column_types (it would make datasette's count of a million events too slow), so through
+# sqlite_scan its two computed texts arrive as the bytes of that text.
+TEXT_AS_BYTES = {("v_events", "scan"): {3, 6}}  # timestamp, ip
+
+
+def same(a, b, bytes_ok=frozenset()):
     if len(a) != len(b):
         return f"{len(b)} rows, SQLite reads {len(a)}"
     for ra, rb in zip(a, b):
-        for (ka, va), (kb, vb) in zip(ra, rb):
+        for i, ((ka, va), (kb, vb)) in enumerate(zip(ra, rb)):
+            if (ka, kb) == ("text", "bytes") and i in bytes_ok and vb == va.encode():
+                continue
             if ka != kb:
                 return f"a {ka} arrives as {kb}: {va!r} as {vb!r}"
             if ka == "number" and not math.isclose(va, vb, rel_tol=1e-12, abs_tol=0.0):
@@ -68,7 +76,8 @@ for name in names:
     for how, source in [("attach", f'f."{name}"'),
                         ("scan", f"sqlite_scan('{path}', '{name}')")]:
         try:
-            result[how] = same(want, rows_of(duck.execute(f"SELECT * FROM {source}").fetchall()))
+            got = duck.execute(f"SELECT * FROM {source}").fetchall()
+            result[how] = same(want, rows_of(got), TEXT_AS_BYTES.get((name, how), frozenset()))
             # A count takes another path in DuckDB's reader (by rowid, for a table).
             counted = duck.execute(f"SELECT count(*) FROM {source}").fetchone()[0]
             if result[how] == "ok" and counted != len(want):
