@@ -31,28 +31,11 @@ fn analysts_python() -> PathBuf {
     )
 }
 
-/// `xcc share` of the workspace's file into `name`, with `events` (logged-in or none).
-fn share(w: &Workspace, name: &str, events: &str) -> PathBuf {
-    let out = w.path(name);
-    let args = [
-        "share",
-        "--db",
-        &w.db_str(),
-        "--out",
-        out.to_str().unwrap(),
-        "--events",
-        events,
-    ];
-    let shared = run(&args, b"");
-    assert_eq!(shared.code, 0, "{}", shared.stderr);
-    out
-}
-
 /// The real sample, shared with its logged-in events.
 fn shared_sample() -> (Workspace, PathBuf, Value) {
     let w = Workspace::new();
     w.ingest(REAL_HEAD, b"");
-    let out = share(&w, "analysts.db", "logged-in");
+    let out = w.share("analysts.db", &["--events", "logged-in"]);
     let metrics = run(&["metrics", "orders", "--db", out.to_str().unwrap()], b"");
     assert_eq!(metrics.code, 0, "{}", metrics.stderr);
     (w, out, metrics.json())
@@ -130,8 +113,8 @@ fn three_files() -> (Workspace, Vec<PathBuf>) {
     w.ingest(REAL_HEAD, b"");
     let files = vec![
         w.db(),
-        share(&w, "logged-in.db", "logged-in"),
-        share(&w, "no-events.db", "none"),
+        w.share("logged-in.db", &["--events", "logged-in"]),
+        w.share("no-events.db", &["--events", "none"]),
     ];
     (w, files)
 }
@@ -303,7 +286,7 @@ fn the_python_examples_of_the_analysts_guide_print_what_it_shows() {
     // The guide's files: the real sample (sessions.db) and its shared file (analysts.db).
     let w = Workspace::new();
     w.ingest(REAL_HEAD, b"");
-    share(&w, "analysts.db", "none");
+    w.share("analysts.db", &["--events", "none"]);
     let dir = w.db().parent().unwrap().to_path_buf();
     for (i, (code, shown)) in examples.iter().enumerate() {
         let script = dir.join(format!("example{i}.py"));

@@ -9,20 +9,7 @@ use std::time::{Duration, Instant};
 use rusqlite::Connection;
 
 use crate::needs::wait_with_peak_rss;
-use crate::util::{generated, run, xcc, Rng, Workspace, REAL_HEAD};
-
-/// A shared file of the real sample, and the working file it was made from.
-fn shared_sample() -> (Workspace, String) {
-    let w = Workspace::new();
-    w.ingest(REAL_HEAD, b"");
-    let shared = w.path("analysts.db").display().to_string();
-    let out = run(
-        &["share", "--db", &w.db_str(), "--out", &shared, "--quiet"],
-        b"",
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    (w, shared)
-}
+use crate::util::{generated, run, shared_sample, xcc, Rng, Workspace, REAL_HEAD};
 
 fn metrics_orders(db: &str) -> crate::util::Output {
     run(&["metrics", "orders", "--db", db], b"")

@@ -9,24 +9,11 @@ use std::process::{ChildStdout, Stdio};
 use rusqlite::Connection;
 
 use crate::needs::wait_with_peak_rss;
-use crate::util::{run, xcc, Workspace, REAL_HEAD};
+use crate::util::{shared_sample, xcc, Workspace};
 use xcc::store::memory::{OutOfMemory, TooLong, READER_BUDGET_BYTES};
 
 /// The bound every run here is held to, in KB as wait4 gives it.
 const PEAK_KB: i64 = 512 * 1024;
-
-/// A genuine shared file of the real sample, as analysts receive one.
-fn shared_sample() -> (Workspace, String) {
-    let w = Workspace::new();
-    w.ingest(REAL_HEAD, b"");
-    let shared = w.path("analysts.db").display().to_string();
-    let out = run(
-        &["share", "--db", &w.db_str(), "--out", &shared, "--quiet"],
-        b"",
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    (w, shared)
-}
 
 /// The shared file with the attacker's plant: the ledger says an ingest kept lines of 1 GiB
 /// (which once raised every reader's length limit to that), and `sql` adds the analyst's views.

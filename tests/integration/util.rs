@@ -122,6 +122,24 @@ impl Workspace {
         self.db().to_str().unwrap().to_string()
     }
 
+    /// `xcc share` of this workspace's file into `name` beside it, with `extra` flags (such as
+    /// `--events logged-in`); it must succeed.
+    pub fn share(&self, name: &str, extra: &[&str]) -> PathBuf {
+        let (db, out) = (self.db_str(), self.path(name));
+        let mut args = vec![
+            "share",
+            "--db",
+            &db,
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        let shared = run(&args, b"");
+        assert_eq!(shared.code, 0, "{}", shared.stderr);
+        out
+    }
+
     pub fn write(&self, name: &str, content: &[u8]) -> String {
         let p = self.path(name);
         std::fs::write(&p, content).unwrap();
@@ -831,4 +849,13 @@ pub fn files_in(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// A shared file of the real sample (`analysts.db`, made without events, as analysts receive
+/// one by default), and the working file it was made from.
+pub fn shared_sample() -> (Workspace, String) {
+    let w = Workspace::new();
+    w.ingest(REAL_HEAD, b"");
+    let shared = w.share("analysts.db", &[]).display().to_string();
+    (w, shared)
 }
