@@ -32,8 +32,9 @@ pub(super) fn add_referrer_tests(
         Some(Value::Array(rows)) => rows,
         _ => return Ok(()),
     };
-    // The groups are the rows' hosts, in order; a host the rows lack (a write between the
-    // two queries) is a group of its own, so that the test counts every session it read.
+    // The groups are the rows' hosts, in order. Both queries read one snapshot of the same
+    // sessions (`metrics::in_one_read`), so every host counted has its row; a host that had
+    // none would still be a group of its own, so that the test counts every session it read.
     let mut hosts: Vec<String> = rows
         .iter()
         .map(|r| r["referrer_host"].as_str().unwrap_or_default().to_string())
