@@ -8,14 +8,15 @@
 
 use crate::queries;
 use anyhow::{anyhow, Result};
-use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{params_from_iter, CachedStatement, Connection, OptionalExtension, Statement};
+use rusqlite::types::ValueRef;
+use rusqlite::{CachedStatement, Connection, OptionalExtension};
 
 use super::calendar::Days;
 use super::codes::Codes;
 use super::id_set::{IdSet, Insert};
 use super::ip;
 use super::schema::{self, DEFERRABLE_EVENT_INDEXES};
+use super::static_insert::StaticInsert;
 use crate::input::event::Event;
 
 /// 2,048 pages of 8 KiB: dense ids up to 134 million, at most 16 MiB.
@@ -41,9 +42,9 @@ pub struct EventWriter<'c> {
     bulk_load: bool,
     /// The ids seen so far while the unique id index is deferred; None once it exists.
     new_ids: Option<IdSet>,
-    append: Statement<'c>,
+    append: StaticInsert<'c>,
     /// Prepared only once the unique id index exists: `ON CONFLICT` needs it.
-    insert_if_new: Option<Statement<'c>>,
+    insert_if_new: Option<StaticInsert<'c>>,
     stored: CachedStatement<'c>,
     /// The ids of the types and of the page and referrer URLs.
     types: Codes<'c>,
@@ -69,7 +70,7 @@ impl<'c> EventWriter<'c> {
             ingest_id,
             bulk_load,
             new_ids: bulk_load.then(|| IdSet::new(ID_SET_PAGES)),
-            append: conn.prepare(queries::store::INSERT_EVENT)?,
+            append: StaticInsert::new(conn, queries::store::INSERT_EVENT)?,
             insert_if_new: None,
             stored: conn.prepare_cached(queries::store::STORED_EVENT)?,
             types: Codes::event_types(conn)?,
@@ -94,9 +95,8 @@ impl<'c> EventWriter<'c> {
         // Every event's day, stored or not: a day already in the calendar costs nothing.
         self.days.note(event.ts_us);
         let values = row_values(event, &ids, self.ingest_id);
-        let params = params_from_iter(values.iter().map(|v| ToSqlOutput::Borrowed(*v)));
         if self.known_new(event.id)? {
-            self.append.execute(params)?;
+            self.append.execute(&values)?;
             return Ok(Written::Stored);
         }
         let content = &values[..EVENT_COLUMNS];
@@ -107,12 +107,12 @@ impl<'c> EventWriter<'c> {
                 Some(same) => return Ok(same_or_conflict(same)),
                 None => {
                     self.in_repeats = false;
-                    self.append.execute(params)?;
+                    self.append.execute(&values)?;
                     return Ok(Written::Stored);
                 }
             }
         }
-        if self.insert_if_new()?.execute(params)? == 1 {
+        if self.insert_if_new()?.execute(&values)? == 1 {
             return Ok(Written::Stored);
         }
         self.in_repeats = true;
@@ -159,10 +159,13 @@ impl<'c> EventWriter<'c> {
         Ok(false)
     }
 
-    fn insert_if_new(&mut self) -> Result<&mut Statement<'c>> {
+    fn insert_if_new(&mut self) -> Result<&mut StaticInsert<'c>> {
         Ok(match &mut self.insert_if_new {
             Some(statement) => statement,
-            none => none.insert(self.conn.prepare(queries::store::INSERT_EVENT_IF_NEW)?),
+            none => none.insert(StaticInsert::new(
+                self.conn,
+                queries::store::INSERT_EVENT_IF_NEW,
+            )?),
         })
     }
 

@@ -24,6 +24,7 @@ pub mod open;
 pub mod read_only;
 pub mod rejects;
 pub mod schema;
+pub mod static_insert;
 pub mod writing;
 
 pub use damage::{check_pages, QUICK_CHECK_BYTES};
