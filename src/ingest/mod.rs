@@ -223,7 +223,7 @@ fn write(
         "sessionizing {} customers…",
         thousands(loaded.touched.len() as u64)
     ));
-    let sessions_written = sessionize(tx, &loaded)?;
+    let sessions_written = sessionize(tx, &loaded, progress)?;
     let sessionize_seconds = sessionize_started.elapsed().as_secs_f64();
     // A Ctrl-C while the sessions were rebuilt still stops the ingest: nothing is committed.
     stop::stop_if_interrupted()?;
@@ -232,8 +232,6 @@ fn write(
         report.top_reject_reasons =
             reasons::most_frequent(store::rejects::reasons(tx, ingest_id)?, 3);
     }
-    progress.phase("sweeping the other session timeouts…");
-    sensitivity::refresh(tx)?;
     meta::bump_generation(tx)?;
     let finished_us = opts.started_us + started.elapsed().as_micros() as i64;
     ingests::finish(tx, ingest_id, &ledger(&loaded, finished_us))?;
@@ -294,18 +292,29 @@ impl IngestReport {
 }
 
 /// Rebuilds the sessions of every customer who received a new event.
-fn sessionize(tx: &Connection, loaded: &Loaded) -> Result<u64> {
+/// The sessions of the customers with new events, their order rows, and the sensitivity
+/// rows the file carries (swept from every event).
+fn sessionize(tx: &Connection, loaded: &Loaded, progress: &mut Progress) -> Result<u64> {
     let timeout_us = meta::session_timeout_seconds(tx)? * 1_000_000;
-    // Into an empty file every customer is new: one ordered scan beats a query per customer.
+    // Into an empty file every customer is new: one ordered scan beats a query per customer,
+    // and the sweep reads the same scan.
     if loaded.bulk_load {
-        rebuild::rebuild_all(tx, timeout_us)
-    } else {
-        rebuild::resessionize_customers(
-            tx,
-            loaded.touched.iter().map(|(c, t)| (*c, *t)),
-            timeout_us,
-        )
+        let mut sweep = sensitivity::Sweeping::for_file(tx)?;
+        let written = rebuild::rebuild_all(tx, timeout_us, &mut sweep)?;
+        sensitivity::replace(tx, &sweep.rows())?;
+        return Ok(written);
     }
+    let written = rebuild::resessionize_customers(
+        tx,
+        loaded.touched.iter().map(|(c, t)| (*c, *t)),
+        timeout_us,
+    )?;
+    // No event stored, no session changed: the rows carried are the sweep's already.
+    if loaded.stored > 0 || sensitivity::carried(tx)?.is_none() {
+        progress.phase("sweeping the other session timeouts…");
+        sensitivity::refresh(tx)?;
+    }
+    Ok(written)
 }
 
 fn ledger(loaded: &Loaded, finished_us: i64) -> ingests::Finished {

@@ -68,8 +68,9 @@ pub fn rebuild_all(
         None => meta::session_timeout_seconds(&tx)?,
     };
     let before = history::figures(&tx)?;
-    let sessions = rebuild::rebuild_all(&tx, timeout_seconds * 1_000_000)?;
-    sensitivity::refresh(&tx)?;
+    let mut sweep = sensitivity::Sweeping::for_file(&tx)?;
+    let sessions = rebuild::rebuild_all(&tx, timeout_seconds * 1_000_000, &mut sweep)?;
+    sensitivity::replace(&tx, &sweep.rows())?;
     meta::bump_generation(&tx)?;
     let after = history::figures(&tx)?;
     let rebuilt = Rebuilt {

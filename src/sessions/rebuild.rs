@@ -7,7 +7,7 @@ use anyhow::Result;
 use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
 
 use super::orders::OrderRows;
-use super::scan::{event_ids, scan_all, PerCustomer};
+use super::scan::{event_ids, scan_all, Both, PerCustomer};
 use super::sessionizer::{Session, SessionEvent, Sessionizer};
 use super::texts::Texts;
 use crate::store::schema::{self, SESSION_INDEXES};
@@ -50,16 +50,21 @@ pub fn resessionize_customers(
 }
 
 /// Rebuilds every session with one ordered scan, then every order row: after the first load
-/// into an empty file, and for a new timeout. Runs inside the caller's transaction.
-pub fn rebuild_all(conn: &Connection, timeout_us: i64) -> Result<u64> {
-    let written = rebuild_all_sessions(conn, timeout_us)?;
+/// into an empty file, and for a new timeout. `also` sees every event of the same scan (the
+/// sensitivity sweep). Runs inside the caller's transaction.
+pub fn rebuild_all(conn: &Connection, timeout_us: i64, also: &mut impl PerCustomer) -> Result<u64> {
+    let written = rebuild_all_sessions(conn, timeout_us, also)?;
     OrderRows::new(conn)?.refresh_all()?;
     Ok(written)
 }
 
 /// Rebuilds every session, and only the sessions: as the migration to schema version 2 did,
-/// before the order rows existed.
-pub fn rebuild_all_sessions(conn: &Connection, timeout_us: i64) -> Result<u64> {
+/// before the order rows existed. `also` sees every event of the scan.
+pub fn rebuild_all_sessions(
+    conn: &Connection,
+    timeout_us: i64,
+    also: &mut impl PerCustomer,
+) -> Result<u64> {
     conn.execute(queries::sessions::DELETE_ALL_SESSIONS, [])?;
     // Every session is written anew: its secondary indexes are built once afterwards (a sort)
     // instead of taking a random insert per session.
@@ -70,7 +75,7 @@ pub fn rebuild_all_sessions(conn: &Connection, timeout_us: i64) -> Result<u64> {
         writer: SessionWriter::new(conn)?,
         timeout_us,
     };
-    scan_all(conn, &mut work)?;
+    scan_all(conn, &mut Both(&mut work, also))?;
     for name in SESSION_INDEXES {
         schema::create_index(conn, name)?;
     }

@@ -51,13 +51,26 @@ pub fn carried(conn: &Connection) -> Result<Option<Vec<TimeoutRow>>> {
 
 /// Every logged-in event swept at the timeouts of the answer, in one ordered scan.
 pub fn swept(conn: &Connection) -> Result<Vec<TimeoutRow>> {
-    let timeouts = timeouts_seconds(meta::session_timeout_seconds(conn)?);
-    let mut all = Sweeping(Sensitivity::new(&timeouts));
+    let mut all = Sweeping::for_file(conn)?;
     scan_all(conn, &mut all)?;
-    Ok(all.0.rows())
+    Ok(all.rows())
 }
 
-struct Sweeping(Sensitivity);
+/// The sweep as a job of an ordered scan, which a full rebuild of the sessions can share.
+pub struct Sweeping(Sensitivity);
+
+impl Sweeping {
+    /// A sweep at the timeouts of the answer for the file's own session timeout.
+    pub fn for_file(conn: &Connection) -> Result<Self> {
+        let timeouts = timeouts_seconds(meta::session_timeout_seconds(conn)?);
+        Ok(Sweeping(Sensitivity::new(&timeouts)))
+    }
+
+    /// The rows, once the scan has fed every event.
+    pub fn rows(self) -> Vec<TimeoutRow> {
+        self.0.rows()
+    }
+}
 
 impl PerCustomer for Sweeping {
     type State = ();
@@ -80,9 +93,13 @@ impl PerCustomer for Sweeping {
 /// v_sensitivity reads them instead of sweeping the events in SQL (5.5 s on 1M lines, past a
 /// reader's limit such as datasette's 1 s).
 pub fn refresh(conn: &Connection) -> Result<()> {
-    let rows = swept(conn)?;
+    replace(conn, &swept(conn)?)
+}
+
+/// Carries `rows`, swept from every event of the file, instead of the rows it carried.
+pub fn replace(conn: &Connection, rows: &[TimeoutRow]) -> Result<()> {
     conn.execute(queries::sessions::SENSITIVITY_CLEAR, [])?;
-    carry(conn, &rows)
+    carry(conn, rows)
 }
 
 /// Writes the rows into the (empty) table `sensitivity` of a file being written.

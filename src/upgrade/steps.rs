@@ -11,6 +11,7 @@ use rusqlite::Connection;
 use super::Migration;
 use crate::format::thousands;
 use crate::sessions::orders::OrderRows;
+use crate::sessions::scan::NothingElse;
 use crate::sessions::{rebuild, sensitivity};
 use crate::store::{ip, meta};
 
@@ -126,7 +127,7 @@ fn event_texts_once(conn: &Connection) -> Result<String> {
     // anew, empty: they are sessionized from the events, and the order rows follow them.
     if sessions == 0 {
         let timeout_us = meta::session_timeout_seconds(conn)? * 1_000_000;
-        let rebuilt = rebuild::rebuild_all_sessions(conn, timeout_us)?;
+        let rebuilt = rebuild::rebuild_all_sessions(conn, timeout_us, &mut NothingElse)?;
         OrderRows::new(conn)?.refresh_all()?;
         done.push_str(&format!(", {} sessions rebuilt", thousands(rebuilt)));
     }

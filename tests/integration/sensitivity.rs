@@ -75,15 +75,20 @@ const LISTED: [i64; 8] = [10, 15, 20, 30, 45, 60, 90, 120];
 /// Every row of the endpoint equals a rebuild at its timeout, and the view's rows equal the
 /// endpoint's.
 fn assert_every_row_equals_a_rebuild(w: &Workspace) {
+    assert_every_row_equals_a_rebuild_at(w, &LISTED);
+}
+
+/// As above, for a file whose rows are at the timeouts `timeouts` (minutes).
+fn assert_every_row_equals_a_rebuild_at(w: &Workspace, timeouts: &[i64]) {
     let rows = sensitivity(w);
     assert_eq!(view(w), rows, "v_sensitivity against /metrics/sensitivity");
     assert_eq!(
         rows.iter()
             .map(|r| r["timeout_minutes"].as_i64().unwrap())
             .collect::<Vec<_>>(),
-        LISTED
+        timeouts
     );
-    for (row, minutes) in rows.iter().zip(LISTED) {
+    for (row, &minutes) in rows.iter().zip(timeouts) {
         assert_eq!(row, &rebuilt_at(w, minutes), "at {minutes} minutes");
     }
 }
@@ -233,6 +238,15 @@ fn every_row_equals_a_rebuild_at_its_timeout_after_every_change() {
     sessionize(&w.db_str(), "45m");
     assert_eq!(sensitivity(&w), before);
     assert_every_row_equals_a_rebuild(&w);
+
+    // A timeout that is not one of the answer's adds its row. Then the first lines again:
+    // nothing is stored, so the rows carried are not swept again, and still equal a rebuild.
+    sessionize(&w.db_str(), "50m");
+    let with_50 = [10, 15, 20, 30, 45, 50, 60, 90, 120];
+    assert_every_row_equals_a_rebuild_at(&w, &with_50);
+    let (_, report) = w.ingest(&first, b"");
+    assert_eq!(report.unwrap()["stored"].as_u64(), Some(0));
+    assert_every_row_equals_a_rebuild_at(&w, &with_50);
 }
 
 #[test]
