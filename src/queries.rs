@@ -144,6 +144,7 @@ registry! {
         DELETE_ORDER_VISITS = Statement "queries/sessions/delete_order_visits.sql";
         DELETE_FIRST_ORDERS = Statement "queries/sessions/delete_first_orders.sql";
         SENSITIVITY_ROWS = Statement "queries/sessions/sensitivity_rows.sql";
+        SWEEP_EVENTS = Statement "queries/sessions/sweep_events.sql";
         SENSITIVITY_CLEAR = Statement "queries/sessions/sensitivity_clear.sql";
         SENSITIVITY_INSERT = Statement "queries/sessions/sensitivity_insert.sql";
         HAS_SENSITIVITY_TABLE = Statement "queries/sessions/has_sensitivity_table.sql";

@@ -1,6 +1,6 @@
 //! One ordered scan of every logged-in event, customer by customer in `(ts_us, id)` order,
 //! from the covering index `events_by_customer_time`: what a full rebuild of the sessions and
-//! the sensitivity sweep both read. The scan reads ids; `texts` gives their texts.
+//! the sensitivity sweep beside it (`Both`) read. The scan reads ids; `texts` gives their texts.
 
 use crate::queries;
 use anyhow::Result;

@@ -9,8 +9,8 @@ use anyhow::Result;
 use rusqlite::{params, Connection};
 use serde_json::{json, Value};
 
-use super::scan::{scan_all, PerCustomer};
-use super::sessionizer::SessionEvent;
+use super::scan::PerCustomer;
+use super::sessionizer::{SessionEvent, PLACED_ORDER};
 use super::sweep::{timeouts_seconds, Sensitivity, TimeoutRow};
 use crate::store::meta;
 
@@ -49,11 +49,22 @@ pub fn carried(conn: &Connection) -> Result<Option<Vec<TimeoutRow>>> {
     Ok((!rows.is_empty()).then_some(rows))
 }
 
-/// Every logged-in event swept at the timeouts of the answer, in one ordered scan.
+/// Every logged-in event swept at the timeouts of the answer, in one ordered scan that reads
+/// only what the sweep needs.
 pub fn swept(conn: &Connection) -> Result<Vec<TimeoutRow>> {
-    let mut all = Sweeping::for_file(conn)?;
-    scan_all(conn, &mut all)?;
-    Ok(all.rows())
+    let Sweeping(mut sweep) = Sweeping::for_file(conn)?;
+    let mut select = conn.prepare_cached(queries::sessions::SWEEP_EVENTS)?;
+    let mut rows = select.query([PLACED_ORDER])?;
+    let mut current = None;
+    while let Some(row) = rows.next()? {
+        let customer: i64 = row.get(0)?;
+        if current.is_some_and(|c| c != customer) {
+            sweep.end_customer();
+        }
+        current = Some(customer);
+        sweep.push_event(row.get(1)?, row.get(2)?);
+    }
+    Ok(sweep.rows())
 }
 
 /// The sweep as a job of an ordered scan, which a full rebuild of the sessions can share.

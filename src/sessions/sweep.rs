@@ -63,6 +63,11 @@ impl Sweep {
     /// first placed_order of its session, returns the visits before that order: the sessions
     /// since the previous ordering session (or since the first session), this one included.
     pub fn push(&mut self, ts_us: i64, kind: &str) -> Option<i64> {
+        self.push_event(ts_us, kind == PLACED_ORDER)
+    }
+
+    /// As [`Sweep::push`], told only whether the event is a placed order.
+    pub fn push_event(&mut self, ts_us: i64, placed_order: bool) -> Option<i64> {
         // The sessionizer's rule: the first event, and a gap of the timeout or more, start a
         // session.
         if self.sessions == 0 || ts_us - self.last_event_us >= self.timeout_us {
@@ -74,7 +79,7 @@ impl Sweep {
             self.session_ordering = false;
         }
         self.last_event_us = ts_us;
-        if kind != PLACED_ORDER || self.session_ordering {
+        if !placed_order || self.session_ordering {
             return None;
         }
         self.session_ordering = true;
@@ -135,8 +140,13 @@ impl Sensitivity {
 
     /// Takes the current customer's next event.
     pub fn push(&mut self, ts_us: i64, kind: &str) {
+        self.push_event(ts_us, kind == PLACED_ORDER);
+    }
+
+    /// As [`Sensitivity::push`], told only whether the event is a placed order.
+    pub fn push_event(&mut self, ts_us: i64, placed_order: bool) {
         for (sweep, totals) in self.current.iter_mut().zip(&mut self.totals) {
-            if let Some(visits) = sweep.push(ts_us, kind) {
+            if let Some(visits) = sweep.push_event(ts_us, placed_order) {
                 totals.visits.push(visits);
             }
         }
