@@ -47,7 +47,7 @@ fn objects(conn: &Connection) -> Result<Vec<Object>> {
 fn expected(version: i64) -> Result<(Vec<Object>, Vec<Object>)> {
     let conn = Connection::open_in_memory()?;
     if version == SCHEMA_VERSION {
-        schema::create(&conn)?;
+        schema::create_objects(&conn)?;
     } else {
         let frozen = usize::try_from(version - 1)
             .ok()

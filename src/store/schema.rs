@@ -52,8 +52,7 @@ pub const WRITER_CACHE_KIB: i64 = 32768;
 /// Makes a new, empty file into an xcc database of the current version, in one transaction.
 pub fn create(conn: &Connection) -> Result<()> {
     let tx = conn.unchecked_transaction()?;
-    tx.execute_batch(queries::schema::TABLES)?;
-    create_views(&tx)?;
+    create_objects(&tx)?;
     tx.execute_batch(queries::schema::DICTIONARY)?;
     let written_by = format!("xcc {TOOL_VERSION}");
     for (key, value) in [
@@ -72,6 +71,14 @@ pub fn create(conn: &Connection) -> Result<()> {
     tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
     tx.commit()?;
     Ok(())
+}
+
+/// The tables, indexes and views of the current version, without a row: what the check of a
+/// file's objects compares with (`objects.rs`), which every command that opens a file runs, so
+/// the dictionary's rows are not parsed for it.
+pub fn create_objects(conn: &Connection) -> Result<()> {
+    conn.execute_batch(queries::schema::TABLES)?;
+    create_views(conn)
 }
 
 /// The analyst views: `queries/views.sql`, and `v_metrics_orders` made from the query of
