@@ -291,7 +291,6 @@ impl IngestReport {
     }
 }
 
-/// Rebuilds the sessions of every customer who received a new event.
 /// The sessions of the customers with new events, their order rows, and the sensitivity
 /// rows the file carries (swept from every event).
 fn sessionize(tx: &Connection, loaded: &Loaded, progress: &mut Progress) -> Result<u64> {
