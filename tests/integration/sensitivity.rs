@@ -269,3 +269,20 @@ fn a_migrated_file_answers_as_a_new_one() {
     assert_eq!(sensitivity(&old), sensitivity(&fresh));
     assert_eq!(view(&old), sensitivity(&fresh));
 }
+
+#[test]
+fn an_ingest_that_stores_nothing_carries_the_rows_again_when_they_are_gone() {
+    // The rows are kept, not swept again, by an ingest that stores no event; but only when
+    // the file carries them. Emptied by hand, the same lines again bring them back.
+    let w = Workspace::new();
+    let lines = w.write("lines.jsonl", &generated(3_000, 73, 0));
+    w.ingest(&lines, b"");
+    let carried = w.rows("SELECT * FROM sensitivity");
+    assert_eq!(carried.len(), 8);
+    w.conn().execute("DELETE FROM sensitivity", []).unwrap();
+    let (out, report) = w.ingest(&lines, b"");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(report.unwrap()["stored"].as_u64(), Some(0));
+    assert_eq!(w.rows("SELECT * FROM sensitivity"), carried);
+    assert_every_row_equals_a_rebuild(&w);
+}
