@@ -298,10 +298,7 @@ fn sessionize(tx: &Connection, loaded: &Loaded, progress: &mut Progress) -> Resu
     // Into an empty file every customer is new: one ordered scan beats a query per customer,
     // and the sweep reads the same scan.
     if loaded.bulk_load {
-        let mut sweep = sensitivity::Sweeping::for_file(tx)?;
-        let written = rebuild::rebuild_all(tx, timeout_us, &mut sweep)?;
-        sensitivity::replace(tx, &sweep.rows())?;
-        return Ok(written);
+        return rebuild::rebuild_all(tx, timeout_us);
     }
     let written = rebuild::resessionize_customers(
         tx,

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::format::calendar::format_micros;
 use crate::format::{duration::format_seconds, thousands};
-use crate::sessions::{rebuild, sensitivity};
+use crate::sessions::rebuild;
 use crate::store::{self, history, meta};
 use crate::upgrade;
 
@@ -68,9 +68,7 @@ pub fn rebuild_all(
         None => meta::session_timeout_seconds(&tx)?,
     };
     let before = history::figures(&tx)?;
-    let mut sweep = sensitivity::Sweeping::for_file(&tx)?;
-    let sessions = rebuild::rebuild_all(&tx, timeout_seconds * 1_000_000, &mut sweep)?;
-    sensitivity::replace(&tx, &sweep.rows())?;
+    let sessions = rebuild::rebuild_all(&tx, timeout_seconds * 1_000_000)?;
     meta::bump_generation(&tx)?;
     let after = history::figures(&tx)?;
     let rebuilt = Rebuilt {

@@ -8,6 +8,7 @@ use rusqlite::{params, CachedStatement, Connection, OptionalExtension};
 
 use super::orders::OrderRows;
 use super::scan::{event_ids, scan_all, Both, PerCustomer};
+use super::sensitivity::{self, Sweeping};
 use super::sessionizer::{Session, SessionEvent, Sessionizer};
 use super::texts::Texts;
 use crate::store::schema::{self, SESSION_INDEXES};
@@ -49,12 +50,14 @@ pub fn resessionize_customers(
     Ok(writer.written)
 }
 
-/// Rebuilds every session with one ordered scan, then every order row: after the first load
-/// into an empty file, and for a new timeout. `also` sees every event of the same scan (the
-/// sensitivity sweep). Runs inside the caller's transaction.
-pub fn rebuild_all(conn: &Connection, timeout_us: i64, also: &mut impl PerCustomer) -> Result<u64> {
-    let written = rebuild_all_sessions(conn, timeout_us, also)?;
+/// Rebuilds every session with one ordered scan, then every order row, and carries the
+/// sensitivity rows swept in the same scan: after the first load into an empty file, and for a
+/// new timeout. Runs inside the caller's transaction.
+pub fn rebuild_all(conn: &Connection, timeout_us: i64) -> Result<u64> {
+    let mut sweep = Sweeping::for_file(conn)?;
+    let written = rebuild_all_sessions(conn, timeout_us, &mut sweep)?;
     OrderRows::new(conn)?.refresh_all()?;
+    sensitivity::replace(conn, &sweep.rows())?;
     Ok(written)
 }
 
